@@ -326,7 +326,10 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
                 n_kmeans_iter: int = 10) -> GMMParams:
   """Initial parameters: the M-step applied to initial responsibilities.
 
-  Labelled points get their one-hot label as responsibility.
+  Labelled points get their one-hot label as responsibility. With labels, a
+  component that has labelled points is started at their mean and the
+  unlabelled points are assigned to the nearest starting mean, so that
+  component k is anchored to class k rather than to an arbitrary cluster.
 
   Args:
     key: PRNG key.
@@ -340,16 +343,26 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
   Returns:
     Initial parameters.
   """
-  resp = initialisers.initial_responsibilities(key, x, active, init, n_kmeans_iter)
   k = active.shape[0]
   known = (labels >= 0)[:, None]
-  resp = jnp.where(known, jax.nn.one_hot(jnp.maximum(labels, 0), k,
-                                         dtype=x.dtype), resp)
+  label_resp = jax.nn.one_hot(jnp.maximum(labels, 0), k, dtype=x.dtype) * known
   fallback = fallback_covariance(x, config.covariance_type, config.reg_covar)
-  params, _ = m_step(x, resp, covariance_type=config.covariance_type,
-                     reg_covar=config.reg_covar, active=active,
-                     fallback=fallback)
-  return params
+
+  def params_from(resp):
+    resp = jnp.where(known, label_resp, resp)
+    return m_step(x, resp, covariance_type=config.covariance_type,
+                  reg_covar=config.reg_covar, active=active,
+                  fallback=fallback)[0]
+
+  params = params_from(
+      initialisers.initial_responsibilities(key, x, active, init, n_kmeans_iter))
+  counts = label_resp.sum(0)                                   # [K]
+  label_means = (label_resp.T @ x) / jnp.maximum(counts, 1.0)[:, None]
+  centers = jnp.where((counts > 0)[:, None], label_means, params.means)
+  anchored = params_from(
+      initialisers.nearest_responsibilities(x, centers, active))
+  return jax.tree.map(lambda a, b: jnp.where(jnp.any(counts > 0), a, b),
+                      anchored, params)
 
 
 def run_em(params: GMMParams, x: jax.Array, labels: jax.Array,

@@ -1,0 +1,206 @@
+"""Gaussian-mixture EM against scikit-learn (float64) and EM theory."""
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from sklearn.mixture import GaussianMixture
+
+import jgen.em as em
+from jgen import likelihoods
+from jgen.em import gmm
+
+COV_TYPES = likelihoods.COVARIANCE_TYPES
+
+
+def _blobs(seed=0, n=300, d=3, k=3, spread=4.0):
+  rng = np.random.default_rng(seed)
+  centers = rng.normal(size=(k, d)) * spread
+  y = rng.integers(0, k, n)
+  return centers[y] + rng.normal(size=(n, d)) * rng.uniform(0.5, 1.5, (k, 1))[y], y
+
+
+def _initial_params(x, k, covariance_type, seed=1):
+  """Initial parameters in scikit-learn's `*_init` shapes."""
+  rng = np.random.default_rng(seed)
+  d = x.shape[1]
+  means = x[rng.choice(len(x), k, replace=False)]
+  weights = np.full(k, 1.0 / k)
+  prec = {"full": np.stack([np.eye(d) * 0.5] * k), "tied": np.eye(d) * 0.5,
+          "diag": np.full((k, d), 0.5), "spherical": np.full(k, 0.5)}
+  return weights, means, prec[covariance_type]
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_iterates_equal_sklearn_float64(covariance_type):
+  x, _ = _blobs()
+  k, n_iter = 3, 15
+  w0, m0, p0 = _initial_params(x, k, covariance_type)
+  sk = GaussianMixture(k, covariance_type=covariance_type, weights_init=w0,
+                       means_init=m0, precisions_init=p0, max_iter=1, tol=0.0,
+                       reg_covar=1e-4, warm_start=True)
+  lower_bounds = []
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    for _ in range(n_iter):
+      sk.fit(x)
+      lower_bounds.append(sk.lower_bound_)
+  res = em.fit_gmm(jax.random.key(0), x, k, covariance_type=covariance_type,
+                   weights_init=w0, means_init=m0, precisions_init=p0,
+                   max_iter=n_iter, tol=0.0, reg_covar=1e-4, warn=False)
+  assert res.params.means.dtype == jnp.float64
+  np.testing.assert_allclose(res.history[:n_iter], lower_bounds, rtol=1e-6)
+  np.testing.assert_allclose(res.params.means, sk.means_, rtol=1e-6, atol=1e-8)
+  np.testing.assert_allclose(res.params.covariances, sk.covariances_,
+                             rtol=1e-6, atol=1e-8)
+  np.testing.assert_allclose(res.params.weights, sk.weights_, rtol=1e-6)
+  np.testing.assert_allclose(res.log_likelihood, sk.score(x), rtol=1e-6)
+  np.testing.assert_allclose(em.score_samples(res.params, x),
+                             sk.score_samples(x), rtol=1e-6)
+
+
+def test_float32_fit_is_close_to_float64_sklearn():
+  x, _ = _blobs(seed=3, n=2000, d=4, k=4)
+  w0, m0, p0 = _initial_params(x, 4, "full")
+  sk = GaussianMixture(4, weights_init=w0, means_init=m0, precisions_init=p0,
+                       max_iter=50, tol=0.0).fit(x)
+  res = em.fit_gmm(jax.random.key(0), x.astype(np.float32), 4,
+                   weights_init=w0, means_init=m0, precisions_init=p0,
+                   max_iter=50, tol=0.0, warn=False)
+  assert res.params.means.dtype == jnp.float32
+  np.testing.assert_allclose(res.log_likelihood, sk.score(x), rtol=1e-5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 4),
+       covariance_type=st.sampled_from(COV_TYPES),
+       init=st.sampled_from(["kmeans", "k-means++", "random",
+                             "random_from_data"]))
+def test_soft_em_never_decreases_log_likelihood(seed, k, covariance_type, init):
+  rng = np.random.default_rng(seed)
+  x = rng.standard_t(3, size=(60, 2)) * rng.uniform(0.1, 10)
+  res = em.fit_gmm(jax.random.key(seed), x, k, covariance_type=covariance_type,
+                   init=init, max_iter=30, tol=0.0, warn=False)
+  h = np.asarray(res.history[: int(res.n_iter) + 1])
+  assert np.all(np.isfinite(h))
+  assert np.all(np.diff(h) >= -1e-9 * np.abs(h[1:])), np.diff(h)
+
+
+def test_hard_em_recovers_separated_clusters_and_increases_its_objective():
+  x, y = _blobs(seed=4, n=400, spread=10.0)
+  res = em.fit_gmm(jax.random.key(0), x, 3, mode="hard", n_init=3)
+  h = np.asarray(res.history[: int(res.n_iter) + 1])
+  assert np.all(np.diff(h) >= -1e-9 * np.abs(h[1:]))
+  pred = np.asarray(em.predict_proba(res.params, x)).argmax(1)
+  # The clustering equals the truth up to a permutation of the labels.
+  assert len(set(zip(pred.tolist(), y.tolist()))) == 3
+
+
+def test_fully_labelled_em_gives_the_closed_form_class_mle():
+  x, y = _blobs(seed=5)
+  reg = 1e-6
+  res = em.fit_gmm(jax.random.key(0), x, 3, labels=y, reg_covar=reg, tol=0.0,
+                   max_iter=3, warn=False)
+  for c in range(3):
+    xc = x[y == c]
+    np.testing.assert_allclose(res.params.weights[c], np.mean(y == c), rtol=1e-9)
+    np.testing.assert_allclose(res.params.means[c], xc.mean(0), rtol=1e-9)
+    np.testing.assert_allclose(res.params.covariances[c],
+                               np.cov(xc.T, bias=True) + reg * np.eye(3),
+                               rtol=1e-8)
+
+
+def test_semi_supervised_em_keeps_labels_and_fixes_component_identity():
+  x, y = _blobs(seed=6, n=600, spread=6.0)
+  labels = np.where(np.arange(600) % 20 == 0, y, -1)
+  res = em.fit_gmm(jax.random.key(0), x, 3, labels=labels)
+  pred = np.asarray(em.predict_proba(res.params, x)).argmax(1)
+  assert np.mean(pred == y) > 0.95           # no permutation: labels anchor ids
+
+
+def test_restarts_return_the_best_run():
+  x, _ = _blobs(seed=7, n=300, k=5)
+  res = em.fit_gmm(jax.random.key(1), x, 5, n_init=6, init="random", warn=False)
+  assert res.restart_objectives.shape == (6,)
+  np.testing.assert_allclose(res.objective, np.max(res.restart_objectives))
+  keys = jax.random.split(jax.random.key(1), 6)
+  config = em.EMConfig(covariance_type="full")
+  singles = [float(gmm.fit(kk, jnp.asarray(x), -jnp.ones(300, jnp.int32),
+                           jnp.ones(5, bool), config, init="random").objective)
+             for kk in keys]
+  np.testing.assert_allclose(sorted(singles), sorted(res.restart_objectives),
+                             rtol=1e-10)
+
+
+def test_same_key_same_numbers():
+  x, _ = _blobs(seed=8)
+  a = em.fit_gmm(jax.random.key(3), x, 3, n_init=2)
+  b = em.fit_gmm(jax.random.key(3), x, 3, n_init=2)
+  np.testing.assert_array_equal(a.params.means, b.params.means)
+  np.testing.assert_array_equal(a.history, b.history)
+
+
+def test_collapsing_component_is_reset_not_nan():
+  x = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 10, axis=0)
+  x = np.concatenate([x, np.random.default_rng(0).normal(size=(20, 2))])
+  with pytest.warns(RuntimeWarning, match="positive"):
+    res = em.fit_gmm(jax.random.key(0), x, 6, reg_covar=0.0, max_iter=20,
+                     init="random_from_data")
+  assert int(res.n_resets) > 0
+  for leaf in jax.tree.leaves(res.params):
+    assert np.all(np.isfinite(leaf))
+  assert np.isfinite(res.log_likelihood)
+
+
+def test_non_convergence_is_flagged_and_warned():
+  x, _ = _blobs(seed=9)
+  with pytest.warns(em.ConvergenceWarning):
+    res = em.fit_gmm(jax.random.key(0), x, 3, max_iter=1, init="random")
+  assert not bool(res.converged)
+
+
+def test_samples_have_the_mixture_moments():
+  x, _ = _blobs(seed=10, d=2)
+  for covariance_type in COV_TYPES:
+    params = em.fit_gmm(jax.random.key(0), x, 3,
+                        covariance_type=covariance_type).params
+    xs, comp = em.sample(jax.random.key(1), params, 200_000)
+    np.testing.assert_allclose(np.bincount(comp, minlength=3) / 200_000,
+                               params.weights, atol=5e-3)
+    w, mu = np.asarray(params.weights), np.asarray(params.means)
+    dense = {"full": lambda c: c, "tied": lambda c: np.broadcast_to(c, (3, 2, 2)),
+             "diag": lambda c: np.stack([np.diag(v) for v in c]),
+             "spherical": lambda c: np.stack([v * np.eye(2) for v in c])}
+    cov = dense[covariance_type](np.asarray(params.covariances))
+    mean = w @ mu
+    second = np.einsum("k,kde->de", w, cov + mu[:, :, None] * mu[:, None, :])
+    np.testing.assert_allclose(xs.mean(0), mean, atol=0.05)
+    np.testing.assert_allclose(np.cov(np.asarray(xs).T, bias=True),
+                               second - np.outer(mean, mean), rtol=0.03, atol=0.05)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(x=np.array([[0.0, np.nan], [1.0, 1.0]])), "x contains NaN"),
+    (dict(x=np.array([[0.0, np.inf], [1.0, 1.0]])), "x contains NaN"),
+    (dict(x=np.zeros(5)), "x must have rank 2"),
+    (dict(n_components=0), "n_components"),
+    (dict(n_components=1000), "n_components"),
+    (dict(reg_covar=-1.0), "reg_covar"),
+    (dict(covariance_type="banana"), "covariance_type"),
+    (dict(init="banana"), "init"),
+    (dict(mode="banana"), "mode"),
+    (dict(labels=np.full(30, 3)), "labels"),
+    (dict(labels=np.full(30, -2)), "labels"),
+    (dict(labels=np.zeros(10)), "labels"),
+    (dict(tol=-1.0), "tol"),
+    (dict(max_iter=0), "max_iter"),
+])
+def test_bad_input_raises_value_error_naming_the_argument(kwargs, match):
+  args = dict(x=np.random.default_rng(0).normal(size=(30, 2)), n_components=3)
+  args.update(kwargs)
+  with pytest.raises(ValueError, match=match):
+    em.fit_gmm(jax.random.key(0), args.pop("x"), args.pop("n_components"),
+               **args)
