@@ -1,0 +1,50 @@
+"""jgen.data: names, dtypes, ranges, determinism, user files."""
+
+import numpy as np
+import pytest
+
+from jgen import data
+
+
+@pytest.mark.parametrize("name, dim", [("ring8", 2), ("grid25", 2),
+                                       ("two_moons", 2), ("blobs", 2),
+                                       ("digits", 64), ("mnist5k", 784)])
+def test_builtin_sets(name, dim):
+  d = data.load(name, seed=1, n_samples=500)
+  assert d.x_train.dtype == np.float32 and d.y_train.dtype == np.int32
+  assert d.x_train.shape[1] == dim and len(d.x_train) == len(d.y_train)
+  again = data.load(name, seed=1, n_samples=500)
+  np.testing.assert_array_equal(d.x_train, again.x_train)
+  if name in ("digits", "mnist5k"):
+    assert d.x_train.min() >= 0 and d.x_train.max() <= 1
+
+
+def test_mnist5k_split_is_fixed_and_balanced():
+  d = data.load("mnist5k", seed=3)
+  assert d.x_train.shape == (4000, 784) and d.x_test.shape == (1000, 784)
+  np.testing.assert_array_equal(np.bincount(d.y_test), np.full(10, 100))
+  np.testing.assert_array_equal(d.x_test, data.load("mnist5k", seed=4).x_test)
+
+
+def test_toy_geometry():
+  d = data.load("grid25", n_samples=5000)
+  x = np.concatenate([d.x_train, d.x_test])
+  nearest = np.round(x / 2) * 2
+  assert np.abs(x - nearest).max() < 0.4 and set(np.unique(nearest)) == {
+      -4, -2, 0, 2, 4}
+  r = np.linalg.norm(np.concatenate(data.load("ring8").x_train[None]), axis=-1)
+  assert np.allclose(r, 2.0, atol=0.15)
+
+
+def test_npz_files(tmp_path):
+  path = tmp_path / "mine.npz"
+  np.savez(path, x=np.arange(20.0).reshape(10, 2))
+  d = data.load(f"npz:{path}", test_fraction=0.2)
+  assert len(d.x_train) == 8 and np.all(d.y_train == -1)
+  with pytest.raises(ValueError, match="does not exist"):
+    data.load(f"npz:{tmp_path}/missing.npz")
+
+
+def test_unknown_name():
+  with pytest.raises(ValueError, match="name must be one of"):
+    data.load("imagenet")
