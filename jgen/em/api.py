@@ -32,6 +32,21 @@ _predict_proba = jax.jit(gmm.predict_proba)
 _sample = jax.jit(gmm.sample, static_argnames=("n",))
 
 
+@jax.jit
+def _params_from_means(x, means, labels, config):
+  """M-step on the nearest-mean assignment (labelled points clamped)."""
+  k = means.shape[0]
+  active = jnp.ones((k,), bool)
+  resp = initialisers.nearest_responsibilities(x, means, active)
+  resp = jnp.where((labels >= 0)[:, None],
+                   jax.nn.one_hot(jnp.maximum(labels, 0), k, dtype=x.dtype), resp)
+  fallback = gmm.fallback_covariance(x, config.covariance_type,
+                                     config.reg_covar)
+  return gmm.m_step(x, resp, covariance_type=config.covariance_type,
+                    reg_covar=config.reg_covar, active=active,
+                    fallback=fallback)[0]
+
+
 def check_config(n_components, n_samples, *, covariance_type, mode, max_iter,
                  tol, reg_covar, init="kmeans") -> gmm.EMConfig:
   """Validates the EM settings and returns them as a :class:`gmm.EMConfig`.
@@ -65,15 +80,7 @@ def _user_params(x, labels, k, config, weights_init, means_init,
   means = _checks.data_matrix(means_init, "means_init").astype(x.dtype)
   if means.shape != (k, d):
     raise ValueError(f"means_init must have shape ({k}, {d}), got {means.shape}.")
-  active = jnp.ones((k,), bool)
-  resp = initialisers.nearest_responsibilities(x, jnp.asarray(means), active)
-  resp = jnp.where((labels >= 0)[:, None],
-                   jax.nn.one_hot(jnp.maximum(labels, 0), k, dtype=x.dtype), resp)
-  fallback = gmm.fallback_covariance(x, config.covariance_type,
-                                     config.reg_covar)
-  params, _ = gmm.m_step(x, resp, covariance_type=config.covariance_type,
-                         reg_covar=config.reg_covar, active=active,
-                         fallback=fallback)
+  params = _params_from_means(x, jnp.asarray(means), labels, config)
   params = params.replace(means=jnp.asarray(means))
   if weights_init is not None:
     w = np.asarray(weights_init, dtype=x.dtype)

@@ -135,19 +135,34 @@ def e_step(params: GMMParams, x: jax.Array, labels: jax.Array, *,
   Returns:
     ``(responsibilities [N, K], objective [])`` (module doc for the objective).
   """
-  wlp = weighted_log_prob(params, x, x_features)              # [N, K]
+  return responsibilities(weighted_log_prob(params, x, x_features), labels,
+                          mode=mode)
+
+
+def responsibilities(wlp: jax.Array, labels: jax.Array, *,
+                     mode: str = "soft") -> tuple[jax.Array, jax.Array]:
+  """Responsibilities and mean objective from ``log w_k + log N(x_n | k)``.
+
+  Args:
+    wlp: weighted component log-densities, [N, K].
+    labels: known component per point, or -1 for unlabelled, [N] int.
+    mode: ``soft`` or ``hard``.
+
+  Returns:
+    ``(responsibilities [N, K], objective [])``.
+  """
   k = wlp.shape[1]
   if mode == "soft":
     log_norm = jax.nn.logsumexp(wlp, axis=1)
     resp = jnp.exp(wlp - log_norm[:, None])
     obj = log_norm
   else:
-    z = jnp.argmax(wlp, axis=1)
-    resp = jax.nn.one_hot(z, k, dtype=x.dtype)
+    resp = jax.nn.one_hot(jnp.argmax(wlp, axis=1), k, dtype=wlp.dtype)
     obj = jnp.max(wlp, axis=1)
   known = labels >= 0
   safe = jnp.maximum(labels, 0)
-  resp = jnp.where(known[:, None], jax.nn.one_hot(safe, k, dtype=x.dtype), resp)
+  resp = jnp.where(known[:, None], jax.nn.one_hot(safe, k, dtype=wlp.dtype),
+                   resp)
   obj = jnp.where(known, jnp.take_along_axis(wlp, safe[:, None], 1)[:, 0], obj)
   return resp, jnp.mean(obj)
 
@@ -391,11 +406,11 @@ def run_em(params: GMMParams, x: jax.Array, labels: jax.Array,
     return em_update(state, x, labels, active, fallback, config, x_features)
 
   state = jax.lax.while_loop(cond, body, em_init(params, config.max_iter))
-  _, final_obj = e_step(state.params, x, labels, mode=config.mode,
-                        x_features=x_features)
+  wlp = weighted_log_prob(state.params, x, x_features)
+  _, final_obj = responsibilities(wlp, labels, mode=config.mode)
   final_obj = jnp.where(jnp.isnan(final_obj), -jnp.inf, final_obj)
   return FitResult(params=state.params,
-                   log_likelihood=jnp.mean(score_samples(state.params, x)),
+                   log_likelihood=jnp.mean(jax.nn.logsumexp(wlp, axis=1)),
                    objective=final_obj,
                    history=state.history.at[state.n_iter].set(final_obj),
                    n_iter=state.n_iter, converged=state.converged,

@@ -1,0 +1,73 @@
+"""Matplotlib figures for fitted models (returns figures; writes no files)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from jgen.em import gmm  # noqa: E402
+
+
+def _dense_covariances(params: gmm.GMMParams) -> np.ndarray:
+  """Covariances as [K, D, D] whatever the covariance type."""
+  cov = np.asarray(params.covariances)
+  k, d = np.asarray(params.means).shape
+  if params.covariance_type == "full":
+    return cov
+  if params.covariance_type == "tied":
+    return np.broadcast_to(cov, (k, d, d))
+  if params.covariance_type == "diag":
+    return np.stack([np.diag(c) for c in cov])
+  return cov[:, None, None] * np.eye(d)
+
+
+def gmm_2d(ax, x: np.ndarray, params: gmm.GMMParams, title: str = "") -> None:
+  """Scatter of 2-D data with 1- and 2-sigma ellipses of each component.
+
+  Args:
+    ax: a matplotlib Axes.
+    x: data, [N, 2].
+    params: mixture parameters with D = 2.
+    title: axes title.
+  """
+  ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.3, color="0.4")
+  t = np.linspace(0, 2 * np.pi, 100)
+  circle = np.stack([np.cos(t), np.sin(t)])
+  for w, mu, cov in zip(np.asarray(params.weights), np.asarray(params.means),
+                        _dense_covariances(params)):
+    if w <= 0:
+      continue
+    chol = np.linalg.cholesky(cov)
+    for r in (1, 2):
+      e = mu[:, None] + r * chol @ circle
+      ax.plot(e[0], e[1], color="C3", lw=0.8 + 2 * w, alpha=0.8)
+  ax.set_title(title)
+  ax.set_aspect("equal", "datalim")
+
+
+def history(ax, histories: dict[str, np.ndarray], ylabel: str) -> None:
+  """Objective per EM iteration for several runs (NaN tails are dropped)."""
+  for name, h in histories.items():
+    h = np.asarray(h)
+    h = h[np.isfinite(h)]
+    ax.plot(np.arange(len(h)), h, marker=".", label=name)
+  ax.set_xlabel("EM iteration")
+  ax.set_ylabel(ylabel)
+  ax.legend()
+
+
+def figure(n_cols: int = 1, n_rows: int = 1, size: float = 4.0):
+  """A figure with a grid of axes (always a 2-D array)."""
+  fig, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows),
+                           squeeze=False)
+  return fig, axes
+
+
+def save(fig, path: str) -> None:
+  """Saves and closes a figure (called by launch scripts, not by jgen)."""
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)

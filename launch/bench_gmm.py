@@ -1,0 +1,189 @@
+r"""Benchmark: jgen's Gaussian-mixture EM against scikit-learn and gmmx.
+
+Times, in one run and on the same float32 data, initial parameters and
+iteration count: seconds per EM iteration (the marginal cost: the time of a
+fit with 2 x `iterations` minus one with `iterations`, divided by
+`iterations`, so set-up is excluded for every tool alike; the set-up is
+reported as ``overhead_s``), and a whole fit with ``n_init``
+restarts (jgen runs them as one vmapped call; scikit-learn and gmmx in
+sequence). Compile time is reported apart. Writes ``bench_gmm.json`` and
+``bench_gmm.md`` into ``--workdir``.
+
+  python -m launch.bench_gmm --workdir=runs/bench_gmm
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import warnings
+
+from absl import app
+from absl import flags
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jgen import em
+from launch import common
+
+_WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gmm", "Output folder.")
+_N = flags.DEFINE_integer("n_samples", 100_000, "Number of points.")
+_D = flags.DEFINE_integer("n_features", 16, "Dimension.")
+_K = flags.DEFINE_integer("n_components", 16, "Mixture components.")
+_ITERS = flags.DEFINE_integer("iterations", 20, "EM iterations per fit.")
+_N_INIT = flags.DEFINE_integer("n_init", 10, "Restarts of the whole fit.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (median kept).")
+_COV = flags.DEFINE_list("covariance_types", ["full", "diag"],
+                         "Covariance types to time.")
+
+
+def _data(n, d, k, seed=0):
+  rng = np.random.default_rng(seed)
+  centers = rng.normal(size=(k, d)) * 3
+  y = rng.integers(0, k, n)
+  x = centers[y] + rng.normal(size=(n, d)) * rng.uniform(0.5, 2, (k, 1))[y]
+  return x.astype(np.float32)
+
+
+def _init(x, k, covariance_type, seed=1):
+  rng = np.random.default_rng(seed)
+  d = x.shape[1]
+  means = x[rng.choice(len(x), k, replace=False)].astype(np.float32)
+  weights = np.full(k, 1.0 / k, np.float32)
+  var = float(x.var(0).mean())
+  cov = {"full": np.stack([np.eye(d, dtype=np.float32) * var] * k),
+         "diag": np.full((k, d), var, np.float32)}[covariance_type]
+  prec = {"full": np.stack([np.eye(d, dtype=np.float32) / var] * k),
+          "diag": np.full((k, d), 1 / var, np.float32)}[covariance_type]
+  return weights, means, cov, prec
+
+
+def _jgen(x, k, ct, iters, n_init, repeats, init):
+  w, m, _, p = init
+  xj = jnp.asarray(x)
+
+  def per_iter(n_iter):
+    return lambda: em.fit_gmm(
+        jax.random.key(0), xj, k, covariance_type=ct, weights_init=w,
+        means_init=m, precisions_init=p, max_iter=n_iter, tol=0.0,
+        warn=False).params.means
+
+  def restarts():
+    return em.fit_gmm(jax.random.key(0), xj, k, covariance_type=ct,
+                      n_init=n_init, init="k-means++", max_iter=iters,
+                      tol=0.0, warn=False).params.means
+
+  first_it, it = common.time_call(per_iter(iters), repeats)
+  _, it2 = common.time_call(per_iter(2 * iters), repeats)
+  first_fit, fit = common.time_call(restarts, repeats)
+  return {**_marginal(it, it2, iters),
+          "fit_n_init_s": common.median(fit),
+          "compile_s": first_it - common.median(it),
+          "compile_n_init_s": first_fit - common.median(fit)}
+
+
+def _marginal(times, times_double, iters):
+  """Per-iteration cost and fixed overhead from fits of n and 2n iterations."""
+  t1, t2 = common.median(times), common.median(times_double)
+  return {"iter_s": (t2 - t1) / iters, "overhead_s": 2 * t1 - t2,
+          "fit_iters_s": t1}
+
+
+def _sklearn(x, k, ct, iters, n_init, repeats, init):
+  from sklearn.mixture import GaussianMixture
+  w, m, _, p = init
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    its = [common.time_call(lambda n=n: GaussianMixture(
+        k, covariance_type=ct, weights_init=w, means_init=m,
+        precisions_init=p, max_iter=n, tol=0.0).fit(x).means_, repeats)[1]
+           for n in (iters, 2 * iters)]
+    fit, _ = common.time_call(lambda: GaussianMixture(
+        k, covariance_type=ct, n_init=n_init, init_params="k-means++",
+        max_iter=iters, tol=0.0, random_state=0).fit(x).means_, 0)
+  return {**_marginal(*its, iters), "fit_n_init_s": fit}
+
+
+def _gmmx(x, k, ct, iters, n_init, repeats, init):
+  from gmmx import EMFitter, GaussianMixtureModelJax
+  w, m, c, _ = init
+  xj = jnp.asarray(x)
+  def one(means, n_iter=iters):
+    fitter = EMFitter(max_iter=n_iter, tol=-1.0, reg_covar=1e-6)
+    gmm = GaussianMixtureModelJax.from_squeezed(means=means, covariances=c,
+                                                weights=w, covariance_type=ct)
+    return fitter.fit(xj, gmm).gmm.means
+
+  first, it = common.time_call(lambda: one(m), repeats)
+  _, it2 = common.time_call(lambda: one(m, 2 * iters), repeats)
+  rng = np.random.default_rng(2)
+  starts = [x[rng.choice(len(x), k, replace=False)] for _ in range(n_init)]
+  fit, _ = common.time_call(lambda: [one(s) for s in starts], 0)
+  return {**_marginal(it, it2, iters), "fit_n_init_s": fit,
+          "compile_s": first - common.median(it)}
+
+
+def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
+        iterations: int, n_init: int, repeats: int,
+        covariance_types: list[str]) -> dict:
+  """Runs the benchmark and writes ``bench_gmm.json`` / ``bench_gmm.md``."""
+  common.workdir(workdir)
+  x = _data(n_samples, n_features, n_components)
+  flops = 2 * 2 * n_samples * n_components * n_features ** 2  # E + M GEMMs
+  results = {"config": dict(n_samples=n_samples, n_features=n_features,
+                            n_components=n_components, iterations=iterations,
+                            n_init=n_init, repeats=repeats, dtype="float32"),
+             "machine": dict(platform=platform.platform(),
+                             cpus=os.cpu_count(),
+                             jax_backend=jax.default_backend(),
+                             jax_devices=[str(dv) for dv in jax.devices()]),
+             "gflop_per_iter_full": flops / 1e9, "results": {}}
+  rows = []
+  for ct in covariance_types:
+    init = _init(x, n_components, ct)
+    args = (x, n_components, ct, iterations, n_init, repeats, init)
+    res = {"jgen": _jgen(*args), "sklearn": _sklearn(*args),
+           "gmmx": _gmmx(*args)}
+    jg = res["jgen"]
+    res["speedup_vs_sklearn_iter"] = res["sklearn"]["iter_s"] / jg["iter_s"]
+    res["speedup_vs_gmmx_iter"] = res["gmmx"]["iter_s"] / jg["iter_s"]
+    res["speedup_vs_sklearn_fit"] = (res["sklearn"]["fit_n_init_s"]
+                                     / jg["fit_n_init_s"])
+    res["speedup_vs_gmmx_fit"] = res["gmmx"]["fit_n_init_s"] / jg["fit_n_init_s"]
+    if ct == "full":
+      floor = flops / 350e9
+      res["floor_iter_s_at_350_gflops"] = floor
+      res["jgen_fraction_of_floor"] = floor / jg["iter_s"]
+    results["results"][ct] = res
+    for tool in ("jgen", "sklearn", "gmmx"):
+      rows.append({"covariance": ct, "tool": tool,
+                   "ms / iteration": 1e3 * res[tool]["iter_s"],
+                   "set-up (s)": res[tool]["overhead_s"],
+                   f"fit n_init={n_init} (s)": res[tool]["fit_n_init_s"],
+                   "compile (s)": res[tool].get("compile_s", "-")})
+  cols = ["covariance", "tool", "ms / iteration", "set-up (s)",
+          f"fit n_init={n_init} (s)",
+          "compile (s)"]
+  text = common.table(rows, cols)
+  common.write_json(os.path.join(workdir, "bench_gmm.json"), results)
+  with open(os.path.join(workdir, "bench_gmm.md"), "w") as f:
+    f.write(text + "\n")
+  print(text)
+  for ct, res in results["results"].items():
+    print(f"{ct}: {res['speedup_vs_sklearn_iter']:.1f}x sklearn, "
+          f"{res['speedup_vs_gmmx_iter']:.1f}x gmmx per iteration; "
+          f"{res['speedup_vs_sklearn_fit']:.1f}x / "
+          f"{res['speedup_vs_gmmx_fit']:.1f}x for the n_init fit")
+  return results
+
+
+def main(argv):
+  del argv
+  run(_WORKDIR.value, n_samples=_N.value, n_features=_D.value,
+      n_components=_K.value, iterations=_ITERS.value, n_init=_N_INIT.value,
+      repeats=_REPEATS.value, covariance_types=_COV.value)
+
+
+if __name__ == "__main__":
+  app.run(main)
