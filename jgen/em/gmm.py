@@ -445,7 +445,18 @@ def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
 
 def fit_from(params: GMMParams, x: jax.Array, labels: jax.Array,
              config: EMConfig) -> FitResult:
-  """EM from given initial parameters (scikit-learn's ``*_init`` options)."""
+  """EM from given initial parameters (scikit-learn's ``*_init`` options).
+
+  Args:
+    params: initial parameters; components with weight 0 stay off.
+    x: data, [N, D].
+    labels: known component per point or -1, [N].
+    config: settings (:class:`EMConfig`).
+
+  Returns:
+    A :class:`FitResult`; from the same start its ``history`` equals
+    scikit-learn's per-iteration ``lower_bound_``.
+  """
   shift = jnp.mean(x, axis=0)
   active = params.weights > 0
   params = params.replace(means=params.means - shift)
