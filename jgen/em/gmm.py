@@ -174,9 +174,9 @@ def _add_diagonal(a: jax.Array, value) -> jax.Array:
 def fallback_covariance(x: jax.Array, covariance_type: str,
                         reg_covar) -> jax.Array:
   """The data covariance in the type's single-component shape (collapse reset)."""
-  var = jnp.var(x, axis=0) + reg_covar
   if covariance_type in ("full", "tied"):
     return _add_diagonal(jnp.cov(x, rowvar=False, bias=True), reg_covar)
+  var = jnp.var(x, axis=0) + reg_covar
   if covariance_type == "diag":
     return var
   return jnp.mean(var)

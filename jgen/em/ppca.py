@@ -89,7 +89,7 @@ def ppca_log_prob(params: PPCAParams, x: jax.Array) -> jax.Array:
 
 
 class PPCAState(NamedTuple):
-  """EM state: parameters, iteration count, change of log-likelihood."""
+  """EM state: parameters, mean log-likelihood, iterations, convergence flag."""
   params: PPCAParams
   log_likelihood: jax.Array
   n_iter: jax.Array
