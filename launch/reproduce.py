@@ -18,6 +18,7 @@ import jax
 
 from launch import common
 from launch import report_em
+from launch import report_hybrid
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
@@ -25,7 +26,7 @@ _SECTIONS = flags.DEFINE_list("sections", None,
                               "Sections to run (default: all).")
 
 # name -> section(workdir, quick) -> (results dict, markdown)
-SECTIONS = {"em": report_em.section}
+SECTIONS = {"em": report_em.section, "hybrid": report_hybrid.section}
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:
@@ -62,6 +63,7 @@ def run(workdir: str, quick: bool = False, sections=None) -> dict:
 
 def main(argv):
   del argv
+  common.quiet_logs()
   run(_WORKDIR.value, _QUICK.value, _SECTIONS.value)
 
 
