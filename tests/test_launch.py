@@ -55,15 +55,49 @@ def test_reproduce_quick(tmp_path):
   agree = results["em"]["sklearn_agreement"]
   assert all(v["max_rel_diff_per_iteration"] < 1e-6 for v in agree.values())
   report = (tmp_path / "report.md").read_text()
-  assert "## EM" in report
-  for png in ("em_choose_k.png", "em_restarts.png"):
+  assert "## EM" in report and "## Generative vs discriminative" in report
+  assert len(results["hybrid"]["test_error_mean"]) == 11
+  for png in ("em_choose_k.png", "em_restarts.png", "alpha_sweep.png",
+              "boundaries.png"):
     assert (tmp_path / png).stat().st_size > 1000
 
 
-def test_em_notebook_runs():
+def test_hybrid_script_tiny(tmp_path):
+  _run(["launch.hybrid", "--n_draws=3", "--num_steps=40",
+        f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert result["alpha"] == [round(0.1 * i, 1) for i in range(11)]
+  assert len(result["test_error_mean"]) == len(result["test_error_std"]) == 11
+  assert all(0 <= e <= 1 for e in result["test_error_mean"])
+  for png in ("alpha_sweep.png", "boundaries.png", "lambda_path.png",
+              "evidence.png"):
+    assert (tmp_path / png).stat().st_size > 1000
+  assert (tmp_path / "hypernet" / "metrics.jsonl").exists()
+
+
+def test_hybrid_script_rejects_bad_flags(tmp_path):
+  env = dict(os.environ, PYTHONPATH=ROOT)
+  proc = subprocess.run([sys.executable, "-m", "launch.hybrid",
+                         "--num_steps=7", f"--workdir={tmp_path}"],
+                        cwd=ROOT, env=env, capture_output=True, text=True)
+  assert proc.returncode != 0 and "num_steps" in proc.stderr
+
+
+def test_bench_sweep_script_tiny(tmp_path):
+  _run(["launch.bench_sweep", "--num_steps=10", "--repeats=1", "--notorch",
+        f"--workdir={tmp_path}"])
+  out = json.loads((tmp_path / "bench_sweep.json").read_text())
+  assert {"vmapped_s", "loop_s", "torch_loop_s", "compile_s"} <= set(out)
+  assert out["members"] == 64
+  assert out["max_abs_diff_vmapped_vs_loop_final_loss"] < 1e-4
+
+
+@pytest.mark.parametrize("name", ["em", "hybrid"])
+def test_notebook_runs(name):
   nbformat = pytest.importorskip("nbformat")
   nbclient = pytest.importorskip("nbclient")
-  nb = nbformat.read(os.path.join(ROOT, "notebooks", "em.ipynb"), as_version=4)
+  nb = nbformat.read(os.path.join(ROOT, "notebooks", f"{name}.ipynb"),
+                     as_version=4)
   nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                           resources={"metadata": {"path": os.path.join(
                               ROOT, "notebooks")}}).execute()
