@@ -44,16 +44,17 @@ _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_sweep", "Output folder.")
 _NUM_STEPS = flags.DEFINE_integer("num_steps", 300, "Adam steps per member.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions.")
 _TORCH = flags.DEFINE_bool("torch", True, "Time the PyTorch loop.")
+_BATCH = flags.DEFINE_integer("batch_size", 128, "Minibatch size.")
 
-BATCH, LR = 128, 0.01
+LR = 0.01
 
 
-def make_member(w0, num_steps: int):
+def make_member(w0, num_steps: int, batch_size: int):
   """The single run, ``member(key, hparams, data) -> final objective``."""
   opt = optax.adam(LR)
   run = train.make_run(lambda k, h, d: train.init_state(w0, opt, k),
                        train.gradient_step(hybrid.lambda_hybrid_loss, opt),
-                       train.minibatch(BATCH), num_steps)
+                       train.minibatch(batch_size), num_steps)
 
   def member(key, hparams, d):
     state, metrics = run(key, hparams, d)
@@ -61,8 +62,11 @@ def make_member(w0, num_steps: int):
   return member
 
 
-def torch_loop(x, y, w0, lams, seeds, num_steps: int) -> float:
-  """(c): the same training in PyTorch; returns the wall time in seconds."""
+def torch_loop(x, y, w0, lams, seeds, num_steps: int, batch_size: int) -> float:
+  """(c): the same training in PyTorch; returns the wall time in seconds.
+
+  Member ``m`` has ``lams[m]`` and ``seeds[m]`` (the flattened grid).
+  """
   import torch  # noqa: PLC0415 (optional dependency of this script)
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
@@ -75,14 +79,14 @@ def torch_loop(x, y, w0, lams, seeds, num_steps: int) -> float:
          for k, v in w0.items()}
     opt = torch.optim.Adam(p.values(), lr=LR)
     for _ in range(steps):
-      idx = torch.randint(len(xt), (BATCH,), generator=gen)
+      idx = torch.randint(len(xt), (batch_size,), generator=gen)
       xb, yb = xt[idx], yt[idx]
       z = (xb[:, None, :] - p["mean"]) * torch.exp(-p["log_scale"])
       lj = torch.log_softmax(p["prior_logits"], 0) + (
           -0.5 * (log_2pi + z**2) - p["log_scale"]).sum(-1)
       joint = lj.gather(1, yb[:, None])[:, 0]
       cond = joint - torch.logsumexp(lj, 1)
-      loss = -(lam * joint.sum() + (1 - lam) * cond.sum()) / BATCH
+      loss = -(lam * joint.sum() + (1 - lam) * cond.sum()) / batch_size
       opt.zero_grad()
       loss.backward()
       opt.step()
@@ -90,20 +94,20 @@ def torch_loop(x, y, w0, lams, seeds, num_steps: int) -> float:
 
   member(0.5, 0, 50)          # warm-up: the first steps of a process are slow
   t0 = time.perf_counter()
-  for lam in map(float, lams):
-    for seed in seeds:
-      member(lam, seed, num_steps)
+  for lam, seed in zip(lams, seeds):          # one run per sweep member
+    member(float(lam), int(seed), num_steps)
   return time.perf_counter() - t0
 
 
-def run(num_steps: int, repeats: int, with_torch: bool) -> dict:
+def run(num_steps: int, repeats: int, with_torch: bool,
+        batch_size: int = 128) -> dict:
   """Times (a), (b) and (c); returns the record written to JSON."""
   x, y, _, _ = report_hybrid.digits_pca(0)   # the data of the lambda-path experiment
   d = {"x": jnp.asarray(x), "y": jnp.asarray(y)}
   w0 = hybrid.init_gaussian(x, y, 10)
   g = sweep.grid(lam=np.linspace(0, 1, 16), seeds=range(4))
   key = jax.random.PRNGKey(0)
-  member = make_member(w0, num_steps)
+  member = make_member(w0, num_steps, batch_size)
 
   t0 = time.perf_counter()
   jax.block_until_ready(sweep.run(member, g, key, d).outputs)
@@ -131,10 +135,11 @@ def run(num_steps: int, repeats: int, with_torch: bool) -> dict:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
       torch_s = pool.apply(torch_loop, (x, y, jax.device_get(w0),
-                                        g.hparams["lam"], g.seeds, num_steps))
+                                        g.hparams["lam"], g.seeds, num_steps,
+                                        batch_size))
   vm, lp = common.median(vm_times), common.median(loop_times)
   return {
-      "members": g.size, "num_steps": num_steps, "batch_size": BATCH,
+      "members": g.size, "num_steps": num_steps, "batch_size": batch_size,
       "vmapped_s": vm, "loop_s": lp, "torch_loop_s": torch_s,
       "compile_s": max(first_vmapped - vm, 0.0),
       "loop_compile_s": max(first_loop - lp, 0.0),
@@ -151,7 +156,7 @@ def run(num_steps: int, repeats: int, with_torch: bool) -> dict:
 def main(argv):
   del argv
   out = common.workdir(_WORKDIR.value)
-  rec = run(_NUM_STEPS.value, _REPEATS.value, _TORCH.value)
+  rec = run(_NUM_STEPS.value, _REPEATS.value, _TORCH.value, _BATCH.value)
   common.write_json(os.path.join(out, "bench_sweep.json"), rec)
   rows = [{"method": "(a) one vmapped call (jgen.sweep)", "seconds": rec["vmapped_s"]},
           {"method": "(b) loop over jitted single runs", "seconds": rec["loop_s"]},
