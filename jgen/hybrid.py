@@ -23,7 +23,10 @@ generative and discriminative training:
   independent). Predictions use ``w_D``.
 
 ``lam`` and ``alpha`` are read from ``hparams`` as traced values, so sweeps
-over them vmap (DESIGN.md, contract 3). ``hparams["prior_precision"]``
+over them vmap (DESIGN.md, contract 3). Traced values cannot be checked inside
+the compiled code, so validate sweeps on the host with
+``jgen.sweep.grid(..., check=check_hparams)``; concrete values passed to the
+objectives directly are checked there. ``hparams["prior_precision"]``
 (optional, default 0) adds the Gaussian prior ``p(w) = N(0, I / h)`` on every
 parameter of each copy.
 
@@ -82,8 +85,16 @@ def gaussian_log_joint(params: dict, x: jax.Array) -> jax.Array:
       covariance_type="diag")
 
 
+def _checked(hparams: dict, name: str) -> jax.Array:
+  """``hparams[name]``, range-checked when it is concrete (not traced)."""
+  value = hparams[name]
+  if not isinstance(value, jax.core.Tracer):
+    check_hparams(**{name: value})
+  return value
+
+
 def _log_prior(params, hparams) -> jax.Array:
-  h = hparams.get("prior_precision", 0.0)
+  h = _checked(hparams, "prior_precision") if "prior_precision" in hparams else 0.0
   return -0.5 * h * sum(jnp.sum(a**2) for a in jax.tree.leaves(params))
 
 
@@ -113,7 +124,7 @@ def lambda_hybrid_loss(params, key, batch: dict, *, hparams: dict,
   lj = log_joint(params, batch["x"])
   joint = _picked(lj, batch["y"])                          # log p(x, y)   [N]
   cond = joint - jax.nn.logsumexp(lj, axis=1)              # log p(y | x)  [N]
-  lam = hparams["lam"]
+  lam = _checked(hparams, "lam")
   n = joint.shape[0]
   objective = lam * joint.sum() + (1 - lam) * cond.sum() + _log_prior(
       params, hparams)
@@ -157,7 +168,7 @@ def bishop_lasserre_loss(params: dict, key, batch: dict, *, hparams: dict,
     log p(x | w_G)) and ``distance`` (``||w_G - w_D||``).
   """
   del key
-  alpha = hparams["alpha"]
+  alpha = _checked(hparams, "alpha")
   w_g, w_d = params["generative"], discriminative_params(params, alpha)
   lj_d = log_joint(w_d, batch["x"])
   cond = _picked(lj_d, batch["y"]) - jax.nn.logsumexp(lj_d, axis=1)

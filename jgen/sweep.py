@@ -33,6 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
+from jgen import _checks
+
 
 @dataclasses.dataclass(frozen=True)
 class Grid:
@@ -76,11 +78,14 @@ def _seeds(seeds: Any) -> np.ndarray:
   return arr.astype(np.int64)
 
 
-def grid(*, seeds: Sequence[int] = (0,), **axes: Sequence[float]) -> Grid:
+def grid(*, seeds: Sequence[int] = (0,), check: Callable | None = None,
+         **axes: Sequence[float]) -> Grid:
   """The Cartesian product of the named axes and the seeds.
 
   Args:
     seeds: run seeds (the last grid axis).
+    check: optional validator called as ``check(**axes)`` before anything
+      else, e.g. ``jgen.hybrid.check_hparams`` (lam, alpha in [0, 1]).
     **axes: hyperparameter name -> list of values, e.g. ``lam=[0, 0.5, 1]``.
 
   Returns:
@@ -91,6 +96,8 @@ def grid(*, seeds: Sequence[int] = (0,), **axes: Sequence[float]) -> Grid:
       finite; there are no axes at all and no seeds.
   """
   coords = {name: _axis(v, name) for name, v in axes.items()}
+  if check is not None:
+    check(**coords)
   seed_values = _seeds(seeds)
   shape = tuple(len(v) for v in coords.values()) + (len(seed_values),)
   members = list(itertools.product(*coords.values(), seed_values))
@@ -119,7 +126,6 @@ def random_grid(key: jax.Array, n: int, *, seeds: Sequence[int] = (0,),
     indexes the draws; the drawn values are ``grid.hparams[name]`` (per
     member, like every grid).
   """
-  from jgen import _checks  # noqa: PLC0415
   _checks.integer(n, "n", low=1)
   if not ranges:
     raise ValueError("random_grid needs at least one hyperparameter range.")

@@ -38,6 +38,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from flax import struct
+from tqdm.auto import tqdm
+
+from jgen import _checks
 
 Optimizer = optax.GradientTransformation | Callable[[Any], optax.GradientTransformation]
 
@@ -261,7 +264,6 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     TrainingDiverged: a metric or parameter became NaN/inf; the message names
       the step and the metric; the checkpoints on disk are the last good ones.
   """
-  from jgen import _checks  # noqa: PLC0415 (keeps module import light)
   _checks.integer(chunk_size, "chunk_size", low=1)
   _checks.integer(num_steps, "num_steps", low=1)
   _checks.integer(checkpoint_every, "checkpoint_every", low=1)
@@ -290,7 +292,6 @@ def train(state: TrainState, step: Callable, data, hparams, *,
   start = resumed_from or 0
   if progress is None:
     progress = sys.stderr.isatty()
-  from tqdm.auto import tqdm  # noqa: PLC0415
   bar = tqdm(total=num_steps, initial=start, disable=not progress,
              unit="step", dynamic_ncols=True)
   last_good = resumed_from

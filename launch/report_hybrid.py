@@ -80,7 +80,7 @@ def alpha_sweep(workdir: str, n_draws: int, num_steps: int, seed: int) -> dict:
   test = data.load("bishop_lasserre", seed=seed + 1,
                    n_samples=BL["n_test"], test_fraction=0.0)
   g = sweep.grid(alpha=ALPHAS, prior_precision=[BL["prior_precision"]],
-                 seeds=range(n_draws))
+                 seeds=range(n_draws), check=hybrid.check_hparams)
   args = (jnp.asarray(pool.x_train), jnp.asarray(pool.y_train),
           jnp.asarray(test.x_train), jnp.asarray(test.y_train))
   res = sweep.run(_bl_member(num_steps), g, jax.random.PRNGKey(seed), *args)
@@ -155,7 +155,8 @@ def lambda_path(workdir: str, num_steps: int, seed: int, quick: bool) -> dict:
     state, _ = run(key, hparams, dd)
     loss, err = evaluate(state.params, hparams["lam"])
     return {"objective": loss, "test_error": err}
-  direct = sweep.run(member, sweep.grid(lam=lams), jax.random.PRNGKey(seed), d)
+  direct = sweep.run(member, sweep.grid(lam=lams, check=hybrid.check_hparams),
+                     jax.random.PRNGKey(seed), d)
 
   flat0, unravel = ravel_pytree(w0)
   g = nets.HyperNetwork(num_outputs=flat0.size, hidden=(64, 64))

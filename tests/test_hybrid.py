@@ -123,3 +123,16 @@ def test_alpha_sigma_map():
 def test_bad_hparams_raise(kwargs, name):
   with pytest.raises(ValueError, match=name):
     hybrid.check_hparams(**kwargs)
+
+
+def test_out_of_range_values_raise_at_the_boundary():
+  with pytest.raises(ValueError, match="alpha"):
+    sweep.grid(alpha=[0.0, 1.1], check=hybrid.check_hparams)
+  p = _params(np.random.default_rng(0))
+  batch = {"x": jnp.ones((4, 3)), "y": jnp.asarray([0, 0, 1, 1])}
+  with pytest.raises(ValueError, match="lam"):
+    hybrid.lambda_hybrid_loss(p, None, batch, hparams={"lam": -0.2})
+  with pytest.raises(ValueError, match="alpha"):
+    hybrid.bishop_lasserre_loss(
+        {"generative": p, "discriminative": p}, None,
+        {**batch, "x_unlabelled": jnp.ones((2, 3))}, hparams={"alpha": 2.0})

@@ -100,3 +100,20 @@ def test_bad_arguments_raise():
   with pytest.raises(ValueError, match="chunk_size"):
     train.train(state, step, jnp.zeros(3), {"scale": 1.0}, num_steps=30,
                 chunk_size=0)
+
+
+def test_batched_train_equals_single_runs():
+  """batched=True vmaps the chunks over a leading sweep axis of the state."""
+  opt = optax.sgd(0.1)
+  step = train.gradient_step(_quadratic_loss, opt)
+  scales = jnp.asarray([0.5, 1.0, 2.0])
+  states = jax.vmap(lambda k: train.init_state(jnp.ones(3), opt, k))(
+      jax.random.split(jax.random.PRNGKey(0), 3))
+  res = train.train(states, step, jnp.arange(3.0), {"scale": scales},
+                    num_steps=20, chunk_size=10, batched=True, progress=False)
+  for i, s in enumerate(np.asarray(scales)):
+    single = train.train(jax.tree.map(lambda a: a[i], states), step,
+                         jnp.arange(3.0), {"scale": jnp.asarray(s)},
+                         num_steps=20, chunk_size=10, progress=False)
+    np.testing.assert_allclose(res.state.params[i], single.state.params,
+                               rtol=1e-12)
