@@ -157,6 +157,8 @@ def cross_validation(x: jax.Array, y: jax.Array, folds: jax.Array, *,
   Returns:
     The mean over examples of ``log p(y_n | x_n, w*_{-fold(n)})``.
   """
+  if model not in ("logistic", "linear"):
+    raise ValueError(f"model must be 'logistic' or 'linear', got {model!r}.")
   k = int(np.max(np.asarray(folds))) + 1
 
   def held_out(fold):
@@ -165,12 +167,10 @@ def cross_validation(x: jax.Array, y: jax.Array, folds: jax.Array, *,
       w, _ = logistic_map(x, y, prior_precision=prior_precision, weights=train)
       ll = classifiers.logistic_log_likelihood(
           {"w": w, "b": jnp.zeros((), x.dtype)}, x, y.astype(x.dtype))
-    elif model == "linear":
+    else:
       w = linear_regression_map(x, y, prior_precision=prior_precision,
                                 noise_precision=noise_precision, weights=train)
       ll = 0.5 * (jnp.log(noise_precision) - _LOG_2PI) - (
           0.5 * noise_precision * (y - x @ w) ** 2)
-    else:
-      raise ValueError(f"model must be 'logistic' or 'linear', got {model!r}.")
     return jnp.sum((1 - train) * ll)
-  return sum(held_out(f) for f in range(k)) / x.shape[0]
+  return jnp.sum(jax.vmap(held_out)(jnp.arange(k))) / x.shape[0]

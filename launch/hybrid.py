@@ -10,17 +10,7 @@ figures ``alpha_sweep.png``, ``boundaries.png``, ``lambda_path.png``,
 ``evidence.png``; the hypernetwork's ``hypernet/metrics.jsonl`` and orbax
 checkpoints.
 
-1. Bishop & Lasserre (2007): ``bishop_lasserre`` data (jgen.data), 2
-   labelled points per class drawn from a pool of unlabelled points; alpha in
-   0, 0.1, ..., 1 x ``n_draws`` draws of the labelled points as one vmapped
-   call; held-out error vs alpha; decision boundaries for alpha in
-   {0, 0.4, 0.6, 0.7, 0.8, 1} (draw 0).
-2. lambda hybrid on digits (16 principal components): per-lambda training as
-   one vmapped sweep, and a hypernetwork G(lambda) trained with lambda drawn
-   per batch (Ha et al. 2016); the gap between the two paths.
-3. Evidence vs 5-fold cross-validation for the prior precision of logistic
-   regression (digits 3 vs 8) and of polynomial regression (noisy sine).
-4. Mixture of linear experts vs one logistic regression on two_moons.
+The experiments are described in :mod:`launch.report_hybrid`.
 """
 
 from __future__ import annotations
