@@ -29,12 +29,15 @@ def test_fit_gmm_script(tmp_path):
   assert (tmp_path / "gmm.png").stat().st_size > 1000
 
 
-def test_fit_gmm_script_rejects_bad_flags(tmp_path):
+@pytest.mark.parametrize("args,name", [
+    (["launch.fit_gmm", "--covariance_type=banana"], "covariance_type"),
+    (["launch.hybrid", "--num_steps=7"], "num_steps"),
+])
+def test_scripts_reject_bad_flags(tmp_path, args, name):
   env = dict(os.environ, PYTHONPATH=ROOT)
-  proc = subprocess.run([sys.executable, "-m", "launch.fit_gmm",
-                         "--covariance_type=banana", f"--workdir={tmp_path}"],
+  proc = subprocess.run([sys.executable, "-m", *args, f"--workdir={tmp_path}"],
                         cwd=ROOT, env=env, capture_output=True, text=True)
-  assert proc.returncode != 0 and "covariance_type" in proc.stderr
+  assert proc.returncode != 0 and name in proc.stderr
 
 
 def test_bench_gmm_script_tiny(tmp_path):
@@ -73,14 +76,6 @@ def test_hybrid_script_tiny(tmp_path):
               "evidence.png"):
     assert (tmp_path / png).stat().st_size > 1000
   assert (tmp_path / "hypernet" / "metrics.jsonl").exists()
-
-
-def test_hybrid_script_rejects_bad_flags(tmp_path):
-  env = dict(os.environ, PYTHONPATH=ROOT)
-  proc = subprocess.run([sys.executable, "-m", "launch.hybrid",
-                         "--num_steps=7", f"--workdir={tmp_path}"],
-                        cwd=ROOT, env=env, capture_output=True, text=True)
-  assert proc.returncode != 0 and "num_steps" in proc.stderr
 
 
 def test_bench_sweep_script_tiny(tmp_path):
