@@ -17,6 +17,7 @@ from absl import flags
 import jax
 
 from launch import common
+from launch import report_dynamics
 from launch import report_em
 from launch import report_hybrid
 
@@ -26,7 +27,8 @@ _SECTIONS = flags.DEFINE_list("sections", None,
                               "Sections to run (default: all).")
 
 # name -> section(workdir, quick) -> (results dict, markdown)
-SECTIONS = {"em": report_em.section, "hybrid": report_hybrid.section}
+SECTIONS = {"em": report_em.section, "hybrid": report_hybrid.section,
+            "dynamics": report_dynamics.section}
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:

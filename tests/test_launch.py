@@ -32,6 +32,7 @@ def test_fit_gmm_script(tmp_path):
 @pytest.mark.parametrize("args,name", [
     (["launch.fit_gmm", "--covariance_type=banana"], "covariance_type"),
     (["launch.hybrid", "--num_steps=7"], "num_steps"),
+    (["launch.dynamics", "--n_lr=0"], "n_lr"),
 ])
 def test_scripts_reject_bad_flags(tmp_path, args, name):
   env = dict(os.environ, PYTHONPATH=ROOT)
@@ -59,6 +60,8 @@ def test_reproduce_quick(tmp_path):
   assert all(v["max_rel_diff_per_iteration"] < 1e-6 for v in agree.values())
   report = (tmp_path / "report.md").read_text()
   assert "## EM" in report and "## Generative vs discriminative" in report
+  assert "## Minimax dynamics" in report
+  assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}
   assert len(results["hybrid"]["test_error_mean"]) == 11
   for png in ("em_choose_k.png", "em_restarts.png", "alpha_sweep.png",
               "boundaries.png"):
@@ -87,7 +90,24 @@ def test_bench_sweep_script_tiny(tmp_path):
   assert out["max_abs_diff_vmapped_vs_loop_final_loss"] < 1e-4
 
 
-@pytest.mark.parametrize("name", ["em", "hybrid"])
+def test_dynamics_script_tiny(tmp_path):
+  _run(["launch.dynamics", "--n_lr=3", "--n_gamma=2", "--num_steps=300",
+        f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert set(result) == {"bilinear", "dirac_gan", "dirac_gan_r1"}
+  for game in result.values():
+    assert set(game) == {"simultaneous", "alternating", "extragradient",
+                         "optimistic", "consensus"}
+    for entry in game.values():
+      assert set(entry) == {"converged_fraction", "final_distance"}
+      assert 0.0 <= entry["converged_fraction"] <= 1.0
+  # Theory: plain simultaneous GDA never converges on the bilinear game.
+  assert result["bilinear"]["simultaneous"]["converged_fraction"] == 0.0
+  assert result["bilinear"]["simultaneous"]["final_distance"] > 1.4
+  assert (tmp_path / "convergence_maps.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", ["em", "hybrid", "gradient_dynamics"])
 def test_notebook_runs(name):
   nbformat = pytest.importorskip("nbformat")
   nbclient = pytest.importorskip("nbclient")

@@ -1,0 +1,227 @@
+r"""Two-player games and their optimisers (lecture notes 002, 003).
+
+A game has two players with parameter pytrees ``u`` (minimises ``loss_u``)
+and ``v`` (minimises ``loss_v``); a zero-sum game with payoff ``f(u, v)`` has
+``loss_u = f`` and ``loss_v = -f`` (:func:`zero_sum`), a non-zero-sum one such
+as the non-saturating GAN gives both losses (:class:`Game`). Losses take
+``(u, v, key, hparams)``.
+
+Each method is a pure ``step(state, key, hparams) -> (state, metrics)``
+built by :func:`make_step`:
+
+=============== ============================================================
+simultaneous    both players step on the gradients at ``(u, v)``
+alternating     ``n_v`` steps of ``v``, then one of ``u`` at the new ``v``
+                (``order="v_first"``; ``"u_first"`` reverses it)
+extragradient   a look-ahead step to ``(u', v')``, then the step from
+                ``(u, v)`` with the gradients at ``(u', v')`` (Korpelevich
+                1976)
+optimistic      the step direction ``2 g_t - g_{t-1}`` (Daskalakis et al.
+                2018; optimistic GDA)
+consensus       gradients plus ``gamma * grad L`` with ``L = 1/2 ||g||^2``,
+                the squared norm of the joint gradient field (Mescheder et
+                al. 2017, "The numerics of GANs", Algorithm 2)
+=============== ============================================================
+
+Each player has an optax transformation *without* its learning rate (e.g.
+``optax.identity()`` for plain gradient steps, ``optax.scale_by_adam()``); the
+step applies ``-lr_u`` / ``-lr_v`` from ``hparams``, so learning rates (two
+time-scales when they differ) and ``gamma`` are traced and a grid of them
+vmaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import struct
+
+from jgen import _checks
+
+METHODS = ("simultaneous", "alternating", "extragradient", "optimistic",
+           "consensus")
+ORDERS = ("v_first", "u_first")
+
+
+class Game(NamedTuple):
+  """Two losses: ``u`` minimises ``loss_u``, ``v`` minimises ``loss_v``.
+
+  Attributes:
+    loss_u: ``loss_u(u, v, key, hparams) -> scalar``.
+    loss_v: ``loss_v(u, v, key, hparams) -> scalar``.
+  """
+  loss_u: Callable
+  loss_v: Callable
+
+
+def zero_sum(payoff: Callable) -> Game:
+  """The game ``min_u max_v payoff(u, v, key, hparams)``."""
+  return Game(loss_u=payoff,
+              loss_v=lambda u, v, key, hp: -payoff(u, v, key, hp))
+
+
+class MinimaxState(struct.PyTreeNode):
+  """Both players' parameters and optimiser states.
+
+  Attributes:
+    u, v: parameter pytrees.
+    opt_u, opt_v: optax states of the players' transformations.
+    prev_u, prev_v: the gradients at the start of the previous step
+      (optimistic GDA's ``g_{t-1}``).
+    step: int32 step counter.
+  """
+  u: Any
+  v: Any
+  opt_u: Any
+  opt_v: Any
+  prev_u: Any
+  prev_v: Any
+  step: jax.Array
+
+
+class Players(NamedTuple):
+  """The players' optax transformations (learning rates are in hparams)."""
+  tx_u: optax.GradientTransformation
+  tx_v: optax.GradientTransformation
+
+
+def plain_players() -> Players:
+  """Plain gradient steps for both players (``optax.identity``)."""
+  return Players(optax.identity(), optax.identity())
+
+
+def init(u, v, players: Players | None = None) -> MinimaxState:
+  """The state at step 0.
+
+  Args:
+    u: the min player's parameters.
+    v: the max player's parameters.
+    players: transformations; plain gradient steps by default.
+
+  Returns:
+    A :class:`MinimaxState`.
+  """
+  players = players or plain_players()
+  zeros = lambda t: jax.tree.map(jnp.zeros_like, t)
+  return MinimaxState(u=u, v=v, opt_u=players.tx_u.init(u),
+                      opt_v=players.tx_v.init(v), prev_u=zeros(u),
+                      prev_v=zeros(v), step=jnp.zeros((), jnp.int32))
+
+
+def gradients(game: Game, u, v, key, hparams):
+  """``(grad_u loss_u, grad_v loss_v)`` at ``(u, v)``."""
+  g_u = jax.grad(game.loss_u, argnums=0)(u, v, key, hparams)
+  g_v = jax.grad(game.loss_v, argnums=1)(u, v, key, hparams)
+  return g_u, g_v
+
+
+def check_hparams(**values) -> None:
+  """Raises ``ValueError`` for negative ``lr_u``, ``lr_v`` or ``gamma``.
+
+  Values may be scalars or sweep lists; call on the host (``jgen.sweep.grid(
+  ..., check=check_hparams)``).
+  """
+  for name, value in values.items():
+    if name not in ("lr_u", "lr_v", "gamma", "reg_weight"):
+      continue
+    for v in np.ravel(np.asarray(value, dtype=np.float64)):
+      _checks.real(v, name, low=0.0)
+
+
+def _apply(tx, params, opt_state, grads, lr):
+  updates, opt_state = tx.update(grads, opt_state, params)
+  params = jax.tree.map(lambda p, d: p - lr * d, params, updates)
+  return params, opt_state
+
+
+def _sq_norm(tree) -> jax.Array:
+  return sum(jnp.sum(jnp.square(a)) for a in jax.tree.leaves(tree))
+
+
+def make_step(game: Game, method: str, players: Players | None = None, *,
+              n_v: int = 1, order: str = "v_first") -> Callable:
+  """Builds the pure step ``step(state, key, hparams) -> (state, metrics)``.
+
+  Args:
+    game: the :class:`Game`.
+    method: one of ``METHODS``.
+    players: the players' transformations; plain gradient steps by default.
+    n_v: max-player steps per min-player step (``alternating``).
+    order: ``"v_first"`` or ``"u_first"`` (``alternating``).
+
+  Returns:
+    The step. ``hparams`` holds ``lr_u``, ``lr_v`` and, for ``consensus``,
+    ``gamma``; the game's losses read their own entries. ``metrics`` holds
+    ``loss_u``, ``loss_v`` and ``grad_norm`` at the state before the step.
+
+  Raises:
+    ValueError: an unknown method or order (the message lists the valid
+      names), or ``n_v < 1``.
+  """
+  _checks.choice(method, "method", METHODS)
+  _checks.choice(order, "order", ORDERS)
+  _checks.integer(n_v, "n_v", low=1)
+  players = players or plain_players()
+  tx_u, tx_v = players
+
+  def metrics_at(u, v, key, hparams, g_u, g_v):
+    return {"loss_u": game.loss_u(u, v, key, hparams),
+            "loss_v": game.loss_v(u, v, key, hparams),
+            "grad_norm": jnp.sqrt(_sq_norm(g_u) + _sq_norm(g_v))}
+
+  def step(state: MinimaxState, key, hparams):
+    lr_u, lr_v = hparams["lr_u"], hparams["lr_v"]
+    u, v = state.u, state.v
+    g_u, g_v = gradients(game, u, v, key, hparams)
+    metrics = metrics_at(u, v, key, hparams, g_u, g_v)
+    if method == "simultaneous":
+      u, opt_u = _apply(tx_u, u, state.opt_u, g_u, lr_u)
+      v, opt_v = _apply(tx_v, v, state.opt_v, g_v, lr_v)
+    elif method == "alternating":
+      opt_u, opt_v = state.opt_u, state.opt_v
+      if order == "u_first":
+        u, opt_u = _apply(tx_u, u, opt_u, g_u, lr_u)
+      for i in range(n_v):
+        gv = jax.grad(game.loss_v, argnums=1)(u, v, jax.random.fold_in(key, i),
+                                              hparams)
+        v, opt_v = _apply(tx_v, v, opt_v, gv, lr_v)
+      if order == "v_first":
+        gu = jax.grad(game.loss_u, argnums=0)(u, v, key, hparams)
+        u, opt_u = _apply(tx_u, u, opt_u, gu, lr_u)
+    elif method == "extragradient":
+      u_half, _ = _apply(tx_u, u, state.opt_u, g_u, lr_u)
+      v_half, _ = _apply(tx_v, v, state.opt_v, g_v, lr_v)
+      gu, gv = gradients(game, u_half, v_half, key, hparams)
+      u, opt_u = _apply(tx_u, u, state.opt_u, gu, lr_u)
+      v, opt_v = _apply(tx_v, v, state.opt_v, gv, lr_v)
+    elif method == "optimistic":
+      first = state.step == 0                 # no previous gradient yet
+      last_u = jax.tree.map(lambda g, p: jnp.where(first, g, p), g_u,
+                            state.prev_u)
+      last_v = jax.tree.map(lambda g, p: jnp.where(first, g, p), g_v,
+                            state.prev_v)
+      du = jax.tree.map(lambda g, p: 2 * g - p, g_u, last_u)
+      dv = jax.tree.map(lambda g, p: 2 * g - p, g_v, last_v)
+      u, opt_u = _apply(tx_u, u, state.opt_u, du, lr_u)
+      v, opt_v = _apply(tx_v, v, state.opt_v, dv, lr_v)
+    else:                                     # consensus
+      def half_sq_norm(uu, vv):
+        a, b = gradients(game, uu, vv, key, hparams)
+        return 0.5 * (_sq_norm(a) + _sq_norm(b))
+      r_u, r_v = jax.grad(half_sq_norm, argnums=(0, 1))(u, v)
+      gamma = hparams["gamma"]
+      du = jax.tree.map(lambda g, r: g + gamma * r, g_u, r_u)
+      dv = jax.tree.map(lambda g, r: g + gamma * r, g_v, r_v)
+      u, opt_u = _apply(tx_u, u, state.opt_u, du, lr_u)
+      v, opt_v = _apply(tx_v, v, state.opt_v, dv, lr_v)
+    # Every method keeps the gradients at the start of the step: optimistic
+    # GDA needs them, and they make the linearised update map of
+    # jgen.dynamics block-triangular (no spurious eigenvalue 1).
+    return state.replace(u=u, v=v, opt_u=opt_u, opt_v=opt_v, prev_u=g_u,
+                         prev_v=g_v, step=state.step + 1), metrics
+  return step

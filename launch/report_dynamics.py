@@ -1,0 +1,123 @@
+r"""Convergence maps of minimax methods (``launch.dynamics`` and the dynamics
+section of ``launch.reproduce``).
+
+Games: ``bilinear`` (``min_x max_y x y``), ``dirac_gan`` (standard loss, no
+regulariser) and ``dirac_gan_r1`` (R1 with gamma = 0.3), scalar players
+started at (1, 1). For each method, a learning rate x gamma grid (gamma is
+the consensus weight; the other methods ignore it) is one vmapped call of
+``num_steps`` steps; a member converges when its final distance to the
+equilibrium (0, 0) is below ``tol``. ``final_distance`` is the distance after
+``num_steps`` at the default settings (``DEFAULTS``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jgen import dynamics
+from jgen import games
+from jgen import minimax
+from jgen import plotting
+from jgen import sweep
+from launch import common
+
+# name -> (game, R1 weight, start point (1, 1) in the players' shapes)
+GAMES = {
+    "bilinear": (lambda: games.bilinear(jnp.eye(1)), 0.0,
+                 (jnp.ones(1), jnp.ones(1))),
+    "dirac_gan": (lambda: games.dirac_gan(regularizer="none"), 0.0,
+                  (jnp.float32(1.0), jnp.float32(1.0))),
+    "dirac_gan_r1": (lambda: games.dirac_gan(regularizer="r1"), 0.3,
+                     (jnp.float32(1.0), jnp.float32(1.0))),
+}
+DEFAULTS = {"lr": 0.1, "gamma": 0.5, "num_steps": 1000, "tol": 1e-3}
+
+
+def _member(game, method: str, reg_weight: float, start, num_steps: int):
+  step = minimax.make_step(game, method)
+
+  def final_distance(key, hp):
+    hparams = {"lr_u": hp["lr"], "lr_v": hp["lr"], "gamma": hp["gamma"],
+               "reg_weight": reg_weight}
+    _, path = dynamics.trajectory(step, minimax.init(*start), key, hparams,
+                                  num_steps)
+    d = dynamics.distance(path)[-1]
+    return jnp.where(jnp.isfinite(d), d, jnp.inf)
+  return final_distance
+
+
+def run(config: dict, workdir: str) -> dict:
+  """Computes the convergence maps; writes result.json, maps.npz, figures.
+
+  Args:
+    config: ``{"num_steps", "n_lr", "n_gamma", "tol"}``.
+    workdir: output folder.
+
+  Returns:
+    ``{game: {method: {"converged_fraction", "final_distance"}}}``.
+  """
+  common.workdir(workdir)
+  common.write_json(os.path.join(workdir, "config.json"),
+                    {**config, "defaults": DEFAULTS})
+  lrs = np.logspace(-2, 0, config["n_lr"])
+  gammas = np.linspace(0.0, 2.0, config["n_gamma"])
+  g = sweep.grid(lr=lrs, gamma=gammas, check=minimax.check_hparams)
+  default = sweep.grid(lr=[DEFAULTS["lr"]], gamma=[DEFAULTS["gamma"]])
+  result, maps = {}, {}
+  key = jax.random.PRNGKey(0)
+  for name, (make, reg_weight, start) in GAMES.items():
+    result[name] = {}
+    for method in minimax.METHODS:
+      member = _member(make(), method, reg_weight, start, config["num_steps"])
+      dist = sweep.run(member, g, key).outputs[..., 0]       # [n_lr, n_gamma]
+      at_default = float(sweep.run(member, default, key).outputs.ravel()[0])
+      maps[f"{name}/{method}"] = dist
+      result[name][method] = {
+          "converged_fraction": float(np.mean(dist < config["tol"])),
+          "final_distance": at_default}
+  np.savez(os.path.join(workdir, "maps.npz"), lr=lrs, gamma=gammas, **maps)
+  _figure(workdir, maps, lrs, gammas, config["tol"])
+  common.write_json(os.path.join(workdir, "result.json"), result)
+  return result
+
+
+def _figure(workdir, maps, lrs, gammas, tol):
+  names, methods = list(GAMES), list(minimax.METHODS)
+  fig, axes = plotting.figure(len(methods), len(names), 2.6)
+  for i, name in enumerate(names):
+    for j, method in enumerate(methods):
+      ax = axes[i, j]
+      d = np.log10(np.clip(maps[f"{name}/{method}"], 1e-12, 1e6))
+      ax.imshow(d.T, origin="lower", aspect="auto", cmap="viridis_r",
+                extent=[np.log10(lrs[0]), np.log10(lrs[-1]), gammas[0],
+                        gammas[-1]], vmin=-12, vmax=6)
+      ax.contour(np.log10(lrs), gammas, d.T, levels=[np.log10(tol)],
+                 colors="w")
+      ax.set_title(f"{name}\n{method}", fontsize=8)
+      ax.set_xlabel("log10 lr", fontsize=7)
+      ax.set_ylabel("gamma", fontsize=7)
+  plotting.save(fig, os.path.join(workdir, "convergence_maps.png"))
+
+
+def section(workdir: str, quick: bool) -> tuple[dict, str]:
+  """The dynamics section of ``launch.reproduce``: ``(results, markdown)``."""
+  config = {"num_steps": DEFAULTS["num_steps"], "n_lr": 8 if quick else 24,
+            "n_gamma": 8 if quick else 24, "tol": DEFAULTS["tol"]}
+  res = run(config, workdir)
+  md = ["## Minimax dynamics", "",
+        f"Fraction of a {config['n_lr']} x {config['n_gamma']} grid "
+        "(learning rate 0.01-1 x consensus gamma 0-2) that converges from "
+        f"(1, 1) within {config['num_steps']} steps / distance to the "
+        f"equilibrium at lr {DEFAULTS['lr']}, gamma {DEFAULTS['gamma']}:", "",
+        "| game | " + " | ".join(minimax.METHODS) + " |",
+        "|---" * (len(minimax.METHODS) + 1) + "|"]
+  for name, row in res.items():
+    md.append(f"| {name} | " + " | ".join(
+        f"{row[m]['converged_fraction']:.2f} / {row[m]['final_distance']:.2g}"
+        for m in minimax.METHODS) + " |")
+  md += ["", "![convergence maps](convergence_maps.png)", ""]
+  return res, "\n".join(md)

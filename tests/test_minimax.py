@@ -1,0 +1,172 @@
+"""Minimax steps vs hand-written NumPy updates; dynamics vs theory."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jgen import dynamics
+from jgen import games
+from jgen import minimax
+from jgen import sweep
+
+A = np.array([[1.0, 0.5], [-0.3, 2.0]])
+X0, Y0 = np.array([0.7, -0.2]), np.array([0.4, 1.1])
+LR_U, LR_V, GAMMA = 0.05, 0.08, 0.6
+KEY = jax.random.PRNGKey(0)
+HP = {"lr_u": LR_U, "lr_v": LR_V, "gamma": GAMMA}
+
+
+def _numpy_steps(method, n_steps):
+  """Hand-written updates for min_x max_y x^T A y (float64)."""
+  gx = lambda x, y: A @ y            # grad_x of x^T A y
+  gy = lambda x, y: -A.T @ x         # grad_y of the max player's loss -x^T A y
+  x, y, px, py = X0.copy(), Y0.copy(), None, None
+  for _ in range(n_steps):
+    if method == "simultaneous":
+      x, y = x - LR_U * gx(x, y), y - LR_V * gy(x, y)
+    elif method == "alternating":             # v first, n_v = 2
+      for _ in range(2):
+        y = y - LR_V * gy(x, y)
+      x = x - LR_U * gx(x, y)
+    elif method == "extragradient":
+      xh, yh = x - LR_U * gx(x, y), y - LR_V * gy(x, y)
+      x, y = x - LR_U * gx(xh, yh), y - LR_V * gy(xh, yh)
+    elif method == "optimistic":
+      g1, g2 = gx(x, y), gy(x, y)
+      px, py = (g1, g2) if px is None else (px, py)
+      x, y = x - LR_U * (2 * g1 - px), y - LR_V * (2 * g2 - py)
+      px, py = g1, g2
+    else:                                     # consensus
+      g1, g2 = gx(x, y), gy(x, y)
+      # grad of L = 1/2 (||A y||^2 + ||A^T x||^2)
+      rx, ry = A @ (A.T @ x), A.T @ (A @ y)
+      x, y = x - LR_U * (g1 + GAMMA * rx), y - LR_V * (g2 + GAMMA * ry)
+  return x, y
+
+
+@pytest.mark.parametrize("method", minimax.METHODS)
+def test_steps_match_numpy(method):
+  game = games.bilinear(jnp.asarray(A))
+  step = minimax.make_step(game, method, n_v=2)
+  state = minimax.init(jnp.asarray(X0), jnp.asarray(Y0))
+  for t in range(3):
+    state, _ = step(state, jax.random.fold_in(KEY, t), HP)
+  x, y = _numpy_steps(method, 3)
+  np.testing.assert_allclose(state.u, x, rtol=1e-12)
+  np.testing.assert_allclose(state.v, y, rtol=1e-12)
+
+
+def _bilinear_run(method, lr=0.05, steps=2000):
+  game = games.bilinear(jnp.eye(1))
+  step = minimax.make_step(game, method)
+  hp = {"lr_u": lr, "lr_v": lr, "gamma": 0.0}
+  _, path = dynamics.trajectory(step, minimax.init(jnp.ones(1), jnp.ones(1)),
+                                KEY, hp, steps)
+  at_eq = minimax.init(jnp.zeros(1), jnp.zeros(1)).replace(step=jnp.int32(1))
+  return dynamics.distance(path), dynamics.spectral_radius(step, at_eq, KEY, hp)
+
+
+def test_bilinear_theory():
+  lr = 0.05
+  d, rho = _bilinear_run("simultaneous", lr)
+  assert d[-1] > 2 * d[0] and rho > 1            # spirals out
+  np.testing.assert_allclose(rho, np.sqrt(1 + lr**2), rtol=1e-12)
+  d, rho = _bilinear_run("alternating", lr)
+  assert d.max() < 1.1 * d[0] and d[-1] > 0.9 * d[0]      # bounded, no decay
+  np.testing.assert_allclose(rho, 1.0, atol=1e-12)
+  for method, expected in [("extragradient", np.sqrt(1 - lr**2 + lr**4)),
+                           ("optimistic", None)]:
+    d, rho = _bilinear_run(method, lr)
+    assert d[-1] < 0.1 * d[0] and rho < 1                  # converges
+    if expected is not None:
+      np.testing.assert_allclose(rho, expected, rtol=1e-12)
+
+
+def _dirac(reg, gamma):
+  game = games.dirac_gan(regularizer=reg)
+  return game, {"lr_u": 0.1, "lr_v": 0.1, "gamma": 0.0, "reg_weight": gamma}
+
+
+@pytest.mark.parametrize("loss", ["standard", "non_saturating"])
+def test_dirac_gan_jacobian_closed_form(loss):
+  for gamma in (0.0, 0.3, 2.0):
+    game = games.dirac_gan(loss=loss, regularizer="r1")
+    hp = {"reg_weight": gamma}
+    jac = dynamics.jacobian(game, jnp.float64(0.0), jnp.float64(0.0), KEY, hp)
+    # f'(0) = 1/2: w = (-psi f'(psi theta), theta f'(psi theta) - gamma psi).
+    np.testing.assert_allclose(jac, [[0.0, -0.5], [0.5, -gamma]], atol=1e-12)
+    eig = np.sort_complex(np.asarray(dynamics.eigenvalues(jac)))
+    ref = np.sort_complex(np.array(
+        [(-gamma + s * np.sqrt(complex(gamma**2 - 1))) / 2 for s in (1, -1)]))
+    np.testing.assert_allclose(eig, ref, atol=1e-12)
+
+
+def test_dirac_gan_convergence_needs_regularisation():
+  start = minimax.init(jnp.float64(1.0), jnp.float64(1.0))
+  at_eq = minimax.init(jnp.float64(0.0), jnp.float64(0.0)).replace(
+      step=jnp.int32(1))
+  for gamma, converges in [(0.0, False), (0.3, True), (1.0, True)]:
+    game, hp = _dirac("r1", gamma)
+    step = minimax.make_step(game, "simultaneous")
+    _, path = dynamics.trajectory(step, start, KEY, hp, 3000)
+    rho = dynamics.spectral_radius(step, at_eq, KEY, hp)
+    assert (dynamics.distance(path)[-1] < 1e-3) == converges
+    assert (rho < 1) == converges
+
+
+def test_wasserstein_gp_and_r2_penalties_against_closed_form():
+  # Dirac-GAN critic psi * x: grad_x D = psi everywhere.
+  psi, theta = 1.7, 0.4
+  for reg, penalty in [("r1", 0.5 * psi**2), ("r2", 0.5 * psi**2),
+                       ("wgan_gp", (abs(psi) - 1) ** 2)]:
+    game = games.dirac_gan(loss="wasserstein", regularizer=reg)
+    value = game.loss_v(jnp.float64(theta), jnp.float64(psi), KEY,
+                        {"reg_weight": 2.0})
+    # Wasserstein: L = psi * theta - psi * 0; the critic minimises -L + 2 * penalty.
+    np.testing.assert_allclose(value, -psi * theta + 2.0 * penalty, rtol=1e-10)
+
+
+def test_instance_noise_expectation():
+  game = games.dirac_gan(loss="wasserstein", noise_std=0.5, batch_size=20000)
+  value = game.loss_u(jnp.float64(0.3), jnp.float64(2.0), KEY, {})
+  np.testing.assert_allclose(value, 2.0 * 0.3, atol=0.03)   # E psi (theta + eps)
+
+
+def test_learning_rate_grid_vmaps():
+  game, _ = _dirac("r1", 0.3)
+  step = minimax.make_step(game, "consensus")
+
+  def final_distance(key, hp):
+    hp = {**hp, "reg_weight": 0.3}
+    _, path = dynamics.trajectory(
+        step, minimax.init(jnp.float32(1.0), jnp.float32(1.0)), key, hp, 200)
+    return dynamics.distance(path)[-1]
+  g = sweep.grid(lr_u=[0.05, 0.1], lr_v=[0.1], gamma=[0.0, 0.5],
+                 check=minimax.check_hparams)
+  res = sweep.run(final_distance, g, KEY)
+  assert res.outputs.shape == (2, 1, 2, 1)
+  assert np.all(np.isfinite(res.outputs))
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    ({"method": "gradient_dance"}, "method"), ({"n_v": 0}, "n_v"),
+    ({"order": "sideways"}, "order"),
+])
+def test_bad_step_arguments(kwargs, name):
+  args = {"method": "alternating", **kwargs}
+  with pytest.raises(ValueError, match=name) as err:
+    minimax.make_step(games.bilinear(jnp.eye(1)), **args)
+  if name == "method":
+    assert "simultaneous" in str(err.value)
+
+
+def test_bad_game_and_hparams():
+  with pytest.raises(ValueError, match="regularizer.*r1"):
+    games.dirac_gan(regularizer="r3")
+  with pytest.raises(ValueError, match="loss"):
+    games.dirac_gan(loss="hinge_of_fate")
+  with pytest.raises(ValueError, match="lr_u"):
+    minimax.check_hparams(lr_u=-0.1)
+  with pytest.raises(ValueError, match="gamma"):
+    sweep.grid(gamma=[0.1, -1.0], check=minimax.check_hparams)
