@@ -89,7 +89,8 @@ REGULARIZERS: dict[str, Callable | None] = {
 
 def gan(critic: Callable, generator: Callable, sample_real: Callable,
         sample_latent: Callable, *, loss: str = "standard",
-        regularizer: str = "none", noise_std: float = 0.0) -> minimax.Game:
+        regularizer: str | Callable = "none",
+        noise_std: float = 0.0) -> minimax.Game:
   """A GAN as a two-player game (losses and regularisers by name).
 
   Args:
@@ -98,7 +99,9 @@ def gan(critic: Callable, generator: Callable, sample_real: Callable,
     sample_real: ``sample_real(key) -> x [B, ...]``.
     sample_latent: ``sample_latent(key) -> z [B, ...]``.
     loss: a name of ``LOSSES``.
-    regularizer: a name of ``REGULARIZERS`` (weight ``hparams["reg_weight"]``).
+    regularizer: a name of ``REGULARIZERS``, or a function
+      ``reg(critic, v, real, fake, key) -> scalar`` (weight
+      ``hparams["reg_weight"]``).
     noise_std: instance-noise standard deviation (0 for none).
 
   Returns:
@@ -109,10 +112,11 @@ def gan(critic: Callable, generator: Callable, sample_real: Callable,
       negative ``noise_std``.
   """
   _checks.choice(loss, "loss", LOSSES)
-  _checks.choice(regularizer, "regularizer", REGULARIZERS)
+  if not callable(regularizer):
+    _checks.choice(regularizer, "regularizer", REGULARIZERS)
   noise_std = _checks.real(noise_std, "noise_std", low=0.0)
   f, generator_loss = LOSSES[loss]
-  reg = REGULARIZERS[regularizer]
+  reg = regularizer if callable(regularizer) else REGULARIZERS[regularizer]
 
   def samples(u, key):
     k_real, k_z, k_n1, k_n2 = jax.random.split(key, 4)
@@ -138,7 +142,7 @@ def gan(critic: Callable, generator: Callable, sample_real: Callable,
   return minimax.Game(loss_u=loss_u, loss_v=loss_v)
 
 
-def dirac_gan(*, loss: str = "standard", regularizer: str = "none",
+def dirac_gan(*, loss: str = "standard", regularizer: str | Callable = "none",
               noise_std: float = 0.0, batch_size: int = 1) -> minimax.Game:
   """The Dirac-GAN of Mescheder et al. (2018), Section 2.2.
 
