@@ -100,6 +100,8 @@ def _figure(workdir, maps, lrs, gammas, tol):
       ax.set_title(f"{name}\n{method}", fontsize=8)
       ax.set_xlabel("log10 lr", fontsize=7)
       ax.set_ylabel("gamma", fontsize=7)
+  fig.suptitle("log10 distance to the equilibrium after the run (yellow: "
+               f"converged; dashed: distance {tol:g})", fontsize=9)
   plotting.save(fig, os.path.join(workdir, "convergence_maps.png"))
 
 
