@@ -77,7 +77,8 @@ def test_importance_estimate_converges_in_chunks():
   key = jax.random.PRNGKey(4)
   est = elbo.importance_log_likelihood(key, x, encode, dec, num_samples=5000,
                                        chunk_size=250)
-  np.testing.assert_allclose(est, exact, atol=5e-3)
+  # sd(w / p) = 0.23 for this q, so the estimate's sd is 0.23 / sqrt(5000) = 0.003.
+  np.testing.assert_allclose(est, exact, atol=0.015)
   # The chunks combine exactly: log (1/K) sum over both chunks' weights.
   two = elbo.importance_log_likelihood(key, x, encode, dec, num_samples=500,
                                        chunk_size=250)
