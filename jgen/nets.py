@@ -79,3 +79,76 @@ class MixtureOfExperts(nn.Module):
     b = self.param("b", nn.initializers.zeros, (self.n_experts, self.n_classes))
     w_moe = jnp.einsum("nk,kcd->ncd", gates, w)                  # [N, C, D]
     return jnp.einsum("ncd,nd->nc", w_moe, x) + gates @ b, gates
+
+
+class GaussianEncoder(nn.Module):
+  """``q(z | x) = N(mean(x), diag exp(2 log_scale(x)))`` (Kingma & Welling
+  2014, Appendix C.2).
+
+  Attributes:
+    latent_dim: L.
+    hidden: widths of the MLP's hidden layers (after the conv stack, if any).
+    conv: image shape ``(H, W)`` for a convolutional front end (28x28 or
+      8x8 images, flattened or not), or None for an MLP on flat inputs.
+  """
+  latent_dim: int
+  hidden: Sequence[int] = (400,)
+  conv: tuple[int, int] | None = None
+
+  @nn.compact
+  def __call__(self, x: jax.Array, context: jax.Array | None = None
+               ) -> tuple[jax.Array, jax.Array]:
+    """``x`` [B, D] (or [B, H, W]) -> ``(mean, log_scale)``, [B, L] each.
+
+    ``context`` [B, K] (e.g. a one-hot class, for a conditional VAE) is
+    concatenated to the features before the dense layers.
+    """
+    if self.conv is not None:
+      h = x.reshape(x.shape[0], *self.conv, 1)
+      for features in (32, 64):
+        h = nn.relu(nn.Conv(features, (3, 3), strides=(2, 2))(h))
+      x = h.reshape(h.shape[0], -1)
+    else:
+      x = x.reshape(x.shape[0], -1)
+    if context is not None:
+      x = jnp.concatenate([x, context.astype(x.dtype)], axis=-1)
+    for width in self.hidden:
+      x = nn.relu(nn.Dense(width)(x))
+    out = nn.Dense(2 * self.latent_dim)(x)
+    return out[:, :self.latent_dim], out[:, self.latent_dim:]
+
+
+class Decoder(nn.Module):
+  """``z -> `` parameters of ``p(x | z)``: Bernoulli logits or Gaussian means.
+
+  Attributes:
+    output_dim: D (pixels, flattened).
+    hidden: widths of the MLP's hidden layers.
+    conv: image shape ``(H, W)`` (divisible by 4) for a transposed-conv
+      back end, or None for an MLP.
+  """
+  output_dim: int
+  hidden: Sequence[int] = (400,)
+  conv: tuple[int, int] | None = None
+
+  @nn.compact
+  def __call__(self, z: jax.Array, context: jax.Array | None = None
+               ) -> jax.Array:
+    """``z`` [..., L] -> [..., D]; ``context`` [..., K] is concatenated to z."""
+    if context is not None:
+      context = jnp.broadcast_to(context, z.shape[:-1] + context.shape[-1:])
+      z = jnp.concatenate([z, context.astype(z.dtype)], axis=-1)
+    lead = z.shape[:-1]
+    h = z.reshape(-1, z.shape[-1])
+    for width in self.hidden:
+      h = nn.relu(nn.Dense(width)(h))
+    if self.conv is not None:
+      height, width = self.conv[0] // 4, self.conv[1] // 4
+      h = nn.relu(nn.Dense(height * width * 64)(h)).reshape(-1, height, width,
+                                                            64)
+      h = nn.relu(nn.ConvTranspose(32, (3, 3), strides=(2, 2))(h))
+      h = nn.ConvTranspose(1, (3, 3), strides=(2, 2))(h)
+      out = h.reshape(h.shape[0], -1)
+    else:
+      out = nn.Dense(self.output_dim)(h)
+    return out.reshape(*lead, self.output_dim)
