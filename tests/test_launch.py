@@ -33,6 +33,11 @@ def test_fit_gmm_script(tmp_path):
     (["launch.fit_gmm", "--covariance_type=banana"], "covariance_type"),
     (["launch.hybrid", "--num_steps=7"], "num_steps"),
     (["launch.dynamics", "--n_lr=0"], "n_lr"),
+    (["launch.train_vae", "--latent_dim=0"], "latent_dim"),
+    (["launch.train_vae", "--beta=-1"], "beta"),
+    (["launch.train_vae", "--num_samples=0"], "num_samples"),
+    (["launch.train_vae", "--dataset=two_moons", "--conv"], "28x28"),
+    (["launch.train_vae", "--dataset=imagenet21k"], "name must be one of"),
 ])
 def test_scripts_reject_bad_flags(tmp_path, args, name):
   env = dict(os.environ, PYTHONPATH=ROOT)
@@ -88,6 +93,19 @@ def test_bench_sweep_script_tiny(tmp_path):
   assert {"vmapped_s", "loop_s", "torch_loop_s", "compile_s"} <= set(out)
   assert out["members"] == 64
   assert out["max_abs_diff_vmapped_vs_loop_final_loss"] < 1e-4
+
+
+def test_train_vae_script_tiny(tmp_path):
+  _run(["launch.train_vae", "--dataset=digits", "--eval_dataset=digits",
+        "--latent_dim=2", "--hidden=32", "--num_steps=40", "--eval_samples=20",
+        f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert result["eval_samples"] == 20
+  assert result["test_log_likelihood"] < 0 and result["test_elbo"] < 0
+  assert set(result["eval"]) >= {"test_elbo", "test_log_likelihood"}
+  for png in ("samples.png", "reconstructions.png", "manifold.png"):
+    assert (tmp_path / png).stat().st_size > 1000
+  assert (tmp_path / "metrics.jsonl").exists()
 
 
 def test_dynamics_script_tiny(tmp_path):
