@@ -108,6 +108,13 @@ def test_train_vae_script_tiny(tmp_path):
   assert (tmp_path / "metrics.jsonl").exists()
 
 
+def test_bench_vae_script_tiny(tmp_path):
+  _run(["launch.bench_vae", "--steps=20", "--chunk=10", "--repeats=1",
+        "--notorch", f"--workdir={tmp_path}"])
+  out = json.loads((tmp_path / "bench_vae.json").read_text())
+  assert out["jgen_steps_per_s"] > 0 and "torch_steps_per_s" in out
+
+
 def test_dynamics_script_tiny(tmp_path):
   _run(["launch.dynamics", "--n_lr=3", "--n_gamma=2", "--num_steps=300",
         f"--workdir={tmp_path}"])
