@@ -20,6 +20,7 @@ from launch import common
 from launch import report_dynamics
 from launch import report_em
 from launch import report_hybrid
+from launch import report_vae
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
@@ -28,7 +29,7 @@ _SECTIONS = flags.DEFINE_list("sections", None,
 
 # name -> section(workdir, quick) -> (results dict, markdown)
 SECTIONS = {"em": report_em.section, "hybrid": report_hybrid.section,
-            "dynamics": report_dynamics.section}
+            "dynamics": report_dynamics.section, "vae": report_vae.section}
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:

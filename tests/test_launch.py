@@ -65,7 +65,8 @@ def test_reproduce_quick(tmp_path):
   assert all(v["max_rel_diff_per_iteration"] < 1e-6 for v in agree.values())
   report = (tmp_path / "report.md").read_text()
   assert "## EM" in report and "## Generative vs discriminative" in report
-  assert "## Minimax dynamics" in report
+  assert "## Minimax dynamics" in report and "## VAE family" in report
+  assert len(results["vae"]["beta_sweep"]["rate"]) == 4
   assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}
   assert len(results["hybrid"]["test_error_mean"]) == 11
   for png in ("em_choose_k.png", "em_restarts.png", "alpha_sweep.png",

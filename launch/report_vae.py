@@ -1,0 +1,264 @@
+r"""VAE training runs (``launch.train_vae``), the beta sweep and the VAE
+section of ``launch.reproduce``.
+
+On mnist5k (binarised, 784-400-20 MLPs, Adam 1e-3, batch 128):
+
+1. the VAE and IWAE (K = 5) trained for the same steps by
+   ``launch.train_vae.run``, test log-likelihood by importance sampling;
+2. beta-VAE at beta = 0.5, 1, 2, 4 as one vmapped call (``jgen.sweep``):
+   test ELBO, rate (KL) and distortion (-E log p(x|z)), test log-likelihood,
+   the rate-distortion plot and a sample grid per beta.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jgen import data
+from jgen import elbo
+from jgen import plotting
+from jgen import sweep
+from jgen import train
+from jgen import _checks
+from jgen import vae
+from launch import common
+
+BETAS = (0.5, 1.0, 2.0, 4.0)
+
+
+IMAGE_SHAPES = {784: (28, 28), 64: (8, 8)}
+
+
+def check_config(config: dict) -> None:
+  """Raises ``ValueError`` naming the bad setting."""
+  _checks.choice(config["model"], "model", vae.OBJECTIVES)
+  _checks.integer(config["latent_dim"], "latent_dim", low=1)
+  _checks.real(config["beta"], "beta", low=0.0)
+  _checks.integer(config["num_samples"], "num_samples", low=1)
+  _checks.integer(config["eval_samples"], "eval_samples", low=1)
+  _checks.integer(config["num_steps"], "num_steps", low=1)
+  _checks.integer(config["batch_size"], "batch_size", low=1)
+
+
+def _flat(x: np.ndarray, conv: bool, name: str) -> np.ndarray:
+  x = x.reshape(x.shape[0], -1)
+  if conv and x.shape[1] not in IMAGE_SHAPES:
+    raise ValueError(f"{name}: the convolutional networks take 28x28 or 8x8 "
+                     f"images, got {x.shape[1]} values per example.")
+  return x
+
+
+def _fixed_binarized(x, seed):
+  return (np.random.default_rng(seed).random(x.shape) < x).astype(np.float32)
+
+
+def evaluate(model, params, x, y, key, eval_samples, batch=100):
+  """Mean test ELBO and importance-sampled log p(x) (nats per example)."""
+  chunk = min(100, eval_samples)
+  k_total = (eval_samples // chunk) * chunk
+
+  @jax.jit
+  def bounds(xb, yb, k):
+    encode, log_prob = vae.bound_fns(model, params, yb)
+    e = elbo.elbo(k, xb, encode, log_prob, num_samples=10)["elbo"]
+    ll = elbo.importance_log_likelihood(jax.random.fold_in(k, 1), xb, encode,
+                                        log_prob, num_samples=k_total,
+                                        chunk_size=chunk)
+    return e, ll
+  es, lls = [], []
+  for i in range(0, len(x), batch):
+    e, ll = bounds(jnp.asarray(x[i:i + batch]), jnp.asarray(y[i:i + batch]),
+                   jax.random.fold_in(key, i))
+    es.append(np.asarray(e))
+    lls.append(np.asarray(ll))
+  return {"elbo": float(np.mean(np.concatenate(es))),
+          "log_likelihood": float(np.mean(np.concatenate(lls))),
+          "eval_samples": int(k_total), "n": int(len(x))}
+
+
+def run(config: dict, workdir: str) -> dict:
+  """Trains and evaluates; returns the contents of ``result.json``."""
+  check_config(config)
+  common.workdir(workdir)
+  common.write_json(os.path.join(workdir, "config.json"), config)
+  ds = data.load(config["dataset"], seed=config["seed"])
+  conv = config["conv"]
+  x = _flat(ds.x_train, conv, "dataset")
+  d = x.shape[1]
+  model = vae.VAE(latent_dim=config["latent_dim"], output_dim=d,
+                  hidden=(config["hidden"],),
+                  conv=IMAGE_SHAPES[d] if conv else None,
+                  n_classes=int(ds.y_train.max()) + 1 if config["model"] == "cvae"
+                  else 0)
+  binary = bool(x.min() >= 0 and x.max() <= 1)
+  loss = vae.make_loss(model, config["model"], num_samples=config["num_samples"],
+                       binarize_data=binary)
+  key = jax.random.PRNGKey(config["seed"])
+  params = model.init(key, jnp.asarray(x[:2]), jnp.asarray(ds.y_train[:2]))
+  opt = optax.adam(config["learning_rate"])
+  chunk = min(500, config["num_steps"])
+  steps = (config["num_steps"] // chunk) * chunk
+  result = train.train(
+      train.init_state(params, opt, key), train.gradient_step(loss, opt),
+      {"x": jnp.asarray(x), "y": jnp.asarray(ds.y_train)},
+      {"beta": jnp.float32(config["beta"])}, num_steps=steps,
+      batch_fn=train.minibatch(config["batch_size"]), chunk_size=chunk,
+      workdir=workdir, checkpoint_every=4)
+  params = result.state.params
+  x_test = _flat(ds.x_test, conv, "dataset")
+  x_test = _fixed_binarized(x_test, config["seed"]) if binary else x_test
+  test = evaluate(model, params, x_test, ds.y_test, jax.random.fold_in(key, 1),
+                  config["eval_samples"])
+  out = {"test_elbo": test["elbo"], "test_log_likelihood": test["log_likelihood"],
+         "eval_samples": test["eval_samples"], "num_steps": steps,
+         "final_train_loss": result.history[-1]["loss"]}
+  if config.get("eval_dataset"):
+    ev = data.load(config["eval_dataset"], seed=config["seed"])
+    xe = _flat(ev.x_test if len(ev.x_test) else ev.x_train, conv,
+               "eval_dataset")
+    ye = ev.y_test if len(ev.x_test) else ev.y_train
+    if xe.shape[1] != d:
+      raise ValueError(f"eval_dataset: examples have {xe.shape[1]} values, the "
+                       f"model was trained on {d}.")
+    xe = _fixed_binarized(xe, config["seed"]) if binary else xe
+    r = evaluate(model, params, xe, np.clip(ye, 0, None),
+                 jax.random.fold_in(key, 2), config["eval_samples"])
+    out["eval"] = {"test_elbo": r["elbo"], "test_log_likelihood":
+                   r["log_likelihood"], "eval_samples": r["eval_samples"],
+                   "n": r["n"]}
+  _figures(workdir, model, params, x_test, ds.y_test, config, key, d)
+  common.write_json(os.path.join(workdir, "result.json"), out)
+  return out
+
+
+def images(ax, imgs, shape, n_cols):
+  imgs = np.asarray(imgs).reshape(-1, *shape)
+  n_rows = int(np.ceil(len(imgs) / n_cols))
+  canvas = np.ones((n_rows * shape[0], n_cols * shape[1]))
+  for i, im in enumerate(imgs):
+    r, c = divmod(i, n_cols)
+    canvas[r * shape[0]:(r + 1) * shape[0], c * shape[1]:(c + 1) * shape[1]] = im
+  ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+  ax.axis("off")
+
+
+def _figures(workdir, model, params, x_test, y_test, config, key, d):
+  shape = IMAGE_SHAPES.get(d)
+  if shape is None:
+    return
+  y = jnp.asarray(y_test[:64]) if model.n_classes else None
+  z = jax.random.normal(key, (64, config["latent_dim"]))
+  samples = model.apply(params, z, y, method=vae.VAE.decode_mean)
+  fig, axes = plotting.figure(1, 1, 6)
+  images(axes[0, 0], samples, shape, 8)
+  plotting.save(fig, os.path.join(workdir, "samples.png"))
+  mean, _ = model.apply(params, jnp.asarray(x_test[:32]), y[:32] if y is not None
+                        else None, method=vae.VAE.encode)
+  recon = model.apply(params, mean, y[:32] if y is not None else None,
+                      method=vae.VAE.decode_mean)
+  pairs = np.stack([x_test[:32], np.asarray(recon)], 1).reshape(64, -1)
+  fig, axes = plotting.figure(1, 1, 6)
+  images(axes[0, 0], pairs, shape, 8)
+  axes[0, 0].set_title("data (left) / reconstruction (right), in pairs")
+  plotting.save(fig, os.path.join(workdir, "reconstructions.png"))
+  if config["latent_dim"] == 2 and not model.n_classes:
+    from scipy.stats import norm  # noqa: PLC0415
+    g = norm.ppf(np.linspace(0.05, 0.95, 15))
+    zz = jnp.asarray(np.stack(np.meshgrid(g, g[::-1]), -1).reshape(-1, 2),
+                     jnp.float32)
+    fig, axes = plotting.figure(1, 1, 7)
+    images(axes[0, 0], model.apply(params, zz, method=vae.VAE.decode_mean),
+            shape, 15)
+    plotting.save(fig, os.path.join(workdir, "manifold.png"))
+
+
+def beta_sweep(workdir: str, num_steps: int, eval_samples: int,
+               n_test: int = 1000) -> dict:
+  """Trains beta-VAEs for ``BETAS`` in one vmapped call and evaluates them."""
+  ds = data.load("mnist5k", seed=0)
+  x = jnp.asarray(ds.x_train)
+  # mnist5k is ordered by class: take an even stride, not the first n_test.
+  keep = np.linspace(0, len(ds.x_test) - 1, n_test).astype(int)
+  x_test = jnp.asarray((np.random.default_rng(0).random(ds.x_test.shape)
+                        < ds.x_test).astype(np.float32)[keep])
+  model = vae.VAE(latent_dim=20, output_dim=784, hidden=(400,))
+  opt = optax.adam(1e-3)
+  run = train.make_run(
+      lambda k, h, d: train.init_state(model.init(k, d["x"][:2]), opt, k),
+      train.gradient_step(vae.make_loss(model, "beta_vae", binarize_data=True),
+                          opt),
+      train.minibatch(128), num_steps)
+  chunk = min(100, eval_samples)
+
+  def member(key, hparams, d, xt):
+    state, _ = run(key, hparams, d)
+    encode, log_prob = vae.bound_fns(model, state.params)
+    terms = elbo.elbo(jax.random.fold_in(key, 1), xt, encode, log_prob,
+                      num_samples=10)
+    ll = elbo.importance_log_likelihood(
+        jax.random.fold_in(key, 2), xt, encode, log_prob,
+        num_samples=(eval_samples // chunk) * chunk, chunk_size=chunk)
+    samples = model.apply(state.params, jax.random.normal(
+        jax.random.fold_in(key, 3), (64, 20)), method=vae.VAE.decode_mean)
+    return {"elbo": jnp.mean(terms["elbo"]), "rate": jnp.mean(terms["kl"]),
+            "distortion": -jnp.mean(terms["reconstruction"]),
+            "log_likelihood": jnp.mean(ll), "samples": samples}
+  g = sweep.grid(beta=BETAS)
+  res = sweep.run(member, g, jax.random.PRNGKey(0), {"x": x}, x_test)
+  out = {k: res.outputs[k][:, 0].tolist()
+         for k in ("elbo", "rate", "distortion", "log_likelihood")}
+  fig, axes = plotting.figure(1, 1, 4.5)
+  ax = axes[0, 0]
+  ax.plot(out["rate"], out["distortion"], "o-")
+  for b, r, dd in zip(BETAS, out["rate"], out["distortion"]):
+    ax.annotate(f"beta={b:g}", (r, dd))
+  ax.set_xlabel("rate: KL(q(z|x) || p(z)) (nats)")
+  ax.set_ylabel("distortion: -E log p(x|z) (nats)")
+  plotting.save(fig, os.path.join(workdir, "rate_distortion.png"))
+  fig, axes = plotting.figure(len(BETAS), 1, 3.5)
+  for ax, b, s in zip(axes[0], BETAS, res.outputs["samples"][:, 0]):
+    images(ax, s, (28, 28), 8)
+    ax.set_title(f"beta = {b:g}")
+  plotting.save(fig, os.path.join(workdir, "beta_samples.png"))
+  return {"beta": list(BETAS), **out, "eval_samples": (eval_samples // chunk)
+          * chunk, "num_steps": num_steps, "n_test": int(x_test.shape[0])}
+
+
+def section(workdir: str, quick: bool) -> tuple[dict, str]:
+  """VAE vs IWAE and the beta sweep: ``(results, markdown)``."""
+  steps = 300 if quick else 10_000
+  k = 50 if quick else 1000
+  base = {"dataset": "mnist5k", "eval_dataset": None, "latent_dim": 20,
+          "hidden": 400, "conv": False, "beta": 1.0, "num_steps": steps,
+          "batch_size": 128, "learning_rate": 1e-3, "eval_samples": k,
+          "seed": 0}
+  res = {}
+  for name, extra in (("vae", {"model": "vae", "num_samples": 1}),
+                      ("iwae_k5", {"model": "iwae", "num_samples": 5})):
+    res[name] = run({**base, **extra},
+                              os.path.join(workdir, f"vae_{name}"))
+  res["beta_sweep"] = beta_sweep(workdir, steps, k,
+                                 n_test=200 if quick else 1000)
+  bs = res["beta_sweep"]
+  md = ["## VAE family (mnist5k, 784-400-20)", "",
+        f"{steps} Adam steps; test log-likelihood by importance sampling with "
+        f"K = {res['vae']['eval_samples']} (nats per example):", "",
+        "| model | test ELBO | test log p(x) |", "|---|---|---|",
+        f"| VAE | {res['vae']['test_elbo']:.2f} | "
+        f"{res['vae']['test_log_likelihood']:.2f} |",
+        f"| IWAE (K = 5) | {res['iwae_k5']['test_elbo']:.2f} | "
+        f"{res['iwae_k5']['test_log_likelihood']:.2f} |", "",
+        f"beta-VAE, one vmapped call ({bs['n_test']} test images):", "",
+        "| beta | test ELBO | rate (KL) | distortion | test log p(x) |",
+        "|---|---|---|---|---|"]
+  md += [f"| {b:g} | {e:.2f} | {r:.2f} | {d:.2f} | {ll:.2f} |" for b, e, r, d, ll
+         in zip(bs["beta"], bs["elbo"], bs["rate"], bs["distortion"],
+                bs["log_likelihood"])]
+  md += ["", "![rate-distortion](rate_distortion.png)", "",
+         "![samples per beta](beta_samples.png)", ""]
+  return res, "\n".join(md)
