@@ -21,6 +21,7 @@ import optax
 
 from jgen import data
 from jgen import elbo
+from jgen import metrics
 from jgen import plotting
 from jgen import sweep
 from jgen import train
@@ -43,6 +44,7 @@ def check_config(config: dict) -> None:
   _checks.integer(config["eval_samples"], "eval_samples", low=1)
   _checks.integer(config["num_steps"], "num_steps", low=1)
   _checks.integer(config["batch_size"], "batch_size", low=1)
+  _checks.integer(config.get("n_clusters", 10), "n_clusters", low=1)
 
 
 def _flat(x: np.ndarray, conv: bool, name: str) -> np.ndarray:
@@ -64,11 +66,10 @@ def evaluate(model, params, x, y, key, eval_samples, batch=100):
 
   @jax.jit
   def bounds(xb, yb, k):
-    encode, log_prob = vae.bound_fns(model, params, yb)
-    e = elbo.elbo(k, xb, encode, log_prob, num_samples=10)["elbo"]
-    ll = elbo.importance_log_likelihood(jax.random.fold_in(k, 1), xb, encode,
-                                        log_prob, num_samples=k_total,
-                                        chunk_size=chunk)
+    fns = vae.bound_fns(model, params, yb)
+    e = elbo.elbo(k, xb, **fns, num_samples=10)["elbo"]
+    ll = elbo.importance_log_likelihood(jax.random.fold_in(k, 1), xb, **fns,
+                                        num_samples=k_total, chunk_size=chunk)
     return e, ll
   es, lls = [], []
   for i in range(0, len(x), batch):
@@ -94,7 +95,9 @@ def run(config: dict, workdir: str) -> dict:
                   hidden=(config["hidden"],),
                   conv=IMAGE_SHAPES[d] if conv else None,
                   n_classes=int(ds.y_train.max()) + 1 if config["model"] == "cvae"
-                  else 0)
+                  else 0,
+                  n_clusters=config.get("n_clusters", 10)
+                  if config["model"] == "mog_vae" else 0)
   binary = bool(x.min() >= 0 and x.max() <= 1)
   loss = vae.make_loss(model, config["model"], num_samples=config["num_samples"],
                        binarize_data=binary)
@@ -117,6 +120,10 @@ def run(config: dict, workdir: str) -> dict:
   out = {"test_elbo": test["elbo"], "test_log_likelihood": test["log_likelihood"],
          "eval_samples": test["eval_samples"], "num_steps": steps,
          "final_train_loss": result.history[-1]["loss"]}
+  if model.n_clusters:
+    clusters = np.argmax(model.apply(params, jnp.asarray(x_test),
+                                     method=vae.VAE.cluster_logits), axis=1)
+    out["cluster_accuracy"] = metrics.cluster_accuracy(clusters, ds.y_test)
   if config.get("eval_dataset"):
     ev = data.load(config["eval_dataset"], seed=config["seed"])
     xe = _flat(ev.x_test if len(ev.x_test) else ev.x_train, conv,
@@ -197,11 +204,10 @@ def beta_sweep(workdir: str, num_steps: int, eval_samples: int,
 
   def member(key, hparams, d, xt):
     state, _ = run(key, hparams, d)
-    encode, log_prob = vae.bound_fns(model, state.params)
-    terms = elbo.elbo(jax.random.fold_in(key, 1), xt, encode, log_prob,
-                      num_samples=10)
+    fns = vae.bound_fns(model, state.params)
+    terms = elbo.elbo(jax.random.fold_in(key, 1), xt, **fns, num_samples=10)
     ll = elbo.importance_log_likelihood(
-        jax.random.fold_in(key, 2), xt, encode, log_prob,
+        jax.random.fold_in(key, 2), xt, **fns,
         num_samples=(eval_samples // chunk) * chunk, chunk_size=chunk)
     samples = model.apply(state.params, jax.random.normal(
         jax.random.fold_in(key, 3), (64, 20)), method=vae.VAE.decode_mean)

@@ -32,6 +32,8 @@ _LATENT = flags.DEFINE_integer("latent_dim", 20, "Latent dimension L.")
 _HIDDEN = flags.DEFINE_integer("hidden", 400, "Hidden width of the MLPs.")
 _CONV = flags.DEFINE_bool("conv", False, "Convolutional networks.")
 _BETA = flags.DEFINE_float("beta", 1.0, "KL weight (beta_vae).")
+_CLUSTERS = flags.DEFINE_integer("n_clusters", 10,
+                                 "Mixture components of the mog_vae prior.")
 _SAMPLES = flags.DEFINE_integer("num_samples", 1,
                                 "Samples of z per example (K for iwae).")
 _STEPS = flags.DEFINE_integer("num_steps", 10_000, "Adam steps.")
@@ -49,6 +51,7 @@ def main(argv):
   config = {"model": _MODEL.value, "dataset": _DATASET.value,
             "eval_dataset": _EVAL_DATASET.value, "latent_dim": _LATENT.value,
             "hidden": _HIDDEN.value, "conv": _CONV.value, "beta": _BETA.value,
+            "n_clusters": _CLUSTERS.value,
             "num_samples": _SAMPLES.value, "num_steps": _STEPS.value,
             "batch_size": _BATCH.value, "learning_rate": _LR.value,
             "eval_samples": _EVAL_SAMPLES.value, "seed": _SEED.value}

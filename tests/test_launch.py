@@ -109,6 +109,14 @@ def test_train_vae_script_tiny(tmp_path):
   assert (tmp_path / "metrics.jsonl").exists()
 
 
+def test_train_vae_mog_reports_cluster_accuracy(tmp_path):
+  _run(["launch.train_vae", "--model=mog_vae", "--dataset=digits",
+        "--hidden=32", "--num_steps=40", "--eval_samples=10",
+        f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert 0.0 < result["cluster_accuracy"] <= 1.0
+
+
 def test_bench_vae_script_tiny(tmp_path):
   _run(["launch.bench_vae", "--steps=20", "--chunk=10", "--repeats=1",
         "--notorch", f"--workdir={tmp_path}"])

@@ -44,7 +44,7 @@ def test_objectives_and_beta():
   params = model.init(jax.random.PRNGKey(0), x, batch["y"])
   key = jax.random.PRNGKey(3)
   out = {}
-  for name in vae.OBJECTIVES:
+  for name in ("vae", "beta_vae", "iwae", "cvae"):
     loss = vae.make_loss(model, name, num_samples=4)
     out[name] = loss(params, key, batch, hparams={"beta": jnp.float32(2.0)})
   # beta-VAE: -(rec - 2 KL); vae: -(rec - KL); iwae >= elbo (K = 4, same z).
@@ -73,9 +73,8 @@ def test_training_improves_the_importance_log_likelihood():
                     < ds.x_test).astype(np.float32))
 
   def ll(p):
-    encode, log_prob = vae.bound_fns(model, p)
     return float(jnp.mean(elbo.importance_log_likelihood(
-        jax.random.PRNGKey(5), xt, encode, log_prob, num_samples=200,
+        jax.random.PRNGKey(5), xt, **vae.bound_fns(model, p), num_samples=200,
         chunk_size=100)))
   before, after = ll(params), ll(res.state.params)
   assert after > before + 5.0, (before, after)
@@ -92,3 +91,52 @@ def test_bad_objective_arguments(kwargs, name):
     vae.make_loss(model, **args)
   with pytest.raises(ValueError, match="n_classes"):
     vae.make_loss(model, "cvae")
+  with pytest.raises(ValueError, match="n_clusters"):
+    vae.make_loss(model, "mog_vae")
+
+
+def test_mog_bound_matches_monte_carlo():
+  """The closed-form mixture-prior terms equal a Monte Carlo estimate of
+  E_q[log p(z, c) - log q(z, c | x)] with q(z, c | x) = q(z | x) q(c | x)."""
+  model = vae.VAE(latent_dim=2, output_dim=6, hidden=(8,), n_clusters=3)
+  x = jax.random.uniform(jax.random.PRNGKey(1), (4, 6))
+  params = model.init(jax.random.PRNGKey(0), x)
+  mean, log_scale = model.apply(params, x, method=vae.VAE.encode)
+  closed, qc = model.apply(params, x, mean, log_scale,
+                           method=vae.VAE.mixture_prior_terms)
+  mu = np.asarray(params["params"]["cluster_means"])
+  z = np.asarray(elbo.reparameterize(jax.random.PRNGKey(2), mean, log_scale,
+                                     200000))                # [S, B, L]
+  m, s = np.asarray(mean), np.exp(np.asarray(log_scale))
+  log_qz = np.sum(-0.5 * np.log(2 * np.pi) - np.log(s)
+                  - 0.5 * ((z - m) / s) ** 2, -1)             # [S, B]
+  qc = np.asarray(qc)
+  log_pz_c = np.stack([np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * (z - mu[c]) ** 2,
+                              -1) for c in range(3)], -1)     # [S, B, K]
+  per_c = log_pz_c + np.log(1 / 3) - np.log(qc)               # [S, B, K]
+  mc = np.mean(np.sum(qc * per_c, -1) - log_qz, 0)
+  np.testing.assert_allclose(closed, mc, atol=0.02)
+
+
+def test_one_cluster_at_the_origin_is_the_vae_kl():
+  model = vae.VAE(latent_dim=3, output_dim=6, hidden=(8,), n_clusters=1)
+  x = jax.random.uniform(jax.random.PRNGKey(1), (4, 6))
+  params = model.init(jax.random.PRNGKey(0), x)
+  params = jax.tree_util.tree_map_with_path(
+      lambda p, a: jnp.zeros_like(a) if "cluster_means" in str(p) else a, params)
+  mean, log_scale = model.apply(params, x, method=vae.VAE.encode)
+  closed, _ = model.apply(params, x, mean, log_scale,
+                          method=vae.VAE.mixture_prior_terms)
+  s2 = np.exp(2 * np.asarray(log_scale))
+  kl = 0.5 * np.sum(s2 + np.asarray(mean) ** 2 - 1 - 2 * np.asarray(log_scale),
+                    -1)
+  np.testing.assert_allclose(closed, -kl, rtol=1e-5, atol=1e-5)
+
+
+def test_cluster_accuracy_uses_the_best_matching():
+  from jgen import metrics
+  labels = np.array([0, 0, 1, 1, 2, 2])
+  assert metrics.cluster_accuracy(np.array([2, 2, 0, 0, 1, 1]), labels) == 1.0
+  assert metrics.cluster_accuracy(np.array([1, 1, 1, 0, 0, 2]), labels) == 4 / 6
+  with pytest.raises(ValueError, match="equal length"):
+    metrics.cluster_accuracy(np.array([0, 1]), labels)
