@@ -109,6 +109,17 @@ def test_train_vae_script_tiny(tmp_path):
   assert (tmp_path / "metrics.jsonl").exists()
 
 
+def test_train_vae_divergence_stops_with_a_message(tmp_path):
+  env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+  env.pop("XLA_FLAGS", None)
+  proc = subprocess.run([sys.executable, "-m", "launch.train_vae",
+                         "--dataset=digits", "--hidden=16", "--num_steps=200",
+                         "--learning_rate=1e8", f"--workdir={tmp_path}"],
+                        cwd=ROOT, env=env, capture_output=True, text=True)
+  assert proc.returncode != 0
+  assert "training diverged at step" in proc.stderr
+
+
 def test_train_vae_mog_reports_cluster_accuracy(tmp_path):
   _run(["launch.train_vae", "--model=mog_vae", "--dataset=digits",
         "--hidden=32", "--num_steps=40", "--eval_samples=10",

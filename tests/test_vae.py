@@ -140,3 +140,18 @@ def test_cluster_accuracy_uses_the_best_matching():
   assert metrics.cluster_accuracy(np.array([1, 1, 1, 0, 0, 2]), labels) == 4 / 6
   with pytest.raises(ValueError, match="equal length"):
     metrics.cluster_accuracy(np.array([0, 1]), labels)
+
+
+def test_gaussian_decoder_with_learned_scale_against_scipy():
+  from scipy import stats
+  model = vae.VAE(latent_dim=2, output_dim=5, hidden=(8,),
+                  likelihood="gaussian", learn_scale=True)
+  x = jax.random.normal(jax.random.PRNGKey(1), (3, 5))
+  params = model.init(jax.random.PRNGKey(0), x)
+  params = jax.tree_util.tree_map_with_path(
+      lambda p, a: a + 0.3 if "pixel_log_scale" in str(p) else a, params)
+  z = jax.random.normal(jax.random.PRNGKey(2), (2, 3, 2))
+  mean = np.asarray(model.apply(params, z, method=vae.VAE.decode_mean))
+  ref = stats.norm(mean, np.exp(0.3)).logpdf(np.asarray(x)).sum(-1)
+  np.testing.assert_allclose(model.apply(params, z, x, method=vae.VAE.log_prob),
+                             ref, rtol=1e-5)
