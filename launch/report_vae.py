@@ -3,11 +3,13 @@ section of ``launch.reproduce``.
 
 On mnist5k (binarised, 784-400-20 MLPs, Adam 1e-3, batch 128):
 
-1. the VAE and IWAE (K = 5) trained for the same steps by
-   ``launch.train_vae.run``, test log-likelihood by importance sampling;
+1. the VAE and IWAE (K = 5) trained for the same steps by :func:`run`, test
+   log-likelihood by importance sampling, and the amortisation gap;
 2. beta-VAE at beta = 0.5, 1, 2, 4 as one vmapped call (``jgen.sweep``):
    test ELBO, rate (KL) and distortion (-E log p(x|z)), test log-likelihood,
-   the rate-distortion plot and a sample grid per beta.
+   the rate-distortion plot and a sample grid per beta;
+3. a decoder trained by variational Bayes with per-datapoint q_n
+   (:func:`per_datapoint`), its held-out ELBO.
 """
 
 from __future__ import annotations
