@@ -21,24 +21,56 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from jgen import minimax
+from jgen import train
+from jgen.adversarial import Game
 
 
-def vector_field(game: minimax.Game, u, v, key, hparams) -> jax.Array:
-  """``(-grad_u loss_u, -grad_v loss_v)`` flattened, [n_u + n_v]."""
-  g_u, g_v = minimax.gradients(game, u, v, key, hparams)
+def _key(key):
+  return jax.random.PRNGKey(0) if key is None else key
+
+
+def vector_field(game: Game, u, v, hparams, batch=None,
+                 key: jax.Array | None = None) -> jax.Array:
+  """``(-grad_u loss_u, -grad_v loss_v)`` flattened.
+
+  Args:
+    game: the :class:`jgen.adversarial.Game`.
+    u, v: the players' parameters.
+    hparams: traced hyperparameters the losses read.
+    batch: the data handed to the losses (None for games without data).
+    key: PRNG key handed to the losses; ``PRNGKey(0)`` by default.
+
+  Returns:
+    [n_u + n_v] (Mescheder et al. 2017, Section 3).
+  """
+  g_u, g_v = minimax.gradients(game, u, v, _key(key), batch, hparams)
   return -ravel_pytree((g_u, g_v))[0]
 
 
-def jacobian(game: minimax.Game, u, v, key, hparams) -> jax.Array:
-  """Jacobian of :func:`vector_field` w.r.t. the flattened ``(u, v)``
-  (``jax.jacfwd``), [n, n]."""
+def jacobian(game: Game, u, v, hparams, batch=None,
+             key: jax.Array | None = None) -> jax.Array:
+  """Jacobian of :func:`vector_field` w.r.t. the flattened ``(u, v)``.
+
+  Args:
+    game, u, v, hparams, batch, key: as for :func:`vector_field`.
+
+  Returns:
+    [n, n] (``jax.jacfwd``).
+  """
   flat, unravel = ravel_pytree((u, v))
-  return jax.jacfwd(lambda z: vector_field(game, *unravel(z), key, hparams))(
-      flat)
+  return jax.jacfwd(lambda z: vector_field(game, *unravel(z), hparams, batch,
+                                           key))(flat)
 
 
 def eigenvalues(matrix: jax.Array) -> jax.Array:
-  """Complex eigenvalues of a square matrix (``jnp.linalg.eigvals``, CPU)."""
+  """Complex eigenvalues of a square matrix (``jnp.linalg.eigvals``, CPU).
+
+  Args:
+    matrix: [n, n].
+
+  Returns:
+    [n] complex eigenvalues.
+  """
   return jnp.linalg.eigvals(matrix)
 
 
@@ -55,49 +87,74 @@ def _state_vector(state: minimax.MinimaxState):
   return flat, rebuild
 
 
-def update_jacobian(step: Callable, state: minimax.MinimaxState, key,
-                    hparams) -> jax.Array:
+def update_jacobian(step: Callable, state: minimax.MinimaxState, hparams,
+                    batch=None) -> jax.Array:
   """Jacobian of one step's map ``state -> step(state)`` (floating parts).
 
   For optimistic GDA the previous gradients are part of the state, so the
   map is on ``(u, v, g_{t-1})``; linearise at a state with ``step >= 1``.
-  """
-  flat, rebuild = _state_vector(state)
-  return jax.jacfwd(lambda z: _state_vector(
-      step(rebuild(z), key, hparams)[0])[0])(flat)
-
-
-def spectral_radius(step: Callable, state: minimax.MinimaxState, key,
-                    hparams) -> jax.Array:
-  """``max |eig|`` of :func:`update_jacobian`: < 1 means local convergence."""
-  return jnp.max(jnp.abs(eigenvalues(update_jacobian(step, state, key,
-                                                     hparams))))
-
-
-def trajectory(step: Callable, state: minimax.MinimaxState, key, hparams,
-               num_steps: int):
-  """Runs ``num_steps`` steps under ``lax.scan``.
 
   Args:
     step: from :func:`jgen.minimax.make_step`.
-    state: the start.
-    key: PRNG key (step t uses ``fold_in(key, t)``).
+    state: the point of linearisation.
+    hparams: traced hyperparameters.
+    batch: the step's batch (None for games without data).
+
+  Returns:
+    [n, n] over the flattened floating parts of the state.
+  """
+  flat, rebuild = _state_vector(state)
+  return jax.jacfwd(lambda z: _state_vector(
+      step(rebuild(z), batch, hparams)[0])[0])(flat)
+
+
+def spectral_radius(step: Callable, state: minimax.MinimaxState, hparams,
+                    batch=None) -> jax.Array:
+  """``max |eig|`` of :func:`update_jacobian`: < 1 means local convergence
+  (Mescheder et al. 2017, Proposition 3).
+
+  Args:
+    step, state, hparams, batch: as for :func:`update_jacobian`.
+
+  Returns:
+    Scalar spectral radius.
+  """
+  return jnp.max(jnp.abs(eigenvalues(update_jacobian(step, state, hparams,
+                                                     batch))))
+
+
+def trajectory(step: Callable, state: minimax.MinimaxState, hparams,
+               num_steps: int, batch=None):
+  """Runs ``num_steps`` steps as one :func:`jgen.train.make_chunk`.
+
+  Args:
+    step: from :func:`jgen.minimax.make_step`.
+    state: the start (its key drives the steps' randomness).
     hparams: traced hyperparameters.
     num_steps: number of steps (static).
+    batch: the data of every step (None for games without data).
 
   Returns:
     ``(final_state, path)`` with ``path`` the flattened ``(u, v)`` before each
     step and after the last, [num_steps + 1, n].
   """
-  def body(s, t):
-    s2, _ = step(s, jax.random.fold_in(key, t), hparams)
-    return s2, ravel_pytree((s.u, s.v))[0]
-  final, path = jax.lax.scan(body, state, jnp.arange(num_steps))
+  def recorded(s, b, hp):
+    s2, metrics = step(s, b, hp)
+    return s2, {**metrics, "point": ravel_pytree((s.u, s.v))[0]}
+  chunk = train.make_chunk(recorded, train.full_batch, num_steps)
+  final, metrics = chunk(state, batch, hparams)
   last = ravel_pytree((final.u, final.v))[0]
-  return final, jnp.concatenate([path, last[None]], 0)
+  return final, jnp.concatenate([metrics["point"], last[None]], 0)
 
 
 def distance(path: jax.Array) -> jax.Array:
   """Euclidean distance of each point of a path to the origin (the
-  equilibrium of the bilinear game and the Dirac-GAN), [T]."""
+  equilibrium of the bilinear game and the Dirac-GAN).
+
+  Args:
+    path: [T, n].
+
+  Returns:
+    [T].
+  """
   return jnp.sqrt(jnp.sum(jnp.square(path), axis=-1))

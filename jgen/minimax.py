@@ -1,13 +1,14 @@
-r"""Two-player games and their optimisers (lecture notes 002, 003).
+r"""Optimisers of two-player games as training steps (lecture notes 002, 003).
 
-A game has two players with parameter pytrees ``u`` (minimises ``loss_u``)
-and ``v`` (minimises ``loss_v``); a zero-sum game with payoff ``f(u, v)`` has
-``loss_u = f`` and ``loss_v = -f`` (:func:`zero_sum`), a non-zero-sum one such
-as the non-saturating GAN gives both losses (:class:`Game`). Losses take
-``(u, v, key, hparams)``.
-
-Each method is a pure ``step(state, key, hparams) -> (state, metrics)``
-built by :func:`make_step`:
+A game (:class:`jgen.adversarial.Game`) has players ``u`` (minimises
+``loss_u``) and ``v`` (minimises ``loss_v``), losses of ``(u, v, key, batch,
+hparams)``. Each method is a pure ``step(state, batch, hparams) -> (state,
+metrics)`` built by :func:`make_step`, the same contract as
+:func:`jgen.train.gradient_step`: the key lives in the state and step ``t``
+uses ``fold_in(state.key, t)``, so :func:`jgen.train.train` (minibatches,
+checkpoints, resume, NaN stop, ``metrics.jsonl``, data-parallel meshes),
+:func:`jgen.train.make_run` and :func:`jgen.sweep.run` run two players
+unchanged:
 
 =============== ============================================================
 simultaneous    both players step on the gradients at ``(u, v)``
@@ -27,7 +28,7 @@ Each player has an optax transformation *without* its learning rate (e.g.
 ``optax.identity()`` for plain gradient steps, ``optax.scale_by_adam()``); the
 step applies ``-lr_u`` / ``-lr_v`` from ``hparams``, so learning rates (two
 time-scales when they differ) and ``gamma`` are traced and a grid of them
-vmaps.
+vmaps. All ``n_v`` critic steps of ``alternating`` see the same batch.
 """
 
 from __future__ import annotations
@@ -42,27 +43,12 @@ import optax
 from flax import struct
 
 from jgen import _checks
+from jgen import train
+from jgen.adversarial import Game
 
 METHODS = ("simultaneous", "alternating", "extragradient", "optimistic",
            "consensus")
 ORDERS = ("v_first", "u_first")
-
-
-class Game(NamedTuple):
-  """Two losses: ``u`` minimises ``loss_u``, ``v`` minimises ``loss_v``.
-
-  Attributes:
-    loss_u: ``loss_u(u, v, key, hparams) -> scalar``.
-    loss_v: ``loss_v(u, v, key, hparams) -> scalar``.
-  """
-  loss_u: Callable
-  loss_v: Callable
-
-
-def zero_sum(payoff: Callable) -> Game:
-  """The game ``min_u max_v payoff(u, v, key, hparams)``."""
-  return Game(loss_u=payoff,
-              loss_v=lambda u, v, key, hp: -payoff(u, v, key, hp))
 
 
 class MinimaxState(struct.PyTreeNode):
@@ -74,6 +60,7 @@ class MinimaxState(struct.PyTreeNode):
     prev_u, prev_v: the gradients at the start of the previous step
       (optimistic GDA's ``g_{t-1}``).
     step: int32 step counter.
+    key: raw uint32[2] PRNG key of the run (folded with ``step``).
   """
   u: Any
   v: Any
@@ -82,6 +69,12 @@ class MinimaxState(struct.PyTreeNode):
   prev_u: Any
   prev_v: Any
   step: jax.Array
+  key: jax.Array
+
+  @property
+  def params(self):
+    """Both players' parameters, ``(u, v)``."""
+    return self.u, self.v
 
 
 class Players(NamedTuple):
@@ -95,13 +88,15 @@ def plain_players() -> Players:
   return Players(optax.identity(), optax.identity())
 
 
-def init(u, v, players: Players | None = None) -> MinimaxState:
+def init(u, v, players: Players | None = None,
+         key: jax.Array | None = None) -> MinimaxState:
   """The state at step 0.
 
   Args:
     u: the min player's parameters.
     v: the max player's parameters.
     players: transformations; plain gradient steps by default.
+    key: raw PRNG key of the run; ``PRNGKey(0)`` by default.
 
   Returns:
     A :class:`MinimaxState`.
@@ -110,13 +105,25 @@ def init(u, v, players: Players | None = None) -> MinimaxState:
   zeros = lambda t: jax.tree.map(jnp.zeros_like, t)
   return MinimaxState(u=u, v=v, opt_u=players.tx_u.init(u),
                       opt_v=players.tx_v.init(v), prev_u=zeros(u),
-                      prev_v=zeros(v), step=jnp.zeros((), jnp.int32))
+                      prev_v=zeros(v), step=jnp.zeros((), jnp.int32),
+                      key=jax.random.PRNGKey(0) if key is None else key)
 
 
-def gradients(game: Game, u, v, key, hparams):
-  """``(grad_u loss_u, grad_v loss_v)`` at ``(u, v)``."""
-  g_u = jax.grad(game.loss_u, argnums=0)(u, v, key, hparams)
-  g_v = jax.grad(game.loss_v, argnums=1)(u, v, key, hparams)
+def gradients(game: Game, u, v, key, batch, hparams):
+  """``(grad_u loss_u, grad_v loss_v)`` at ``(u, v)``.
+
+  Args:
+    game: the :class:`jgen.adversarial.Game`.
+    u, v: the players' parameters.
+    key: PRNG key handed to both losses.
+    batch: the data handed to both losses.
+    hparams: traced hyperparameters.
+
+  Returns:
+    The two gradient pytrees.
+  """
+  g_u = jax.grad(game.loss_u, argnums=0)(u, v, key, batch, hparams)
+  g_v = jax.grad(game.loss_v, argnums=1)(u, v, key, batch, hparams)
   return g_u, g_v
 
 
@@ -139,13 +146,9 @@ def _apply(tx, params, opt_state, grads, lr):
   return params, opt_state
 
 
-def _sq_norm(tree) -> jax.Array:
-  return sum(jnp.sum(jnp.square(a)) for a in jax.tree.leaves(tree))
-
-
 def make_step(game: Game, method: str, players: Players | None = None, *,
               n_v: int = 1, order: str = "v_first") -> Callable:
-  """Builds the pure step ``step(state, key, hparams) -> (state, metrics)``.
+  """Builds the pure step ``step(state, batch, hparams) -> (state, metrics)``.
 
   Args:
     game: the :class:`Game`.
@@ -169,16 +172,14 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
   players = players or plain_players()
   tx_u, tx_v = players
 
-  def metrics_at(u, v, key, hparams, g_u, g_v):
-    return {"loss_u": game.loss_u(u, v, key, hparams),
-            "loss_v": game.loss_v(u, v, key, hparams),
-            "grad_norm": jnp.sqrt(_sq_norm(g_u) + _sq_norm(g_v))}
-
-  def step(state: MinimaxState, key, hparams):
+  def step(state: MinimaxState, batch, hparams):
+    key = train.step_key(state)
     lr_u, lr_v = hparams["lr_u"], hparams["lr_v"]
     u, v = state.u, state.v
-    g_u, g_v = gradients(game, u, v, key, hparams)
-    metrics = metrics_at(u, v, key, hparams, g_u, g_v)
+    g_u, g_v = gradients(game, u, v, key, batch, hparams)
+    metrics = {"loss_u": game.loss_u(u, v, key, batch, hparams),
+               "loss_v": game.loss_v(u, v, key, batch, hparams),
+               "grad_norm": optax.tree.norm((g_u, g_v))}
     if method == "simultaneous":
       u, opt_u = _apply(tx_u, u, state.opt_u, g_u, lr_u)
       v, opt_v = _apply(tx_v, v, state.opt_v, g_v, lr_v)
@@ -188,15 +189,16 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
         u, opt_u = _apply(tx_u, u, opt_u, g_u, lr_u)
       for i in range(n_v):
         gv = jax.grad(game.loss_v, argnums=1)(u, v, jax.random.fold_in(key, i),
-                                              hparams)
+                                              batch, hparams)
         v, opt_v = _apply(tx_v, v, opt_v, gv, lr_v)
       if order == "v_first":
-        gu = jax.grad(game.loss_u, argnums=0)(u, v, key, hparams)
+        gu = jax.grad(game.loss_u, argnums=0)(u, v, key, batch, hparams)
         u, opt_u = _apply(tx_u, u, opt_u, gu, lr_u)
     elif method == "extragradient":
       u_half, _ = _apply(tx_u, u, state.opt_u, g_u, lr_u)
       v_half, _ = _apply(tx_v, v, state.opt_v, g_v, lr_v)
-      gu, gv = gradients(game, u_half, v_half, key, hparams)
+      gu, gv = gradients(game, u_half, v_half, key, batch,
+                         hparams)
       u, opt_u = _apply(tx_u, u, state.opt_u, gu, lr_u)
       v, opt_v = _apply(tx_v, v, state.opt_v, gv, lr_v)
     elif method == "optimistic":
@@ -211,8 +213,8 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
       v, opt_v = _apply(tx_v, v, state.opt_v, dv, lr_v)
     else:                                     # consensus
       def half_sq_norm(uu, vv):
-        a, b = gradients(game, uu, vv, key, hparams)
-        return 0.5 * (_sq_norm(a) + _sq_norm(b))
+        return 0.5 * optax.tree.norm(
+            gradients(game, uu, vv, key, batch, hparams), squared=True)
       r_u, r_v = jax.grad(half_sq_norm, argnums=(0, 1))(u, v)
       gamma = hparams["gamma"]
       du = jax.tree.map(lambda g, r: g + gamma * r, g_u, r_u)

@@ -18,6 +18,18 @@ Randomness: step ``t`` uses ``fold_in(state.key, t)``, split into the batch key
 and the objective's key, so a run's numbers depend only on its seed and never
 on where it was interrupted.
 
+One- and two-player models share this path: any state with ``step``, ``key``
+and ``params`` fields (a :class:`TrainState`, or the two-player
+:class:`jgen.minimax.MinimaxState`) and any step of the contract run here.
+
+Data parallelism: with ``mesh=`` (a :class:`jax.sharding.Mesh` with a
+``"data"`` axis, e.g. ``jgen.sweep.make_mesh(n_data=jax.device_count())``),
+:func:`train` replicates the state and the data set over the mesh and
+constrains every step's batch to be split along ``"data"``; XLA inserts the
+all-reduce of the gradients. The code is the same on one device and on many,
+and on many hosts after ``jax.distributed.initialize()`` (every host passes
+the same data set).
+
 Learning rates and other optimiser settings can be swept: pass ``optimizer``
 as a function ``hparams -> optax.GradientTransformation``; it is called inside
 the traced step, so the values are traced (e.g.
@@ -29,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -38,6 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from flax import struct
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 
 from jgen import _checks
@@ -88,6 +102,19 @@ def init_state(params, optimizer: Optimizer, key: jax.Array,
                     opt_state=opt_state, key=key)
 
 
+def step_key(state) -> jax.Array:
+  """The objective's key of the step at ``state``: ``fold_in(key, step)``,
+  then ``fold_in(., 0)`` (the batch key uses 1).
+
+  Args:
+    state: any state with ``key`` and ``step`` fields.
+
+  Returns:
+    A raw PRNG key.
+  """
+  return jax.random.fold_in(jax.random.fold_in(state.key, state.step), 0)
+
+
 def gradient_step(loss_fn: Callable, optimizer: Optimizer) -> Callable:
   """Builds ``step(state, batch, hparams) -> (state, metrics)``.
 
@@ -100,7 +127,7 @@ def gradient_step(loss_fn: Callable, optimizer: Optimizer) -> Callable:
     and ``grad_norm`` (global L2 norm of the gradient).
   """
   def step(state: TrainState, batch, hparams):
-    key = jax.random.fold_in(jax.random.fold_in(state.key, state.step), 0)
+    key = step_key(state)
     (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         state.params, key, batch, hparams=hparams)
     tx = _optimizer(optimizer, hparams)
@@ -138,16 +165,35 @@ def _finite(tree) -> jax.Array:
   return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
-def make_chunk(step: Callable, batch_fn: Callable, length: int) -> Callable:
+def make_chunk(step: Callable, batch_fn: Callable, length: int, *,
+               mesh: Mesh | None = None) -> Callable:
   """``chunk(state, data, hparams) -> (state, metrics)`` over ``length`` steps.
 
-  ``metrics`` leaves have a leading axis of ``length``; ``metrics["finite"]``
-  says whether that step's metrics and parameters were all finite.
+  Args:
+    step: ``step(state, batch, hparams) -> (state, metrics)``.
+    batch_fn: ``batch_fn(key, data) -> batch``.
+    length: steps per chunk (static).
+    mesh: if given, each batch is constrained to be split along the mesh's
+      ``"data"`` axis (leading axis of every leaf).
+
+  Returns:
+    The chunk function. ``metrics`` leaves have a leading axis of ``length``;
+    ``metrics["finite"]`` says whether that step's metrics and parameters
+    were all finite.
   """
+  def draw(key, data):
+    batch = batch_fn(key, data)
+    if mesh is None:
+      return batch
+    split = NamedSharding(mesh, P("data"))
+    return jax.tree.map(
+        lambda a: jax.lax.with_sharding_constraint(a, split)
+        if jnp.ndim(a) else a, batch)
+
   def chunk(state, data, hparams):
     def body(state, _):
       key = jax.random.fold_in(jax.random.fold_in(state.key, state.step), 1)
-      state, metrics = step(state, batch_fn(key, data), hparams)
+      state, metrics = step(state, draw(key, data), hparams)
       metrics["finite"] = _finite(metrics) & _finite(state.params)
       return state, metrics
     return jax.lax.scan(body, state, None, length=length)
@@ -230,17 +276,37 @@ def _divergence(start: int, metrics: dict, last_good: int | None) -> str:
           f"{', '.join(bad)} became NaN/inf; {where}.")
 
 
+def _replicate(mesh: Mesh, state, data, batch_fn: Callable, batched: bool):
+  """Checks a data-parallel mesh and places state and data replicated."""
+  if batched:
+    raise ValueError("mesh= (a data-parallel run) cannot be combined with "
+                     "batched=True; shard a sweep with jgen.sweep.run.")
+  if "data" not in mesh.axis_names:
+    raise ValueError(f"mesh must have a 'data' axis, got axes "
+                     f"{mesh.axis_names}.")
+  n = mesh.shape["data"]
+  batch = jax.eval_shape(batch_fn, jax.random.PRNGKey(0), data)
+  for leaf in jax.tree.leaves(batch):
+    if leaf.ndim and leaf.shape[0] % n:
+      raise ValueError(f"the batch size {leaf.shape[0]} must be a multiple "
+                       f"of the mesh's 'data' axis ({n} devices).")
+  return jax.device_put((state, data), NamedSharding(mesh, P()))
+
+
 def train(state: TrainState, step: Callable, data, hparams, *,
           num_steps: int, batch_fn: Callable = full_batch,
           chunk_size: int = 100, workdir: str | None = None,
-          checkpoint_every: int = 1, progress: bool | None = None,
-          batched: bool = False,
+          checkpoint_every: int = 1, checkpoint_seconds: float | None = None,
+          progress: bool | None = None, batched: bool = False,
+          mesh: Mesh | None = None,
           callback: Callable[[int, dict], None] | None = None) -> TrainResult:
   """Runs ``num_steps`` steps in compiled chunks, with logging and checkpoints.
 
   Args:
-    state: the initial state (ignored for the values when a checkpoint exists
-      in ``workdir``; its structure is the restore target).
+    state: the initial state, a :class:`TrainState` or any state of the
+      same contract (``step``, ``key``, ``params``), e.g. a
+      :class:`jgen.minimax.MinimaxState`; ignored for the values when a
+      checkpoint exists in ``workdir`` (its structure is the restore target).
     step: ``step(state, batch, hparams) -> (state, metrics)``.
     data: pytree of arrays handed to ``batch_fn`` each step.
     hparams: pytree of arrays (traced).
@@ -250,9 +316,14 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     workdir: folder for ``metrics.jsonl`` and ``checkpoints/``; None keeps
       everything in memory.
     checkpoint_every: checkpoint every this many chunks (and at the end).
+    checkpoint_seconds: also checkpoint after any chunk that ends this many
+      seconds or more after the last checkpoint (None: by chunks only).
     progress: show a tqdm bar; None shows it only when stderr is a terminal.
     batched: ``state`` and ``hparams`` carry a leading sweep axis (vmapped
       chunks; metrics are logged as means over members).
+    mesh: a mesh with a ``"data"`` axis for a data-parallel run: the state
+      and ``data`` are replicated, each batch is split along ``"data"`` (its
+      size must be a multiple of that axis). Not with ``batched``.
     callback: called on the host after each chunk as ``callback(step,
       record)``.
 
@@ -260,7 +331,10 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     A :class:`TrainResult`.
 
   Raises:
-    ValueError: bad ``num_steps``/``chunk_size``/``checkpoint_every``.
+    ValueError: bad ``num_steps``/``chunk_size``/``checkpoint_every``/
+      ``checkpoint_seconds``, a state without ``step``/``key``/``params``, a
+      ``mesh`` without a ``"data"`` axis or whose ``"data"`` size does not
+      divide the batch size.
     TrainingDiverged: a metric or parameter became NaN/inf; the message names
       the step and the metric; the checkpoints on disk are the last good ones.
   """
@@ -270,7 +344,16 @@ def train(state: TrainState, step: Callable, data, hparams, *,
   if num_steps % chunk_size:
     raise ValueError(f"num_steps ({num_steps}) must be a multiple of "
                      f"chunk_size ({chunk_size}).")
-  chunk = make_chunk(step, batch_fn, chunk_size)
+  if checkpoint_seconds is not None:
+    _checks.real(checkpoint_seconds, "checkpoint_seconds", low=0.0)
+  for field in ("step", "key", "params"):
+    if not hasattr(state, field):
+      raise ValueError(f"state must have a {field!r} field (a "
+                       f"jgen.train.TrainState or jgen.minimax.MinimaxState), "
+                       f"got {type(state).__name__}.")
+  if mesh is not None:
+    state, data = _replicate(mesh, state, data, batch_fn, batched)
+  chunk = make_chunk(step, batch_fn, chunk_size, mesh=mesh)
   if batched:
     chunk = jax.vmap(chunk, in_axes=(0, None, 0))
   chunk = jax.jit(chunk)
@@ -285,6 +368,8 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
       restored = manager.restore(latest, args=ocp.args.StandardRestore(abstract))
       state = flax.serialization.from_state_dict(state, restored)
+      if mesh is not None:
+        state = jax.device_put(state, NamedSharding(mesh, P()))
       resumed_from = latest
     metrics_path = os.path.join(workdir, "metrics.jsonl")
     history = _read_history(metrics_path, resumed_from or 0)
@@ -294,7 +379,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     progress = sys.stderr.isatty()
   bar = tqdm(total=num_steps, initial=start, disable=not progress,
              unit="step", dynamic_ncols=True)
-  last_good = resumed_from
+  last_good, last_save = resumed_from, time.monotonic()
   try:
     for i, t in enumerate(range(start, num_steps, chunk_size)):
       state, metrics = chunk(state, data, hparams)
@@ -307,13 +392,16 @@ def train(state: TrainState, step: Callable, data, hparams, *,
         with open(metrics_path, "a") as f:
           f.write(json.dumps(record) + "\n")
         end = t + chunk_size == num_steps
-        if (i + 1) % checkpoint_every == 0 or end:
+        due = (checkpoint_seconds is not None and
+               time.monotonic() - last_save >= checkpoint_seconds)
+        if (i + 1) % checkpoint_every == 0 or end or due:
           manager.save(t + chunk_size, args=ocp.args.StandardSave(
               flax.serialization.to_state_dict(state)))
           manager.wait_until_finished()
-          last_good = t + chunk_size
+          last_good, last_save = t + chunk_size, time.monotonic()
       bar.update(chunk_size)
-      bar.set_postfix(loss=f"{record['loss']:.4g}")
+      bar.set_postfix({k: f"{v:.4g}" for k, v in record.items()
+                       if k.startswith("loss")})
       if callback is not None:
         callback(t + chunk_size, record)
   finally:

@@ -25,26 +25,27 @@ from jgen import plotting
 from jgen import sweep
 from launch import common
 
-# name -> (game, R1 weight, start point (1, 1) in the players' shapes)
+# name -> (game, R1 weight, start point (1, 1) in the players' shapes, data)
 GAMES = {
     "bilinear": (lambda: games.bilinear(jnp.eye(1)), 0.0,
-                 (jnp.ones(1), jnp.ones(1))),
-    "dirac_gan": (lambda: games.dirac_gan(regularizer="none"), 0.0,
-                  (jnp.float32(1.0), jnp.float32(1.0))),
-    "dirac_gan_r1": (lambda: games.dirac_gan(regularizer="r1"), 0.3,
-                     (jnp.float32(1.0), jnp.float32(1.0))),
+                 (jnp.ones(1), jnp.ones(1)), None),
+    "dirac_gan": (lambda: games.dirac_gan(), 0.0,
+                  (jnp.float32(1.0), jnp.float32(1.0)), games.dirac_data()),
+    "dirac_gan_r1": (lambda: games.dirac_gan(penalty="r1"), 0.3,
+                     (jnp.float32(1.0), jnp.float32(1.0)), games.dirac_data()),
 }
 DEFAULTS = {"lr": 0.1, "gamma": 0.5, "num_steps": 1000, "tol": 1e-3}
 
 
-def _member(game, method: str, reg_weight: float, start, num_steps: int):
+def _member(game, method: str, reg_weight: float, start, batch,
+            num_steps: int):
   step = minimax.make_step(game, method)
 
   def final_distance(key, hp):
     hparams = {"lr_u": hp["lr"], "lr_v": hp["lr"], "gamma": hp["gamma"],
                "reg_weight": reg_weight}
-    _, path = dynamics.trajectory(step, minimax.init(*start), key, hparams,
-                                  num_steps)
+    _, path = dynamics.trajectory(step, minimax.init(*start, key=key),
+                                  hparams, num_steps, batch)
     d = dynamics.distance(path)[-1]
     return jnp.where(jnp.isfinite(d), d, jnp.inf)
   return final_distance
@@ -69,10 +70,11 @@ def run(config: dict, workdir: str) -> dict:
   default = sweep.grid(lr=[DEFAULTS["lr"]], gamma=[DEFAULTS["gamma"]])
   result, maps = {}, {}
   key = jax.random.PRNGKey(0)
-  for name, (make, reg_weight, start) in GAMES.items():
+  for name, (make, reg_weight, start, batch) in GAMES.items():
     result[name] = {}
     for method in minimax.METHODS:
-      member = _member(make(), method, reg_weight, start, config["num_steps"])
+      member = _member(make(), method, reg_weight, start, batch,
+                       config["num_steps"])
       dist = sweep.run(member, g, key).outputs[..., 0]       # [n_lr, n_gamma]
       at_default = float(sweep.run(member, default, key).outputs.ravel()[0])
       maps[f"{name}/{method}"] = dist

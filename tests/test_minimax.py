@@ -51,8 +51,8 @@ def test_steps_match_numpy(method):
   game = games.bilinear(jnp.asarray(A))
   step = minimax.make_step(game, method, n_v=2)
   state = minimax.init(jnp.asarray(X0), jnp.asarray(Y0))
-  for t in range(3):
-    state, _ = step(state, jax.random.fold_in(KEY, t), HP)
+  for _ in range(3):
+    state, _ = step(state, None, HP)
   x, y = _numpy_steps(method, 3)
   np.testing.assert_allclose(state.u, x, rtol=1e-12)
   np.testing.assert_allclose(state.v, y, rtol=1e-12)
@@ -63,9 +63,9 @@ def _bilinear_run(method, lr=0.05, steps=2000):
   step = minimax.make_step(game, method)
   hp = {"lr_u": lr, "lr_v": lr, "gamma": 0.0}
   _, path = dynamics.trajectory(step, minimax.init(jnp.ones(1), jnp.ones(1)),
-                                KEY, hp, steps)
+                                hp, steps)
   at_eq = minimax.init(jnp.zeros(1), jnp.zeros(1)).replace(step=jnp.int32(1))
-  return dynamics.distance(path), dynamics.spectral_radius(step, at_eq, KEY, hp)
+  return dynamics.distance(path), dynamics.spectral_radius(step, at_eq, hp)
 
 
 def test_bilinear_theory():
@@ -85,16 +85,17 @@ def test_bilinear_theory():
 
 
 def _dirac(reg, gamma):
-  game = games.dirac_gan(regularizer=reg)
+  game = games.dirac_gan(penalty=reg)
   return game, {"lr_u": 0.1, "lr_v": 0.1, "gamma": 0.0, "reg_weight": gamma}
 
 
-@pytest.mark.parametrize("loss", ["standard", "non_saturating"])
+@pytest.mark.parametrize("loss", ["minimax", "non_saturating"])
 def test_dirac_gan_jacobian_closed_form(loss):
   for gamma in (0.0, 0.3, 2.0):
-    game = games.dirac_gan(loss=loss, regularizer="r1")
+    game = games.dirac_gan(loss=loss, penalty="r1")
     hp = {"reg_weight": gamma}
-    jac = dynamics.jacobian(game, jnp.float64(0.0), jnp.float64(0.0), KEY, hp)
+    jac = dynamics.jacobian(game, jnp.float64(0.0), jnp.float64(0.0), hp,
+                            games.dirac_data())
     # f'(0) = 1/2: w = (-psi f'(psi theta), theta f'(psi theta) - gamma psi).
     np.testing.assert_allclose(jac, [[0.0, -0.5], [0.5, -gamma]], atol=1e-12)
     eig = np.sort_complex(np.asarray(dynamics.eigenvalues(jac)))
@@ -110,8 +111,8 @@ def test_dirac_gan_convergence_needs_regularisation():
   for gamma, converges in [(0.0, False), (0.3, True), (1.0, True)]:
     game, hp = _dirac("r1", gamma)
     step = minimax.make_step(game, "simultaneous")
-    _, path = dynamics.trajectory(step, start, KEY, hp, 3000)
-    rho = dynamics.spectral_radius(step, at_eq, KEY, hp)
+    _, path = dynamics.trajectory(step, start, hp, 3000, games.dirac_data())
+    rho = dynamics.spectral_radius(step, at_eq, hp, games.dirac_data())
     assert (dynamics.distance(path)[-1] < 1e-3) == converges
     assert (rho < 1) == converges
 
@@ -121,16 +122,17 @@ def test_wasserstein_gp_and_r2_penalties_against_closed_form():
   psi, theta = 1.7, 0.4
   for reg, penalty in [("r1", 0.5 * psi**2), ("r2", 0.5 * psi**2),
                        ("wgan_gp", (abs(psi) - 1) ** 2)]:
-    game = games.dirac_gan(loss="wasserstein", regularizer=reg)
+    game = games.dirac_gan(loss="wasserstein", penalty=reg)
     value = game.loss_v(jnp.float64(theta), jnp.float64(psi), KEY,
-                        {"reg_weight": 2.0})
+                        games.dirac_data(), {"reg_weight": 2.0})
     # Wasserstein: L = psi * theta - psi * 0; the critic minimises -L + 2 * penalty.
     np.testing.assert_allclose(value, -psi * theta + 2.0 * penalty, rtol=1e-10)
 
 
 def test_instance_noise_expectation():
-  game = games.dirac_gan(loss="wasserstein", noise_std=0.5, batch_size=20000)
-  value = game.loss_u(jnp.float64(0.3), jnp.float64(2.0), KEY, {})
+  game = games.dirac_gan(loss="wasserstein", noise_std=0.5)
+  value = game.loss_u(jnp.float64(0.3), jnp.float64(2.0), KEY,
+                      games.dirac_data(20000), {})
   np.testing.assert_allclose(value, 2.0 * 0.3, atol=0.03)   # E psi (theta + eps)
 
 
@@ -141,7 +143,8 @@ def test_learning_rate_grid_vmaps():
   def final_distance(key, hp):
     hp = {**hp, "reg_weight": 0.3}
     _, path = dynamics.trajectory(
-        step, minimax.init(jnp.float32(1.0), jnp.float32(1.0)), key, hp, 200)
+        step, minimax.init(jnp.float32(1.0), jnp.float32(1.0), key=key), hp,
+        200, games.dirac_data())
     return dynamics.distance(path)[-1]
   g = sweep.grid(lr_u=[0.05, 0.1], lr_v=[0.1], gamma=[0.0, 0.5],
                  check=minimax.check_hparams)
@@ -163,8 +166,8 @@ def test_bad_step_arguments(kwargs, name):
 
 
 def test_bad_game_and_hparams():
-  with pytest.raises(ValueError, match="regularizer.*r1"):
-    games.dirac_gan(regularizer="r3")
+  with pytest.raises(ValueError, match="penalty.*r1"):
+    games.dirac_gan(penalty="r3")
   with pytest.raises(ValueError, match="loss"):
     games.dirac_gan(loss="hinge_of_fate")
   with pytest.raises(ValueError, match="lr_u"):
@@ -182,8 +185,8 @@ def test_players_transformations_match_optax_adam():
   adam_u, adam_v = optax.adam(LR_U), optax.adam(LR_V)
   x, y = jnp.asarray(X0), jnp.asarray(Y0)
   su, sv = adam_u.init(x), adam_v.init(y)
-  for t in range(4):
-    state, _ = step(state, jax.random.fold_in(KEY, t), HP)
+  for _ in range(4):
+    state, _ = step(state, None, HP)
     gx, gy = jnp.asarray(A) @ y, -jnp.asarray(A).T @ x
     ux, su = adam_u.update(gx, su)
     uy, sv = adam_v.update(gy, sv)
@@ -196,12 +199,13 @@ def test_trajectories_vmap_over_start_points_and_custom_regularizer():
   def r1_by_hand(critic, v, real, fake, key):
     del critic, real, fake, key
     return 0.5 * v**2                    # grad_x (psi x) = psi
-  game = games.dirac_gan(regularizer=r1_by_hand)
+  game = games.dirac_gan(penalty=r1_by_hand)
   step = minimax.make_step(game, "simultaneous")
   hp = {"lr_u": 0.1, "lr_v": 0.1, "reg_weight": 0.5}
   starts = jnp.asarray([[1.0, 1.0], [-0.5, 2.0], [0.3, -0.7]])
 
   def final(s):
-    _, path = dynamics.trajectory(step, minimax.init(s[0], s[1]), KEY, hp, 2000)
+    _, path = dynamics.trajectory(step, minimax.init(s[0], s[1]), hp, 2000,
+                                  games.dirac_data())
     return dynamics.distance(path)[-1]
   assert np.all(np.asarray(jax.vmap(final)(starts)) < 1e-3)

@@ -1,0 +1,34 @@
+r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
+
+* :data:`LOSSES` -- per-example generator/critic loss pairs by name
+  (``minimax``, ``non_saturating``, ``wasserstein``);
+* :data:`PENALTIES` -- per-example critic penalties by name (``r1``, ``r2``,
+  ``wgan_gp``);
+* :class:`Game`, :func:`zero_sum`, :func:`gan` -- two losses of ``(u, v, key,
+  batch, hparams)`` that :mod:`jgen.minimax` turns into training steps.
+"""
+
+from jgen.adversarial._game import Game
+from jgen.adversarial._game import gan
+from jgen.adversarial._game import real_examples
+from jgen.adversarial._game import zero_sum
+from jgen.adversarial._losses import GanLoss
+from jgen.adversarial._losses import LOSSES
+from jgen.adversarial._losses import minimax_critic_loss
+from jgen.adversarial._losses import minimax_generator_loss
+from jgen.adversarial._losses import non_saturating_generator_loss
+from jgen.adversarial._losses import wasserstein_critic_loss
+from jgen.adversarial._losses import wasserstein_generator_loss
+from jgen.adversarial._penalties import critic_gradient_norms
+from jgen.adversarial._penalties import PENALTIES
+from jgen.adversarial._penalties import r1
+from jgen.adversarial._penalties import r2
+from jgen.adversarial._penalties import wgan_gp
+
+__all__ = [
+    "Game", "GanLoss", "LOSSES", "PENALTIES", "critic_gradient_norms", "gan",
+    "minimax_critic_loss", "minimax_generator_loss",
+    "non_saturating_generator_loss", "r1", "r2", "real_examples",
+    "wasserstein_critic_loss", "wasserstein_generator_loss", "wgan_gp",
+    "zero_sum",
+]
