@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import jax
 import numpy as np
 
 
@@ -87,3 +88,13 @@ def labels(y: Any, name: str, *, n: int, low: int, high: int) -> np.ndarray:
         f"{arr.min()}..{arr.max()}."
     )
   return arr
+
+
+def traced_or_real(value: Any, name: str, *, low: float = -np.inf,
+                   high: float = np.inf) -> Any:
+  """Range-checks `value` when it is concrete; a traced value (inside
+  ``jit``/``vmap``) passes unchanged (check sweeps with ``sweep.grid(...,
+  check=...)`` on the host)."""
+  if not isinstance(value, jax.core.Tracer):
+    real(value, name, low=low, high=high)
+  return value

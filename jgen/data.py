@@ -31,9 +31,11 @@ permutation with `test_fraction` of the points held out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import NamedTuple
 
+import jax
 import numpy as np
 
 from jgen import _checks
@@ -133,14 +135,19 @@ def _as_dataset(x, y, split) -> Dataset:
 
 def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray]:
   try:
-    with np.load(path) as f:
-      if "x" not in f:
-        raise ValueError(f"name: npz file {path!r} has no array 'x' (found "
-                         f"{sorted(f.files)}).")
-      x = f["x"]
-      y = f["y"] if "y" in f else np.full((len(x),), -1)
-  except FileNotFoundError:
-    raise ValueError(f"name: npz file {path!r} does not exist.") from None
+    f = np.load(path, allow_pickle=False)
+  except (OSError, ValueError, EOFError) as err:
+    raise ValueError(f"name: {path!r} could not be read as an .npz archive "
+                     f"({err}).") from None
+  if not isinstance(f, np.lib.npyio.NpzFile):
+    raise ValueError(f"name: {path!r} is not an .npz archive (np.savez writes "
+                     f"one, with an array 'x' and optionally 'y').")
+  with f:
+    if "x" not in f:
+      raise ValueError(f"name: npz file {path!r} has no array 'x' (found "
+                       f"{sorted(f.files)}).")
+    x = f["x"]
+    y = f["y"] if "y" in f else np.full((len(x),), -1)
   if len(y) != len(x):
     raise ValueError(f"name: npz arrays x and y differ in length "
                      f"({len(x)} vs {len(y)}).")
@@ -161,6 +168,36 @@ def _load_tfds(name: str) -> Dataset:
   return Dataset(*arrays["train"], *arrays["test"])
 
 
+def check_name(name: str) -> str:
+  """Checks a dataset name without loading it (what launch flags call).
+
+  Args:
+    name: a name of ``NAMES``, ``npz:PATH`` or ``tfds:NAME``.
+
+  Returns:
+    ``name``.
+
+  Raises:
+    TypeError: ``name`` is not a string.
+    ValueError: an unknown name, an ``npz:`` path that is not an existing
+      file, an empty ``tfds:`` name.
+  """
+  if not isinstance(name, str):
+    raise TypeError(f"name must be a string, got {name!r}.")
+  if name in _LOADERS or name == "mnist5k":
+    return name
+  if name.startswith("npz:"):
+    path = name[4:]
+    if not os.path.isfile(path):
+      what = "is a directory" if os.path.isdir(path) else "does not exist"
+      raise ValueError(f"name: npz file {path!r} {what}; give the path of an "
+                       f".npz file holding an array 'x' (and optionally 'y').")
+    return name
+  if name.startswith("tfds:") and len(name) > 5:
+    return name
+  raise ValueError(f"name must be one of {NAMES}, got {name!r}.")
+
+
 def load(name: str, *, seed: int = 0, n_samples: int = 2000,
          test_fraction: float = 0.2) -> Dataset:
   """Loads a dataset by name (module doc lists names, dtypes and ranges).
@@ -177,8 +214,7 @@ def load(name: str, *, seed: int = 0, n_samples: int = 2000,
   Raises:
     ValueError: for an unknown name, a missing file or bad arguments.
   """
-  if not isinstance(name, str):
-    raise TypeError(f"name must be a string, got {name!r}.")
+  check_name(name)
   _checks.integer(n_samples, "n_samples", low=2)
   _checks.real(test_fraction, "test_fraction", low=0.0, high=0.99)
   rng = np.random.default_rng(seed)
@@ -194,6 +230,21 @@ def load(name: str, *, seed: int = 0, n_samples: int = 2000,
         x[~test], y[~test], x[test], y[test]))
   if name.startswith("npz:"):
     return _as_dataset(*_load_npz(name[4:]), split)
-  if name.startswith("tfds:"):
-    return _load_tfds(name[5:])
-  raise ValueError(f"name must be one of {NAMES}, got {name!r}.")
+  return _load_tfds(name[5:])
+
+
+def binarize(key: jax.Array, x: jax.Array) -> jax.Array:
+  """Stochastic binarisation ``x_bin ~ Bernoulli(x)`` of intensities in [0, 1].
+
+  Drawn afresh at every step it is dynamic binarisation; drawn once with a
+  fixed key it gives a fixed binarised test set (Salakhutdinov & Murray
+  2008, Section 5).
+
+  Args:
+    key: PRNG key.
+    x: intensities in [0, 1], any shape.
+
+  Returns:
+    0/1 values of ``x``'s dtype and shape.
+  """
+  return jax.random.bernoulli(key, x).astype(x.dtype)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from jgen.em import gmm  # noqa: E402
+from jgen.em import gmm
 
 
 def _dense_covariances(params: gmm.GMMParams) -> np.ndarray:
@@ -64,6 +61,26 @@ def figure(n_cols: int = 1, n_rows: int = 1, size: float = 4.0):
   fig, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows),
                            squeeze=False)
   return fig, axes
+
+
+def image_grid(ax, images, shape: tuple[int, int], n_cols: int) -> None:
+  """Draws images as one grey-scale grid, row by row, on white.
+
+  Args:
+    ax: matplotlib axes.
+    images: [N, H * W] or [N, H, W] intensities in [0, 1].
+    shape: ``(H, W)``.
+    n_cols: images per row.
+  """
+  images = np.asarray(images).reshape(-1, *shape)
+  n_rows = int(np.ceil(len(images) / n_cols))
+  canvas = np.ones((n_rows * shape[0], n_cols * shape[1]))
+  for i, im in enumerate(images):
+    r, c = divmod(i, n_cols)
+    canvas[r * shape[0]:(r + 1) * shape[0],
+           c * shape[1]:(c + 1) * shape[1]] = im
+  ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+  ax.axis("off")
 
 
 def save(fig, path: str) -> None:

@@ -18,12 +18,12 @@ import os
 import platform
 import warnings
 
-from absl import app
 from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jgen import _checks
 from jgen import em
 from launch import common
 
@@ -36,6 +36,12 @@ _N_INIT = flags.DEFINE_integer("n_init", 10, "Restarts of the whole fit.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (median kept).")
 _COV = flags.DEFINE_list("covariance_types", ["full", "diag"],
                          "Covariance types to time.")
+
+for _name, _low in (("n_samples", 2), ("n_features", 1), ("n_components", 1),
+                    ("iterations", 1), ("n_init", 1), ("repeats", 1)):
+  common.validate(_name, common.at_least(_low))
+common.validate("covariance_types", lambda v: [
+    _checks.choice(c, "covariance_type", ("full", "diag")) for c in v])
 
 
 def _data(n, d, k, seed=0):
@@ -186,4 +192,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

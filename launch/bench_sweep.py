@@ -27,7 +27,6 @@ import os
 import platform
 import time
 
-from absl import app
 from absl import flags
 import jax
 import jax.numpy as jnp
@@ -45,6 +44,9 @@ _NUM_STEPS = flags.DEFINE_integer("num_steps", 300, "Adam steps per member.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions.")
 _TORCH = flags.DEFINE_bool("torch", True, "Time the PyTorch loop.")
 _BATCH = flags.DEFINE_integer("batch_size", 128, "Minibatch size.")
+
+for _name in ("num_steps", "repeats", "batch_size"):
+  common.validate(_name, common.at_least(1))
 
 LR = 0.01
 
@@ -169,4 +171,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

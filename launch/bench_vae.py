@@ -20,16 +20,17 @@ import os
 import platform
 import time
 
-from absl import app
 from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jgen import _checks
 from jgen import data
+from jgen import nets
 from jgen import train
-from jgen import vae
+from jgen import variational
 from launch import common
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_vae", "Output folder.")
@@ -39,6 +40,14 @@ _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats.")
 _TORCH = flags.DEFINE_bool("torch", True, "Time PyTorch too.")
 _PEAK = flags.DEFINE_float("peak_gflops", 350.0,
                            "Machine's float32 matmul peak for the floor.")
+
+for _name in ("steps", "chunk", "repeats"):
+  common.validate(_name, common.at_least(1))
+common.validate("peak_gflops", lambda v: _checks.real(v, "peak_gflops",
+                                                      low=1e-9))
+flags.register_multi_flags_validator(
+    ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
+    message="--steps must be a multiple of --chunk.")
 
 BATCH, HIDDEN, LATENT, LR = 128, 400, 20, 1e-3
 
@@ -51,10 +60,10 @@ def flops_per_step(d: int = 784) -> float:
 
 
 def jgen_steps_per_s(x: np.ndarray, steps: int, chunk: int, repeats: int):
-  model = vae.VAE(latent_dim=LATENT, output_dim=x.shape[1], hidden=(HIDDEN,))
+  model = nets.VAE(latent_dim=LATENT, output_dim=x.shape[1], hidden=(HIDDEN,))
   params = model.init(jax.random.PRNGKey(0), jnp.asarray(x[:2]))
   opt = optax.adam(LR)
-  step = train.gradient_step(vae.make_loss(model, "vae", binarize_data=True),
+  step = train.gradient_step(variational.make_loss(model, "vae", binarize_data=True),
                              opt)
   run_chunk = jax.jit(train.make_chunk(step, train.minibatch(BATCH), chunk))
   state = train.init_state(params, opt, jax.random.PRNGKey(0))
@@ -142,4 +151,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

@@ -1,15 +1,94 @@
-"""Helpers shared by launch scripts: work directories, JSON, timing, tables."""
+"""Helpers shared by launch scripts: flag checks, work directories, JSON,
+timing, tables.
+
+A bad flag is answered before any work with one line naming the flag and
+exit status 2 (:func:`run`, :func:`validate`, :func:`fail`); a workdir
+holding a run with another configuration is refused (:func:`claim_workdir`).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
+from absl import app
+from absl import flags
 from absl import logging
 import jax
+
+
+def fail(flag: str, message: str) -> None:
+  """Prints ``--flag: message`` as one line on stderr and exits with 2."""
+  print(f"{os.path.basename(sys.argv[0])}: --{flag}: {message}",
+        file=sys.stderr)
+  sys.exit(2)
+
+
+def _parse(argv: list[str]) -> list[str]:
+  try:
+    rest = flags.FLAGS(argv)
+  except flags.Error as err:          # unknown flag, bad type, failed check
+    print(f"{os.path.basename(argv[0])}: {err}", file=sys.stderr)
+    sys.exit(2)
+  if len(rest) > 1:
+    print(f"{os.path.basename(argv[0])}: unexpected arguments {rest[1:]}; "
+          f"every setting is a --flag (--helpfull lists them).",
+          file=sys.stderr)
+    sys.exit(2)
+  return rest
+
+
+def run(main: Callable) -> None:
+  """``app.run(main)`` with flag errors as one line and exit status 2."""
+  app.run(main, flags_parser=_parse)
+
+
+def validate(name: str, check: Callable) -> None:
+  """Registers ``check(value)`` (raising ``ValueError``/``TypeError``) as
+  the validator of flag ``name``; absl runs it while parsing, before
+  ``main``."""
+  def checker(value):
+    try:
+      check(value)
+    except (ValueError, TypeError) as err:
+      raise flags.ValidationError(str(err)) from None
+    return True
+  flags.register_validator(name, checker)
+
+
+def at_least(low: float) -> Callable:
+  """A check for :func:`validate`: the value is >= ``low``."""
+  def check(value):
+    if value is None or value < low:
+      raise ValueError(f"must be >= {low}, got {value}.")
+  return check
+
+
+def claim_workdir(path: str, config: dict) -> None:
+  """Creates ``path`` and writes ``config.json``, refusing a workdir that
+  holds a run with another configuration (its checkpoints would be resumed
+  under the wrong settings).
+
+  Exits through :func:`fail` (``--workdir``) naming the first differing
+  setting; the same configuration resumes.
+  """
+  os.makedirs(path, exist_ok=True)
+  target = os.path.join(path, "config.json")
+  if os.path.exists(target):
+    with open(target) as f:
+      old = json.load(f)
+    new = json.loads(json.dumps(config))
+    diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if diff:
+      k = diff[0]
+      fail("workdir", f"{path} holds a run with another configuration ({k}: "
+                      f"{old.get(k)!r} there, {new.get(k)!r} now); use a new "
+                      f"--workdir, or delete {path} to start over.")
+  write_json(target, config)
 
 
 def workdir(path: str) -> str:

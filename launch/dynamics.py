@@ -12,9 +12,9 @@ method) and ``convergence_maps.png``. The experiment is described in
 
 from __future__ import annotations
 
-from absl import app
 from absl import flags
 
+from jgen import _checks
 from launch import common
 from launch import report_dynamics
 
@@ -25,6 +25,10 @@ _N_LR = flags.DEFINE_integer("n_lr", 24, "Learning rates on the grid (0.01-1).")
 _N_GAMMA = flags.DEFINE_integer("n_gamma", 24, "Consensus gammas (0-2).")
 _TOL = flags.DEFINE_float("tol", report_dynamics.DEFAULTS["tol"],
                           "Distance below which a run has converged.")
+
+for _name in ("num_steps", "n_lr", "n_gamma"):
+  common.validate(_name, common.at_least(1))
+common.validate("tol", lambda v: _checks.real(v, "tol", low=1e-300))
 
 
 def main(argv):
@@ -46,4 +50,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

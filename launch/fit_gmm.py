@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import time
 
-from absl import app
 from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jgen import _checks
 from jgen import data
 from jgen import em
 from jgen import plotting
@@ -38,6 +38,12 @@ _LABELLED = flags.DEFINE_float(
 _MAX_ITER = flags.DEFINE_integer("max_iter", 200, "Maximum EM iterations.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of data, labels and init.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/fit_gmm", "Output folder.")
+
+common.validate("dataset", data.check_name)
+for _name in ("n_components", "n_init", "max_iter"):
+  common.validate(_name, common.at_least(1))
+common.validate("labelled_fraction", lambda v: _checks.real(
+    v, "labelled_fraction", low=0.0, high=1.0))
 
 
 def run(config: dict, workdir: str) -> dict:
@@ -102,4 +108,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

@@ -15,7 +15,6 @@ The experiments are described in :mod:`launch.report_hybrid`.
 
 from __future__ import annotations
 
-from absl import app
 from absl import flags
 
 from launch import common
@@ -26,6 +25,14 @@ _QUICK = flags.DEFINE_bool("quick", False, "Reduced run (tests, --quick report).
 _N_DRAWS = flags.DEFINE_integer("n_draws", 50, "Draws of the labelled points.")
 _NUM_STEPS = flags.DEFINE_integer("num_steps", 2000, "Adam steps per run.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+
+common.validate("n_draws", common.at_least(1))
+common.validate("num_steps", lambda v: v >= 20 and v % 20 == 0 or _bad(
+    f"must be a positive multiple of 20, got {v}."))
+
+
+def _bad(message):
+  raise ValueError(message)
 
 
 def config_from_flags() -> dict:
@@ -51,4 +58,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

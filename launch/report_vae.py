@@ -21,15 +21,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jgen import _checks
 from jgen import data
-from jgen import elbo
-from jgen import inference
 from jgen import metrics
+from jgen import nets
 from jgen import plotting
 from jgen import sweep
 from jgen import train
-from jgen import _checks
-from jgen import vae
+from jgen import variational
 from launch import common
 
 BETAS = (0.5, 1.0, 2.0, 4.0)
@@ -40,7 +39,7 @@ IMAGE_SHAPES = {784: (28, 28), 64: (8, 8)}
 
 def check_config(config: dict) -> None:
   """Raises ``ValueError`` naming the bad setting."""
-  _checks.choice(config["model"], "model", vae.OBJECTIVES)
+  _checks.choice(config["model"], "model", variational.OBJECTIVES)
   _checks.integer(config["latent_dim"], "latent_dim", low=1)
   _checks.real(config["beta"], "beta", low=0.0)
   _checks.integer(config["num_samples"], "num_samples", low=1)
@@ -58,43 +57,35 @@ def _flat(x: np.ndarray, conv: bool, name: str) -> np.ndarray:
   return x
 
 
+def check_data(config: dict) -> None:
+  """Loads the datasets of ``config`` and checks their shapes against the
+  model settings; raises ``ValueError`` starting with the setting's name."""
+  x = _flat(data.load(config["dataset"], seed=config["seed"]).x_train,
+            config["conv"], "dataset")
+  if config.get("eval_dataset"):
+    ev = data.load(config["eval_dataset"], seed=config["seed"])
+    xe = _flat(ev.x_train, config["conv"], "eval_dataset")
+    if xe.shape[1] != x.shape[1]:
+      raise ValueError(f"eval_dataset: examples have {xe.shape[1]} values, "
+                       f"the model is trained on {x.shape[1]}.")
+
+
 def _fixed_binarized(x, seed):
-  return (np.random.default_rng(seed).random(x.shape) < x).astype(np.float32)
-
-
-def evaluate(model, params, x, y, key, eval_samples, batch=100):
-  """Mean test ELBO and importance-sampled log p(x) (nats per example)."""
-  chunk = min(100, eval_samples)
-  k_total = (eval_samples // chunk) * chunk
-
-  @jax.jit
-  def bounds(xb, yb, k):
-    fns = vae.bound_fns(model, params, yb)
-    e = elbo.elbo(k, xb, **fns, num_samples=10)["elbo"]
-    ll = elbo.importance_log_likelihood(jax.random.fold_in(k, 1), xb, **fns,
-                                        num_samples=k_total, chunk_size=chunk)
-    return e, ll
-  es, lls = [], []
-  for i in range(0, len(x), batch):
-    e, ll = bounds(jnp.asarray(x[i:i + batch]), jnp.asarray(y[i:i + batch]),
-                   jax.random.fold_in(key, i))
-    es.append(np.asarray(e))
-    lls.append(np.asarray(ll))
-  return {"elbo": float(np.mean(np.concatenate(es))),
-          "log_likelihood": float(np.mean(np.concatenate(lls))),
-          "eval_samples": int(k_total), "n": int(len(x))}
+  return np.asarray(data.binarize(jax.random.PRNGKey(seed),
+                                  jnp.asarray(x, jnp.float32)))
 
 
 def run(config: dict, workdir: str) -> dict:
   """Trains and evaluates; returns the contents of ``result.json``."""
   check_config(config)
+  check_data(config)
   common.workdir(workdir)
   common.write_json(os.path.join(workdir, "config.json"), config)
   ds = data.load(config["dataset"], seed=config["seed"])
   conv = config["conv"]
   x = _flat(ds.x_train, conv, "dataset")
   d = x.shape[1]
-  model = vae.VAE(latent_dim=config["latent_dim"], output_dim=d,
+  model = nets.VAE(latent_dim=config["latent_dim"], output_dim=d,
                   hidden=(config["hidden"],),
                   conv=IMAGE_SHAPES[d] if conv else None,
                   n_classes=int(ds.y_train.max()) + 1 if config["model"] == "cvae"
@@ -102,49 +93,50 @@ def run(config: dict, workdir: str) -> dict:
                   n_clusters=config.get("n_clusters", 10)
                   if config["model"] == "mog_vae" else 0)
   binary = bool(x.min() >= 0 and x.max() <= 1)
-  loss = vae.make_loss(model, config["model"], num_samples=config["num_samples"],
+  loss = variational.make_loss(model, config["model"], num_samples=config["num_samples"],
                        binarize_data=binary)
   key = jax.random.PRNGKey(config["seed"])
   params = model.init(key, jnp.asarray(x[:2]), jnp.asarray(ds.y_train[:2]))
   opt = optax.adam(config["learning_rate"])
-  chunk = min(500, config["num_steps"])
+  chunk = min(100, config["num_steps"])
   steps = (config["num_steps"] // chunk) * chunk
   result = train.train(
       train.init_state(params, opt, key), train.gradient_step(loss, opt),
       {"x": jnp.asarray(x), "y": jnp.asarray(ds.y_train)},
-      {"beta": jnp.float32(config["beta"])}, num_steps=steps,
+      {"beta": jnp.float32(config["beta"])}
+      if variational.OBJECTIVES[config["model"]].uses_beta else {},
+      num_steps=steps,
       batch_fn=train.minibatch(config["batch_size"]), chunk_size=chunk,
-      workdir=workdir, checkpoint_every=4)
+      workdir=workdir, checkpoint_every=5, checkpoint_seconds=30.0)
   params = result.state.params
   x_test = _flat(ds.x_test, conv, "dataset")
   x_test = _fixed_binarized(x_test, config["seed"]) if binary else x_test
-  test = evaluate(model, params, x_test, ds.y_test, jax.random.fold_in(key, 1),
-                  config["eval_samples"])
+  test = variational.evaluate(model, params, jax.random.fold_in(key, 1),
+                              x_test, ds.y_test,
+                              num_samples=config["eval_samples"])
   out = {"test_elbo": test["elbo"], "test_log_likelihood": test["log_likelihood"],
          "eval_samples": test["eval_samples"], "num_steps": steps,
          "final_train_loss": result.history[-1]["loss"]}
   if model.n_clusters:
     clusters = np.argmax(model.apply(params, jnp.asarray(x_test),
-                                     method=vae.VAE.cluster_logits), axis=1)
+                                     method=nets.VAE.cluster_logits), axis=1)
     out["cluster_accuracy"] = metrics.cluster_accuracy(clusters, ds.y_test)
   if config.get("eval_dataset"):
     ev = data.load(config["eval_dataset"], seed=config["seed"])
     xe = _flat(ev.x_test if len(ev.x_test) else ev.x_train, conv,
                "eval_dataset")
     ye = ev.y_test if len(ev.x_test) else ev.y_train
-    if xe.shape[1] != d:
-      raise ValueError(f"eval_dataset: examples have {xe.shape[1]} values, the "
-                       f"model was trained on {d}.")
     xe = _fixed_binarized(xe, config["seed"]) if binary else xe
-    r = evaluate(model, params, xe, np.clip(ye, 0, None),
-                 jax.random.fold_in(key, 2), config["eval_samples"])
+    r = variational.evaluate(model, params, jax.random.fold_in(key, 2), xe,
+                             np.clip(ye, 0, None),
+                             num_samples=config["eval_samples"])
     out["eval"] = {"test_elbo": r["elbo"], "test_log_likelihood":
                    r["log_likelihood"], "eval_samples": r["eval_samples"],
                    "n": r["n"]}
   if not (model.n_classes or model.n_clusters):
     # 200 test images at an even stride (mnist5k is ordered by class).
-    fns = vae.bound_fns(model, params)
-    gap = jax.jit(lambda xb: inference.amortization_gap(
+    fns = variational.bound_fns(model, params)
+    gap = jax.jit(lambda xb: variational.amortization_gap(
         jax.random.fold_in(key, 3), xb, fns["encode"], fns["decoder_log_prob"],
         num_steps=500, learning_rate=optax.exponential_decay(0.05, 250, 0.1),
         fit_samples=4, eval_samples=100))(
@@ -156,34 +148,23 @@ def run(config: dict, workdir: str) -> dict:
   return out
 
 
-def images(ax, imgs, shape, n_cols):
-  imgs = np.asarray(imgs).reshape(-1, *shape)
-  n_rows = int(np.ceil(len(imgs) / n_cols))
-  canvas = np.ones((n_rows * shape[0], n_cols * shape[1]))
-  for i, im in enumerate(imgs):
-    r, c = divmod(i, n_cols)
-    canvas[r * shape[0]:(r + 1) * shape[0], c * shape[1]:(c + 1) * shape[1]] = im
-  ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
-  ax.axis("off")
-
-
 def _figures(workdir, model, params, x_test, y_test, config, key, d):
   shape = IMAGE_SHAPES.get(d)
   if shape is None:
     return
   y = jnp.asarray(y_test[:64]) if model.n_classes else None
   z = jax.random.normal(key, (64, config["latent_dim"]))
-  samples = model.apply(params, z, y, method=vae.VAE.decode_mean)
+  samples = model.apply(params, z, y, method=nets.VAE.decode_mean)
   fig, axes = plotting.figure(1, 1, 6)
-  images(axes[0, 0], samples, shape, 8)
+  plotting.image_grid(axes[0, 0], samples, shape, 8)
   plotting.save(fig, os.path.join(workdir, "samples.png"))
   mean, _ = model.apply(params, jnp.asarray(x_test[:32]), y[:32] if y is not None
-                        else None, method=vae.VAE.encode)
+                        else None, method=nets.VAE.encode)
   recon = model.apply(params, mean, y[:32] if y is not None else None,
-                      method=vae.VAE.decode_mean)
+                      method=nets.VAE.decode_mean)
   pairs = np.stack([x_test[:32], np.asarray(recon)], 1).reshape(64, -1)
   fig, axes = plotting.figure(1, 1, 6)
-  images(axes[0, 0], pairs, shape, 8)
+  plotting.image_grid(axes[0, 0], pairs, shape, 8)
   axes[0, 0].set_title("data (left) / reconstruction (right), in pairs")
   plotting.save(fig, os.path.join(workdir, "reconstructions.png"))
   if config["latent_dim"] == 2 and not model.n_classes:
@@ -192,7 +173,7 @@ def _figures(workdir, model, params, x_test, y_test, config, key, d):
     zz = jnp.asarray(np.stack(np.meshgrid(g, g[::-1]), -1).reshape(-1, 2),
                      jnp.float32)
     fig, axes = plotting.figure(1, 1, 7)
-    images(axes[0, 0], model.apply(params, zz, method=vae.VAE.decode_mean),
+    plotting.image_grid(axes[0, 0], model.apply(params, zz, method=nets.VAE.decode_mean),
             shape, 15)
     plotting.save(fig, os.path.join(workdir, "manifold.png"))
 
@@ -204,26 +185,25 @@ def beta_sweep(workdir: str, num_steps: int, eval_samples: int,
   x = jnp.asarray(ds.x_train)
   # mnist5k is ordered by class: take an even stride, not the first n_test.
   keep = np.linspace(0, len(ds.x_test) - 1, n_test).astype(int)
-  x_test = jnp.asarray((np.random.default_rng(0).random(ds.x_test.shape)
-                        < ds.x_test).astype(np.float32)[keep])
-  model = vae.VAE(latent_dim=20, output_dim=784, hidden=(400,))
+  x_test = jnp.asarray(_fixed_binarized(ds.x_test, 0)[keep])
+  model = nets.VAE(latent_dim=20, output_dim=784, hidden=(400,))
   opt = optax.adam(1e-3)
   run = train.make_run(
       lambda k, h, d: train.init_state(model.init(k, d["x"][:2]), opt, k),
-      train.gradient_step(vae.make_loss(model, "beta_vae", binarize_data=True),
+      train.gradient_step(variational.make_loss(model, "beta_vae", binarize_data=True),
                           opt),
       train.minibatch(128), num_steps)
   chunk = min(100, eval_samples)
 
   def member(key, hparams, d, xt):
     state, _ = run(key, hparams, d)
-    fns = vae.bound_fns(model, state.params)
-    terms = elbo.elbo(jax.random.fold_in(key, 1), xt, **fns, num_samples=10)
-    ll = elbo.importance_log_likelihood(
+    fns = variational.bound_fns(model, state.params)
+    terms = variational.elbo(jax.random.fold_in(key, 1), xt, **fns, num_samples=10)
+    ll = variational.importance_log_likelihood(
         jax.random.fold_in(key, 2), xt, **fns,
         num_samples=(eval_samples // chunk) * chunk, chunk_size=chunk)
     samples = model.apply(state.params, jax.random.normal(
-        jax.random.fold_in(key, 3), (64, 20)), method=vae.VAE.decode_mean)
+        jax.random.fold_in(key, 3), (64, 20)), method=nets.VAE.decode_mean)
     return {"elbo": jnp.mean(terms["elbo"]), "rate": jnp.mean(terms["kl"]),
             "distortion": -jnp.mean(terms["reconstruction"]),
             "log_likelihood": jnp.mean(ll), "samples": samples}
@@ -241,7 +221,7 @@ def beta_sweep(workdir: str, num_steps: int, eval_samples: int,
   plotting.save(fig, os.path.join(workdir, "rate_distortion.png"))
   fig, axes = plotting.figure(len(BETAS), 1, 3.5)
   for ax, b, s in zip(axes[0], BETAS, res.outputs["samples"][:, 0]):
-    images(ax, s, (28, 28), 8)
+    plotting.image_grid(ax, s, (28, 28), 8)
     ax.set_title(f"beta = {b:g}")
   plotting.save(fig, os.path.join(workdir, "beta_samples.png"))
   return {"beta": list(BETAS), **out, "eval_samples": (eval_samples // chunk)
@@ -255,34 +235,32 @@ def per_datapoint(num_steps: int, n_test: int = 200) -> dict:
   ds = data.load("mnist5k", seed=0)
   x = jnp.asarray(ds.x_train)
   n = x.shape[0]
-  model = vae.VAE(latent_dim=20, output_dim=784, hidden=(400,))
+  model = nets.VAE(latent_dim=20, output_dim=784, hidden=(400,))
   theta = model.init(jax.random.PRNGKey(0), x[:2])
-  dec = lambda th, z, xx: model.apply(th, z, xx, method=vae.VAE.log_prob)
+  dec = lambda th, z, xx: model.apply(th, z, xx, method=nets.VAE.log_prob)
   opt = optax.adam(1e-3)
   params = {"decoder": theta, "mean": jnp.zeros((n, 20)),
             "log_scale": jnp.zeros((n, 20))}
   state = train.TrainState(step=jnp.zeros((), jnp.int32), params=params,
                            opt_state=opt.init(theta), key=jax.random.PRNGKey(0))
-  bin_x = jnp.asarray((np.random.default_rng(1).random(x.shape)
-                       < np.asarray(x)).astype(np.float32))
+  bin_x = jnp.asarray(_fixed_binarized(x, 1))
   chunk = min(500, num_steps)
-  res = train.train(state, inference.vb_step(dec, opt, e_steps=5),
+  res = train.train(state, variational.vb_step(dec, opt, e_steps=5),
                     {"x": bin_x, "idx": jnp.arange(n)}, {},
                     num_steps=(num_steps // chunk) * chunk,
                     batch_fn=train.minibatch(128), chunk_size=chunk)
   keep = np.linspace(0, len(ds.x_test) - 1, n_test).astype(int)
-  xt = jnp.asarray((np.random.default_rng(0).random(ds.x_test.shape)
-                    < ds.x_test).astype(np.float32)[keep])
+  xt = jnp.asarray(_fixed_binarized(ds.x_test, 0)[keep])
   th = res.state.params["decoder"]
   zeros = jnp.zeros((n_test, 20))
 
   @jax.jit
   def held_out(xb):
-    q = inference.local_elbo_ascent(
+    q = variational.local_elbo_ascent(
         jax.random.PRNGKey(1), xb, lambda z, xx: dec(th, z, xx), zeros, zeros,
         num_steps=500, learning_rate=optax.exponential_decay(0.05, 250, 0.1),
         num_samples=4)
-    return elbo.elbo(jax.random.PRNGKey(2), xb, lambda _: q,
+    return variational.elbo(jax.random.PRNGKey(2), xb, lambda _: q,
                      lambda z, xx: dec(th, z, xx), num_samples=100)["elbo"]
   return {"test_elbo": float(jnp.mean(held_out(xt))), "n_test": n_test,
           "train_elbo": res.history[-1]["elbo"], "num_steps": num_steps,

@@ -12,24 +12,29 @@ from __future__ import annotations
 import os
 import time
 
-from absl import app
 from absl import flags
 import jax
 
+from jgen import _checks
 from launch import common
 from launch import report_dynamics
 from launch import report_em
 from launch import report_hybrid
 from launch import report_vae
 
+SECTION_NAMES = ("em", "hybrid", "dynamics", "vae")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
 _SECTIONS = flags.DEFINE_list("sections", None,
                               "Sections to run (default: all).")
 
+common.validate("sections", lambda v: v is None or [
+    _checks.choice(n, "sections", SECTION_NAMES) for n in v])
+
 # name -> section(workdir, quick) -> (results dict, markdown)
-SECTIONS = {"em": report_em.section, "hybrid": report_hybrid.section,
-            "dynamics": report_dynamics.section, "vae": report_vae.section}
+SECTIONS = dict(zip(SECTION_NAMES, (report_em.section, report_hybrid.section,
+                                    report_dynamics.section,
+                                    report_vae.section)))
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:
@@ -71,4 +76,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

@@ -17,14 +17,16 @@ test data are binarised once with a fixed seed.
 
 from __future__ import annotations
 
-from absl import app
 from absl import flags
 
-from jgen import vae
+from jgen import data
+from jgen import _checks
+from jgen import nets
+from jgen import variational
 from launch import common
 from launch import report_vae
 
-_MODEL = flags.DEFINE_enum("model", "vae", list(vae.OBJECTIVES), "Objective.")
+_MODEL = flags.DEFINE_enum("model", "vae", list(variational.OBJECTIVES), "Objective.")
 _DATASET = flags.DEFINE_string("dataset", "mnist5k", "A jgen.data name.")
 _EVAL_DATASET = flags.DEFINE_string("eval_dataset", None,
                                     "Optional second dataset to evaluate.")
@@ -44,6 +46,19 @@ _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 1000,
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/vae", "Output folder.")
 
+common.validate("dataset", data.check_name)
+common.validate("eval_dataset", lambda v: v is None or data.check_name(v))
+for _name in ("latent_dim", "hidden", "n_clusters", "num_samples", "num_steps",
+              "batch_size", "eval_samples"):
+  common.validate(_name, common.at_least(1))
+common.validate("beta", lambda v: _checks.real(v, "beta", low=0.0))
+common.validate("learning_rate", lambda v: _checks.real(v, "learning_rate",
+                                                        low=1e-300))
+flags.register_multi_flags_validator(
+    ["model", "beta"], lambda f: f["beta"] == 1.0 or
+    variational.OBJECTIVES[f["model"]].uses_beta,
+    message="--beta: the objective of --model has no KL term to weight.")
+
 
 def main(argv):
   del argv
@@ -55,9 +70,15 @@ def main(argv):
             "num_samples": _SAMPLES.value, "num_steps": _STEPS.value,
             "batch_size": _BATCH.value, "learning_rate": _LR.value,
             "eval_samples": _EVAL_SAMPLES.value, "seed": _SEED.value}
+  try:
+    report_vae.check_data(config)
+  except ValueError as err:
+    flag, _, message = str(err).partition(": ")
+    common.fail(flag, message)
+  common.claim_workdir(_WORKDIR.value, config)
   res = report_vae.run(config, _WORKDIR.value)
   print({k: v for k, v in res.items() if k != "eval"}, res.get("eval", ""))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.run(main)

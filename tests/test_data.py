@@ -1,5 +1,7 @@
 """jgen.data: names, dtypes, ranges, determinism, user files."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -48,3 +50,27 @@ def test_npz_files(tmp_path):
 def test_unknown_name():
   with pytest.raises(ValueError, match="name must be one of"):
     data.load("imagenet")
+
+
+def test_every_package_is_an_attribute_of_jgen():
+  import jgen
+  for name in ("adversarial", "classifiers", "data", "divergences", "dynamics",
+               "em", "evidence", "games", "hybrid", "likelihoods", "metrics",
+               "minimax", "nets", "plotting", "sweep", "train", "variational"):
+    assert hasattr(jgen, name), name
+
+
+def test_npz_paths_that_are_not_archives(tmp_path):
+  np.save(tmp_path / "a.npy", np.zeros(3))
+  (tmp_path / "junk.npz").write_text("not a zip")
+  for path, what in [(tmp_path, "directory"), (tmp_path / "a.npy", "not an .npz"),
+                     (tmp_path / "junk.npz", "could not be read")]:
+    with pytest.raises(ValueError, match=what):
+      data.load(f"npz:{path}")
+
+
+def test_binarize_is_bernoulli_of_the_intensity():
+  x = jnp.full((200000,), 0.3)
+  b = np.asarray(data.binarize(jax.random.PRNGKey(0), x))
+  assert set(np.unique(b)) <= {0.0, 1.0}
+  assert abs(b.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / b.size)

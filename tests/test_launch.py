@@ -38,12 +38,46 @@ def test_fit_gmm_script(tmp_path):
     (["launch.train_vae", "--num_samples=0"], "num_samples"),
     (["launch.train_vae", "--dataset=two_moons", "--conv"], "28x28"),
     (["launch.train_vae", "--dataset=imagenet21k"], "name must be one of"),
+    (["launch.train_vae", "--eval_dataset=imagenet21k"], "--eval_dataset"),
+    (["launch.train_vae", "--dataset=digits", "--eval_dataset=mnist5k"],
+     "--eval_dataset"),
+    (["launch.train_vae", "--model=iwae", "--beta=2"], "--beta"),
+    (["launch.train_vae", "--learning_rate=0"], "--learning_rate"),
+    (["launch.train_vae", "--dataset=npz:/nonexistent.npz"], "--dataset"),
+    (["launch.train_vae", "--num_steps=abc"], "--num_steps"),
+    (["launch.train_vae", "stray"], "unexpected arguments"),
+    (["launch.fit_gmm", "--labelled_fraction=1.5"], "--labelled_fraction"),
+    (["launch.fit_gmm", "--dataset=cifar"], "--dataset"),
+    (["launch.fit_gmm", "--n_components=0"], "--n_components"),
+    (["launch.hybrid", "--n_draws=0"], "--n_draws"),
+    (["launch.dynamics", "--tol=0"], "--tol"),
+    (["launch.bench_gmm", "--covariance_types=full,banana"], "--covariance_types"),
+    (["launch.bench_sweep", "--batch_size=0"], "--batch_size"),
+    (["launch.bench_vae", "--steps=150", "--chunk=100"], "--steps"),
+    (["launch.reproduce", "--sections=em,gans"], "--sections"),
+    (["launch.train_vae", "--no_such_flag=1"], "no_such_flag"),
 ])
 def test_scripts_reject_bad_flags(tmp_path, args, name):
+  """One line on stderr naming the flag, exit status 2, nothing written."""
   env = dict(os.environ, PYTHONPATH=ROOT)
-  proc = subprocess.run([sys.executable, "-m", *args, f"--workdir={tmp_path}"],
+  workdir = tmp_path / "run"
+  proc = subprocess.run([sys.executable, "-m", *args, f"--workdir={workdir}"],
                         cwd=ROOT, env=env, capture_output=True, text=True)
-  assert proc.returncode != 0 and name in proc.stderr
+  assert proc.returncode == 2 and name in proc.stderr, proc.stderr
+  assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+  assert not workdir.exists()
+
+
+def test_train_vae_refuses_a_workdir_with_another_config(tmp_path):
+  args = ["launch.train_vae", "--dataset=digits", "--latent_dim=2",
+          "--hidden=16", "--num_steps=20", "--batch_size=16",
+          "--eval_samples=5", f"--workdir={tmp_path}"]
+  _run(args)
+  env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+  proc = subprocess.run([sys.executable, "-m", *args, "--beta=2"], cwd=ROOT,
+                        env=env, capture_output=True, text=True)
+  assert proc.returncode == 2 and "--workdir" in proc.stderr, proc.stderr
+  assert "beta" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_bench_gmm_script_tiny(tmp_path):

@@ -13,16 +13,16 @@ from jgen import minimax
 from jgen import nets
 from jgen import sweep
 from jgen import train
-from jgen import vae
+from jgen import variational
 
 
 def _vae_run():
   x = jnp.asarray(data.load("mnist5k", seed=0).x_train[:512])
-  model = vae.VAE(latent_dim=4, output_dim=784, hidden=(64,))
+  model = nets.VAE(latent_dim=4, output_dim=784, hidden=(64,))
   params = model.init(jax.random.PRNGKey(1), x[:2])
   opt = optax.adam(1e-3)
   state = train.init_state(params, opt, jax.random.PRNGKey(0))
-  step = train.gradient_step(vae.make_loss(model, "vae", binarize_data=True),
+  step = train.gradient_step(variational.make_loss(model, "vae", binarize_data=True),
                              opt)
   return state, step, {"x": x}, {}
 

@@ -6,10 +6,9 @@ import numpy as np
 import optax
 import pytest
 
-from jgen import elbo
 from jgen import nets
 from jgen import train
-from jgen import vae
+from jgen import variational
 
 
 @pytest.mark.parametrize("conv,d", [(None, 64), ((8, 8), 64), ((28, 28), 784)])
@@ -25,7 +24,7 @@ def test_encoder_decoder_shapes(conv, d):
 
 def test_vae_bound_uses_the_bernoulli_decoder():
   """The model's log p(x|z) equals a NumPy Bernoulli log-likelihood."""
-  model = vae.VAE(latent_dim=3, output_dim=10, hidden=(8,))
+  model = nets.VAE(latent_dim=3, output_dim=10, hidden=(8,))
   x = (jax.random.uniform(jax.random.PRNGKey(1), (4, 10)) > 0.5).astype(
       jnp.float32)
   params = model.init(jax.random.PRNGKey(0), x)
@@ -33,20 +32,22 @@ def test_vae_bound_uses_the_bernoulli_decoder():
   logits = np.asarray(model.apply(params, z, method=lambda m, zz: m.decoder(zz)))
   p = 1 / (1 + np.exp(-logits))
   ref = np.sum(np.asarray(x) * np.log(p) + (1 - np.asarray(x)) * np.log1p(-p), -1)
-  got = model.apply(params, z, x, method=vae.VAE.log_prob)
+  got = model.apply(params, z, x, method=nets.VAE.log_prob)
   np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
 
 
 def test_objectives_and_beta():
-  model = vae.VAE(latent_dim=3, output_dim=10, hidden=(8,), n_classes=2)
+  model = nets.VAE(latent_dim=3, output_dim=10, hidden=(8,), n_classes=2)
   x = jax.random.uniform(jax.random.PRNGKey(1), (6, 10))
   batch = {"x": x, "y": jnp.asarray([0, 1, 0, 1, 0, 1])}
   params = model.init(jax.random.PRNGKey(0), x, batch["y"])
   key = jax.random.PRNGKey(3)
   out = {}
-  for name in ("vae", "beta_vae", "iwae", "cvae"):
-    loss = vae.make_loss(model, name, num_samples=4)
-    out[name] = loss(params, key, batch, hparams={"beta": jnp.float32(2.0)})
+  two = {"beta": jnp.float32(2.0)}
+  for name, hp in [("vae", {}), ("beta_vae", two), ("iwae", {}), ("cvae", two),
+                   ("vae_beta2", two)]:
+    loss = variational.make_loss(model, name.split("_beta")[0], num_samples=4)
+    out[name] = loss(params, key, batch, hparams=hp)
   # beta-VAE: -(rec - 2 KL); vae: -(rec - KL); iwae >= elbo (K = 4, same z).
   aux = out["vae"][1]
   np.testing.assert_allclose(out["vae"][0], -(aux["reconstruction"] - aux["kl"]),
@@ -55,15 +56,27 @@ def test_objectives_and_beta():
                              -(aux["reconstruction"] - 2.0 * aux["kl"]),
                              rtol=1e-5)
   assert out["iwae"][0] <= out["vae"][0] + 1e-5
+  # beta is honoured wherever there is a KL term (vae and beta_vae are one
+  # objective), and refused where there is none.
+  np.testing.assert_allclose(out["vae_beta2"][0], out["beta_vae"][0], rtol=1e-6)
+  np.testing.assert_allclose(out["cvae"][0], -(out["cvae"][1]["reconstruction"]
+                                               - 2.0 * out["cvae"][1]["kl"]),
+                             rtol=1e-5)
+  with pytest.raises(ValueError, match="'iwae' has no KL term.*beta"):
+    variational.make_loss(model, "iwae", num_samples=4)(params, key, batch,
+                                                         hparams=two)
+  with pytest.raises(ValueError, match="beta"):
+    variational.make_loss(model, "vae")(params, key, batch,
+                                        hparams={"beta": -1.0})
 
 
 def test_training_improves_the_importance_log_likelihood():
   from jgen import data
   ds = data.load("digits", seed=0)
   x = jnp.asarray(ds.x_train)
-  model = vae.VAE(latent_dim=4, output_dim=64, hidden=(64,))
+  model = nets.VAE(latent_dim=4, output_dim=64, hidden=(64,))
   params = model.init(jax.random.PRNGKey(0), x[:2])
-  loss = vae.make_loss(model, "vae", binarize_data=True)
+  loss = variational.make_loss(model, "vae", binarize_data=True)
   opt = optax.adam(3e-3)
   res = train.train(train.init_state(params, opt, jax.random.PRNGKey(0)),
                     train.gradient_step(loss, opt), {"x": x}, {},
@@ -73,8 +86,8 @@ def test_training_improves_the_importance_log_likelihood():
                     < ds.x_test).astype(np.float32))
 
   def ll(p):
-    return float(jnp.mean(elbo.importance_log_likelihood(
-        jax.random.PRNGKey(5), xt, **vae.bound_fns(model, p), num_samples=200,
+    return float(jnp.mean(variational.importance_log_likelihood(
+        jax.random.PRNGKey(5), xt, **variational.bound_fns(model, p), num_samples=200,
         chunk_size=100)))
   before, after = ll(params), ll(res.state.params)
   assert after > before + 5.0, (before, after)
@@ -85,27 +98,29 @@ def test_training_improves_the_importance_log_likelihood():
     ({"objective": "vq_vae"}, "objective"), ({"num_samples": 0}, "num_samples"),
 ])
 def test_bad_objective_arguments(kwargs, name):
-  model = vae.VAE(latent_dim=2, output_dim=4)
+  model = nets.VAE(latent_dim=2, output_dim=4)
   args = {"objective": "vae", **kwargs}
   with pytest.raises(ValueError, match=name):
-    vae.make_loss(model, **args)
+    variational.make_loss(model, **args)
   with pytest.raises(ValueError, match="n_classes"):
-    vae.make_loss(model, "cvae")
+    variational.make_loss(model, "cvae")
   with pytest.raises(ValueError, match="n_clusters"):
-    vae.make_loss(model, "mog_vae")
+    variational.make_loss(model, "mog_vae")
 
 
 def test_mog_bound_matches_monte_carlo():
   """The closed-form mixture-prior terms equal a Monte Carlo estimate of
   E_q[log p(z, c) - log q(z, c | x)] with q(z, c | x) = q(z | x) q(c | x)."""
-  model = vae.VAE(latent_dim=2, output_dim=6, hidden=(8,), n_clusters=3)
+  model = nets.VAE(latent_dim=2, output_dim=6, hidden=(8,), n_clusters=3)
   x = jax.random.uniform(jax.random.PRNGKey(1), (4, 6))
   params = model.init(jax.random.PRNGKey(0), x)
-  mean, log_scale = model.apply(params, x, method=vae.VAE.encode)
-  closed, qc = model.apply(params, x, mean, log_scale,
-                           method=vae.VAE.mixture_prior_terms)
+  mean, log_scale = model.apply(params, x, method=nets.VAE.encode)
+  logits = model.apply(params, x, method=nets.VAE.cluster_logits)
+  closed = variational.mixture_prior_terms(
+      mean, log_scale, logits, params["params"]["cluster_means"])
+  qc = jax.nn.softmax(logits)
   mu = np.asarray(params["params"]["cluster_means"])
-  z = np.asarray(elbo.reparameterize(jax.random.PRNGKey(2), mean, log_scale,
+  z = np.asarray(variational.reparameterize(jax.random.PRNGKey(2), mean, log_scale,
                                      200000))                # [S, B, L]
   m, s = np.asarray(mean), np.exp(np.asarray(log_scale))
   log_qz = np.sum(-0.5 * np.log(2 * np.pi) - np.log(s)
@@ -119,14 +134,15 @@ def test_mog_bound_matches_monte_carlo():
 
 
 def test_one_cluster_at_the_origin_is_the_vae_kl():
-  model = vae.VAE(latent_dim=3, output_dim=6, hidden=(8,), n_clusters=1)
+  model = nets.VAE(latent_dim=3, output_dim=6, hidden=(8,), n_clusters=1)
   x = jax.random.uniform(jax.random.PRNGKey(1), (4, 6))
   params = model.init(jax.random.PRNGKey(0), x)
   params = jax.tree_util.tree_map_with_path(
       lambda p, a: jnp.zeros_like(a) if "cluster_means" in str(p) else a, params)
-  mean, log_scale = model.apply(params, x, method=vae.VAE.encode)
-  closed, _ = model.apply(params, x, mean, log_scale,
-                          method=vae.VAE.mixture_prior_terms)
+  mean, log_scale = model.apply(params, x, method=nets.VAE.encode)
+  closed = variational.mixture_prior_terms(
+      mean, log_scale, model.apply(params, x, method=nets.VAE.cluster_logits),
+      params["params"]["cluster_means"])
   s2 = np.exp(2 * np.asarray(log_scale))
   kl = 0.5 * np.sum(s2 + np.asarray(mean) ** 2 - 1 - 2 * np.asarray(log_scale),
                     -1)
@@ -144,14 +160,26 @@ def test_cluster_accuracy_uses_the_best_matching():
 
 def test_gaussian_decoder_with_learned_scale_against_scipy():
   from scipy import stats
-  model = vae.VAE(latent_dim=2, output_dim=5, hidden=(8,),
+  model = nets.VAE(latent_dim=2, output_dim=5, hidden=(8,),
                   likelihood="gaussian", learn_scale=True)
   x = jax.random.normal(jax.random.PRNGKey(1), (3, 5))
   params = model.init(jax.random.PRNGKey(0), x)
   params = jax.tree_util.tree_map_with_path(
       lambda p, a: a + 0.3 if "pixel_log_scale" in str(p) else a, params)
   z = jax.random.normal(jax.random.PRNGKey(2), (2, 3, 2))
-  mean = np.asarray(model.apply(params, z, method=vae.VAE.decode_mean))
+  mean = np.asarray(model.apply(params, z, method=nets.VAE.decode_mean))
   ref = stats.norm(mean, np.exp(0.3)).logpdf(np.asarray(x)).sum(-1)
-  np.testing.assert_allclose(model.apply(params, z, x, method=vae.VAE.log_prob),
+  np.testing.assert_allclose(model.apply(params, z, x, method=nets.VAE.log_prob),
                              ref, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    ({"latent_dim": 0}, "latent_dim"), ({"output_dim": -3}, "output_dim"),
+    ({"hidden": (0,)}, "hidden"), ({"conv": (5, 5)}, "conv"),
+    ({"conv": (28, 28), "output_dim": 64}, "output_dim"),
+    ({"likelihood": "poisson"}, "likelihood"), ({"n_classes": -1}, "n_classes"),
+])
+def test_bad_vae_module_arguments(kwargs, name):
+  args = {"latent_dim": 2, "output_dim": 64, **kwargs}
+  with pytest.raises((ValueError, TypeError), match=name):
+    nets.VAE(**args)

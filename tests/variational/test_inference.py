@@ -5,15 +5,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jgen import inference
 from jgen import train
-from tests.test_elbo import _ppca
+from jgen import variational
+from tests.variational.test_bounds import _ppca
 
 
 def test_local_ascent_reaches_the_exact_posterior():
   _, _, x, exact, pm, pls, dec = _ppca()
   zeros = jnp.zeros_like(jnp.asarray(pm))
-  mean, log_scale = inference.local_elbo_ascent(
+  mean, log_scale = variational.local_elbo_ascent(
       jax.random.PRNGKey(0), x, dec, zeros, zeros, num_steps=3000,
       learning_rate=0.02, num_samples=8)
   np.testing.assert_allclose(mean, pm, atol=0.05)
@@ -23,7 +23,7 @@ def test_local_ascent_reaches_the_exact_posterior():
 def test_amortization_gap_of_a_wrong_encoder():
   _, _, x, exact, pm, pls, dec = _ppca()
   encode = lambda xx: (jnp.asarray(pm + 0.5), jnp.asarray(pls + 0.5))
-  out = inference.amortization_gap(jax.random.PRNGKey(1), x, encode, dec,
+  out = variational.amortization_gap(jax.random.PRNGKey(1), x, encode, dec,
                                    num_steps=3000, learning_rate=
                                    optax.exponential_decay(0.05, 1000, 0.1),
                                    fit_samples=8, eval_samples=20000)
@@ -45,7 +45,7 @@ def test_vb_step_runs_in_train_and_improves_the_elbo():
   opt = optax.adam(0.01)
   state = train.TrainState(step=jnp.zeros((), jnp.int32), params=params,
                            opt_state=opt.init(theta), key=jax.random.PRNGKey(0))
-  res = train.train(state, inference.vb_step(dec, opt, e_steps=5),
+  res = train.train(state, variational.vb_step(dec, opt, e_steps=5),
                     {"x": x, "idx": jnp.arange(n)}, {}, num_steps=400,
                     chunk_size=200, progress=False)
   first, last = res.history[0]["elbo"], res.history[-1]["elbo"]

@@ -22,19 +22,38 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jgen import _checks
 from jgen import divergences
 from jgen import likelihoods
 
 
 def reparameterize(key: jax.Array, mean: jax.Array, log_scale: jax.Array,
                    num_samples: int) -> jax.Array:
-  """``z = mean + exp(log_scale) * eps``, eps ~ N(0, I): [S, B, L]."""
+  """``z = mean + exp(log_scale) * eps``, eps ~ N(0, I) (Kingma & Welling
+  2014, Section 2.4).
+
+  Args:
+    key: PRNG key.
+    mean, log_scale: the diagonal Gaussian, [B, L].
+    num_samples: S >= 1.
+
+  Returns:
+    [S, B, L] samples.
+  """
+  _checks.integer(num_samples, "num_samples", low=1)
   eps = jax.random.normal(key, (num_samples,) + mean.shape, mean.dtype)
   return mean + jnp.exp(log_scale) * eps
 
 
 def standard_normal_log_prob(z: jax.Array) -> jax.Array:
-  """``log N(z | 0, I)`` summed over the last axis."""
+  """``log N(z | 0, I)`` summed over the last axis.
+
+  Args:
+    z: [..., L].
+
+  Returns:
+    [...] log-densities.
+  """
   return likelihoods.gaussian_log_prob(z, mean=0.0, log_scale=0.0)
 
 
@@ -59,7 +78,11 @@ def elbo(key: jax.Array, x: jax.Array, encode: Callable,
 
   Returns:
     ``{"elbo", "reconstruction", "kl"}``, each [B] (``elbo`` uses ``beta``).
+
+  Raises:
+    ValueError: ``num_samples < 1`` or a concrete ``beta < 0``.
   """
+  _checks.traced_or_real(beta, "beta", low=0.0)
   mean, log_scale = encode(x)
   z = reparameterize(key, mean, log_scale, num_samples)
   reconstruction = jnp.mean(decoder_log_prob(z, x), axis=0)
@@ -76,7 +99,18 @@ def log_importance_weights(key: jax.Array, x: jax.Array, encode: Callable,
                            decoder_log_prob: Callable, num_samples: int,
                            prior_log_prob: Callable | None = None
                            ) -> jax.Array:
-  """``log w_k = log p(x, z_k) - log q(z_k | x)``, z_k ~ q: [K, B]."""
+  """``log w_k = log p(x, z_k) - log q(z_k | x)``, z_k ~ q (Burda et al.
+  2016, eq. 8).
+
+  Args:
+    key: PRNG key.
+    x: data, [B, ...].
+    encode, decoder_log_prob, prior_log_prob: the model (module doc).
+    num_samples: K >= 1.
+
+  Returns:
+    [K, B] log-weights.
+  """
   prior_log_prob = prior_log_prob or standard_normal_log_prob
   mean, log_scale = encode(x)
   z = reparameterize(key, mean, log_scale, num_samples)
@@ -89,6 +123,12 @@ def iwae(key: jax.Array, x: jax.Array, encode: Callable,
          prior_log_prob: Callable | None = None) -> jax.Array:
   """The IWAE bound ``log (1/K) sum_k w_k`` per example (Burda et al. 2016,
   eq. 8); K = 1 is the ELBO, and it rises with K towards ``log p(x)``.
+
+  Args:
+    key: PRNG key.
+    x: data, [B, ...].
+    encode, decoder_log_prob, prior_log_prob: the model (module doc).
+    num_samples: K >= 1.
 
   Returns:
     [B] bounds.
@@ -119,7 +159,13 @@ def importance_log_likelihood(key: jax.Array, x: jax.Array, encode: Callable,
 
   Returns:
     [B] estimates (nats).
+
+  Raises:
+    ValueError: ``num_samples`` or ``chunk_size`` below 1, or ``num_samples``
+      not a multiple of ``chunk_size``.
   """
+  _checks.integer(num_samples, "num_samples", low=1)
+  _checks.integer(chunk_size, "chunk_size", low=1)
   if num_samples % chunk_size:
     raise ValueError(f"num_samples ({num_samples}) must be a multiple of "
                      f"chunk_size ({chunk_size}).")

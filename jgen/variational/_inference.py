@@ -9,7 +9,7 @@ alternating with gradient steps on the decoder (the M-step). The
 (Cremer, Li & Duvenaud 2018, "Inference suboptimality in VAEs", eq. 4).
 
 The decoder enters as ``decoder_log_prob(z [S, B, L], x) -> [S, B]``, as in
-:mod:`jgen.elbo`.
+:func:`jgen.variational.elbo`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jgen import elbo
+from jgen.variational._bounds import elbo
 
 
 def local_elbo_ascent(key: jax.Array, x: jax.Array, decoder_log_prob: Callable,
@@ -51,9 +51,9 @@ def local_elbo_ascent(key: jax.Array, x: jax.Array, decoder_log_prob: Callable,
   opt = optax.adam(learning_rate)
 
   def negative_elbo(p, k):
-    return -jnp.sum(elbo.elbo(k, x, lambda _: p, decoder_log_prob,
-                              num_samples=num_samples,
-                              prior_log_prob=prior_log_prob)["elbo"])
+    return -jnp.sum(elbo(k, x, lambda _: p, decoder_log_prob,
+                         num_samples=num_samples,
+                         prior_log_prob=prior_log_prob)["elbo"])
 
   def body(carry, t):
     p, s = carry
@@ -93,9 +93,9 @@ def amortization_gap(key: jax.Array, x: jax.Array, encode: Callable,
                                  learning_rate=learning_rate,
                                  num_samples=fit_samples,
                                  prior_log_prob=prior_log_prob)
-  value = lambda p: elbo.elbo(k_eval, x, lambda _: p, decoder_log_prob,
-                              num_samples=eval_samples,
-                              prior_log_prob=prior_log_prob)["elbo"]
+  value = lambda p: elbo(k_eval, x, lambda _: p, decoder_log_prob,
+                         num_samples=eval_samples,
+                         prior_log_prob=prior_log_prob)["elbo"]
   amortized, optimized = value((mean, log_scale)), value(opt_params)
   return {"amortized": amortized, "optimized": optimized,
           "gap": optimized - amortized}
@@ -136,7 +136,7 @@ def vb_step(decoder_log_prob: Callable, optimizer: optax.GradientTransformation,
         learning_rate=e_learning_rate)
 
     def m_loss(th):
-      out = elbo.elbo(k_m, x, lambda _: (mean, log_scale),
+      out = elbo(k_m, x, lambda _: (mean, log_scale),
                       lambda z, xx: decoder_log_prob(th, z, xx))
       return -jnp.mean(out["elbo"])
     loss, grads = jax.value_and_grad(m_loss)(theta)
