@@ -1,6 +1,6 @@
 """Input validation for public entry points, run on the host before tracing.
 
-DESIGN.md, contract 7: bad input raises ``ValueError`` (or ``TypeError``)
+docs/design.md, contract 7: bad input raises ``ValueError`` (or ``TypeError``)
 naming the argument and what is accepted, before any compilation happens.
 """
 

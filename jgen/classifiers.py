@@ -1,4 +1,4 @@
-r"""Discriminative and generative classifiers (lecture notes 000, 002, 003).
+r"""Discriminative and generative classifiers (Ng & Jordan 2002; Bishop 2006, Ch. 4).
 
 Discriminative models give ``p(y | x, w)`` directly: binary logistic
 regression ``p(y=1 | x) = sigmoid(w^T x + b)`` and softmax regression

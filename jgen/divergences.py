@@ -1,6 +1,6 @@
 """KL divergences: closed form for diagonal Gaussians, Monte Carlo for any pair.
 
-Per-example values (DESIGN.md, contract 1); reductions happen in objectives.
+Per-example values (docs/design.md, contract 1); reductions happen in objectives.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-r"""Bayesian model selection by the evidence (lecture notes 000).
+r"""Bayesian model selection by the evidence (MacKay 1992; Bishop 2006, Section 3.4).
 
 The evidence of a hyperparameter ``h`` is ``p(D | h) = int p(D | w) p(w | h)
 dw`` (notes 000, "Model selection: coherent Bayesian inference"). With the

@@ -1,4 +1,4 @@
-r"""Hybrids of generative and discriminative training (lecture notes 000).
+r"""Hybrids of generative and discriminative training (Bishop & Lasserre 2007; Lasserre, Bishop & Minka 2006).
 
 The model is a generative classifier ``p(x, y | w) = p(y | w) p(x | y, w)``
 (by default :func:`gaussian_log_joint`: class priors and diagonal Gaussian
@@ -23,7 +23,7 @@ generative and discriminative training:
   independent). Predictions use ``w_D``.
 
 ``lam`` and ``alpha`` are read from ``hparams`` as traced values, so sweeps
-over them vmap (DESIGN.md, contract 3). Traced values cannot be checked inside
+over them vmap (docs/design.md, contract 3). Traced values cannot be checked inside
 the compiled code, so validate sweeps on the host with
 ``jgen.sweep.grid(..., check=check_hparams)``; concrete values passed to the
 objectives directly are checked there. ``hparams["prior_precision"]``

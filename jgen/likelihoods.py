@@ -1,7 +1,7 @@
 """Per-example log-densities (the math layer).
 
 Every function takes arrays with keyword-only parameters and returns one value
-per example; reductions happen in the objectives (DESIGN.md, contract 1). They
+per example; reductions happen in the objectives (docs/design.md, contract 1). They
 are pure and traceable: ``jit``/``vmap``/``grad`` are applied by the caller.
 
 Gaussians follow the parameterisation of scikit-learn's ``GaussianMixture``:

@@ -1,4 +1,4 @@
-r"""Optimisers of two-player games as training steps (lecture notes 002, 003).
+r"""Optimisers of two-player games as training steps (Mescheder et al. 2017).
 
 A game (:class:`jgen.adversarial.Game`) has players ``u`` (minimises
 ``loss_u``) and ``v`` (minimises ``loss_v``), losses of ``(u, v, key, batch,

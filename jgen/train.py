@@ -1,6 +1,6 @@
 r"""Training runs: optax gradient steps, ``lax.scan`` chunks, logging, checkpoints.
 
-The contract (DESIGN.md, contract 5):
+The contract (docs/design.md, contract 5):
 
 * an objective is ``loss(params, key, batch, *, hparams) -> (loss, aux)``;
 * a step is ``step(state, batch, hparams) -> (state, metrics)``, pure;

@@ -1,4 +1,4 @@
-"""The EM section of ``launch.reproduce``: experiments of lecture notes 001/002.
+"""The EM section of ``launch.reproduce``: EM for Gaussian mixtures and PPCA.
 
 1. jgen's EM iterates against scikit-learn (float64, same start), all four
    covariance types.

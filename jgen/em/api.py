@@ -1,6 +1,6 @@
 """Validated, compiled entry points for Gaussian-mixture EM.
 
-These are the edges of DESIGN.md (contracts 6 and 7): arguments are checked on
+These are the edges of docs/design.md (contracts 6 and 7): arguments are checked on
 the host before tracing, then the pure functions of :mod:`jgen.em.gmm` run
 under ``jit``. Option names follow scikit-learn's ``GaussianMixture`` where
 they mean the same.
@@ -120,7 +120,7 @@ def fit_gmm(key: jax.Array, x, n_components: int, *,
   Soft EM maximises the log-likelihood (Dempster et al. 1977; Bishop 2006,
   Section 9.2.2), hard EM the classification likelihood (Celeux & Govaert
   1992); points with ``labels >= 0`` keep their label (semi-supervised EM,
-  lecture notes 002). From the same initial parameters, soft EM reproduces
+  Nigam et al. 2000). From the same initial parameters, soft EM reproduces
   scikit-learn's ``GaussianMixture`` iterate by iterate.
 
   Args:

@@ -1,8 +1,7 @@
 """Gaussian-mixture Bayes classifier: one mixture per class plus class priors.
 
 ``p(y = c | x) ∝ p(c) p(x | c)`` with ``p(x | c)`` a Gaussian mixture fitted by
-EM to the points of class c (lecture notes 002, "Gaussian-Mixture Bayes
-classifier"; Hastie, Tibshirani & Friedman 2009, Section 6.8). The
+EM to the points of class c (Hastie, Tibshirani & Friedman 2009, Section 6.8). The
 posterior is computed in log space.
 """
 

@@ -1,20 +1,19 @@
 """Expectation-maximisation for Gaussian mixtures: soft, hard, semi-supervised.
 
 The mixture ``p(x) = sum_k w_k N(x | mu_k, Sigma_k)`` is fitted by EM
-(Dempster, Laird & Rubin 1977; Bishop 2006, Section 9.2.2; lecture notes
-``002`` "Expectation-Maximization (Soft-EM)"):
+(Dempster, Laird & Rubin 1977; Bishop 2006, Section 9.2.2):
 
 * E-step: responsibilities ``gamma_nk = w_k N(x_n | k) / sum_j w_j N(x_n | j)``
   (Bishop eq. 9.23). Hard (classification) EM replaces them by the one-hot
   arg-max (Celeux & Govaert 1992); points with a known label keep a clamped
-  one-hot responsibility (semi-supervised EM, lecture notes ``002``).
+  one-hot responsibility (semi-supervised EM; Nigam et al. 2000).
 * M-step: ``N_k = sum_n gamma_nk``, ``w_k = N_k / N``,
   ``mu_k = sum_n gamma_nk x_n / N_k``, ``Sigma_k = sum_n gamma_nk (x_n - mu_k)
   (x_n - mu_k)^T / N_k + reg_covar I`` (Bishop eq. 9.24-9.27), with the
   ``tied``, ``diag`` and ``spherical`` restrictions as in scikit-learn.
 
 The algorithm is an ``init``/``update`` pair over :class:`EMState` (the optax
-pattern, DESIGN.md contract 4); :func:`fit` runs it under ``lax.while_loop``
+pattern, docs/design.md contract 4); :func:`fit` runs it under ``lax.while_loop``
 and is a pure function of the key, so restarts and sweeps are ``vmap``s.
 The objective recorded in ``history`` is the one each mode increases
 monotonically: the mean log-likelihood (soft), the mean classification
@@ -252,7 +251,7 @@ class EMConfig:
 
   `covariance_type`, `mode` and `max_iter` are static (they change shapes or
   code); `tol` and `reg_covar` are traced, so a sweep over them ``vmap``s
-  without recompiling (DESIGN.md, contract 3).
+  without recompiling (docs/design.md, contract 3).
 
   Attributes:
     tol: convergence threshold on the change of the mean objective.

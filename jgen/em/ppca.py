@@ -2,8 +2,8 @@
 
 The model is ``x = W z + mu + eps`` with ``z ~ N(0, I_q)`` and
 ``eps ~ N(0, sigma^2 I_D)``, so ``p(x) = N(x | mu, C)``, ``C = W W^T +
-sigma^2 I`` (Tipping & Bishop 1999; lecture notes 001, "PCA as
-N(x | Wz + mu, Sigma)").
+sigma^2 I`` (Tipping & Bishop 1999, eq. 2:
+``N(x | Wz + mu, Sigma)``).
 """
 
 from __future__ import annotations

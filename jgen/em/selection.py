@@ -144,8 +144,7 @@ def select_n_components(key: jax.Array, x, k_values, *, n_folds: int = 5,
     A :class:`Selection`.
 
   References:
-    Schwarz (1978) for BIC; lecture notes 002 ("selecting k via
-    cross-validation"); Hastie, Tibshirani & Friedman (2009), Section 7.10.
+    Schwarz (1978) for BIC; Hastie, Tibshirani & Friedman (2009), Section 7.10.
   """
   x = _checks.data_matrix(x, "x")
   n = x.shape[0]

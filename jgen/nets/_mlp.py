@@ -33,8 +33,9 @@ class MLP(nn.Module):
 class HyperNetwork(nn.Module):
   """``G(lam; u)``: hyperparameters to a flat vector of model parameters.
 
-  Ha, Dai & Le (2016), "HyperNetworks", arXiv:1609.09106; lecture notes 000,
-  "Model selection: hybrid approach" (``G : Lambda x R^u -> R^n``). The output
+  Ha, Dai & Le (2016), "HyperNetworks", arXiv:1609.09106; as a map
+  from hyperparameters to weights, Lorraine & Duvenaud (2018), "Stochastic
+  hyperparameter optimization through hypernetworks" (``G : Lambda -> R^n``). The output
   layer starts at zero, so ``offset + G(lam)`` starts at a given parameter
   vector ``offset`` for every ``lam``; unflatten with
   ``jax.flatten_util.ravel_pytree``'s ``unravel``.
@@ -60,8 +61,7 @@ class MixtureOfExperts(nn.Module):
 
   ``gamma(x) = softmax(V x + c)`` over ``n_experts`` experts, each a linear
   classifier ``(W_k, b_k)``; the logits are ``w_MOE(x) x + b_MOE(x)``
-  (lecture notes 000, "Model selection: discriminative approach"; Jacobs et
-  al. 1991, "Adaptive mixtures of local experts").
+  (Jacobs et al. 1991, "Adaptive mixtures of local experts").
 
   Attributes:
     n_experts: number of experts.

@@ -1,8 +1,8 @@
 r"""Variational bounds: the ELBO, beta-VAE, IWAE, importance-sampled log p(x).
 
 ``log p(x) = ELBO(q) + KL(q(z|x) || p(z|x))`` with
-``ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z))`` (lecture notes 001, 004;
-Kingma & Welling 2014, eq. 3). The functions take the model as two
+``ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z))`` (Kingma & Welling
+2014, eq. 3). The functions take the model as two
 callables, so any encoder/decoder (Flax or closed form) plugs in:
 
 * ``encode(x) -> (mean, log_scale)`` of a diagonal Gaussian ``q(z | x)``,

@@ -1,4 +1,4 @@
-r"""Per-datapoint vs amortised variational inference (lecture notes 001).
+r"""Per-datapoint vs amortised variational inference (Cremer et al. 2018).
 
 Amortised inference predicts ``q(z | x)`` with an encoder; per-datapoint
 inference (variational Bayes) keeps free parameters ``(m_n, log s_n)`` for
@@ -110,8 +110,8 @@ def vb_step(decoder_log_prob: Callable, optimizer: optax.GradientTransformation,
   data so ``jgen.train.minibatch`` draws it). Each step runs ``e_steps``
   gradient E-steps on the batch's ``(m_n, log s_n)`` with the decoder fixed
   (:func:`local_elbo_ascent`), writes them back, then one M-step of
-  ``optimizer`` on the decoder with the ``q_n`` fixed (lecture notes 001,
-  "Variational Bayes": E- and M-steps by gradients). ``state.opt_state`` must
+  ``optimizer`` on the decoder with the ``q_n`` fixed (variational
+  EM with gradient E- and M-steps; Hoffman et al. 2013, Section 2). ``state.opt_state`` must
   be ``optimizer.init(params["decoder"])``.
 
   Args:

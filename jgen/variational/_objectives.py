@@ -1,4 +1,4 @@
-r"""VAE objectives by name (lecture notes 001, 003, 004).
+r"""VAE objectives by name (Kingma & Welling 2014; Burda et al. 2016).
 
 Every objective is built by :func:`make_loss` into the contract
 ``loss(params, key, batch, *, hparams) -> (loss, aux)`` for a
@@ -17,8 +17,8 @@ iwae       no    IWAE bound with K = ``num_samples`` (Burda et al. 2016, eq. 8)
 cvae       yes   conditional ELBO with ``q(z|x,c)``, ``p(x|z,c)`` (Sohn et al.
                  2015, eq. 4)
 mog_vae    yes   mixture-of-Gaussians prior: q(c|x) categorical, q(z|x)
-                 Gaussian, p(z|c) = N(mu_c, I), p(c) uniform (lecture notes
-                 003; Dilokthanakul et al. 2016): ``E_q log p(x|z) - beta
+                 Gaussian, p(z|c) = N(mu_c, I), p(c) uniform
+                 (Dilokthanakul et al. 2016): ``E_q log p(x|z) - beta
                  KL(q(z,c|x) || p(z,c))``
 ========== ===== ============================================================
 
@@ -85,8 +85,8 @@ def mixture_prior_terms(mean: jax.Array, log_scale: jax.Array,
 
   ``sum_c q(c|x) [E_q log N(z | mu_c, I) + log p(c) - log q(c|x)] +
   H[q(z|x)]`` with ``q(z|x) = N(mean, diag s^2)`` and ``p(c) = 1/K``
-  (lecture notes 003, the mixture-of-Gaussians VAE; Dilokthanakul et al.
-  2016, eq. 9 with a fixed unit variance).
+  (the mixture-of-Gaussians VAE of Dilokthanakul et al. 2016, eq. 9 with a
+  fixed unit variance).
 
   Args:
     mean, log_scale: ``q(z | x)``, [B, L].
