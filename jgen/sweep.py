@@ -22,9 +22,9 @@ References:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import json
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -168,10 +168,29 @@ def make_mesh(n_data: int = 1, devices: Sequence[Any] | None = None) -> Mesh:
   return Mesh(np.array(devices).reshape(-1, n_data), ("sweep", "data"))
 
 
-@functools.cache
+_VMAPPED: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
+
+
 def vmapped(fn: Callable, n_args: int) -> Callable:
-  """``jit(vmap(fn))`` over ``(keys, hparams)``, broadcasting ``n_args`` args."""
-  return jax.jit(jax.vmap(fn, in_axes=(0, 0) + (None,) * n_args))
+  """``jit(vmap(fn))`` over ``(keys, hparams)``, broadcasting ``n_args`` args.
+
+  Cached per ``fn`` (so a second grid of the same shape does not retrace)
+  without keeping ``fn`` alive: the compiled wrapper holds only a weak
+  reference, and the entry goes when ``fn`` is garbage-collected.
+
+  Args:
+    fn: the member function ``fn(key, hparams, *args)``.
+    n_args: number of broadcast arguments.
+
+  Returns:
+    The jitted, vmapped function.
+  """
+  per_fn = _VMAPPED.setdefault(fn, {})
+  if n_args not in per_fn:
+    ref = weakref.ref(fn)
+    per_fn[n_args] = jax.jit(jax.vmap(lambda *a: ref()(*a),
+                                      in_axes=(0, 0) + (None,) * n_args))
+  return per_fn[n_args]
 
 
 @dataclasses.dataclass(frozen=True)

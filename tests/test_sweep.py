@@ -104,3 +104,18 @@ def test_bad_grids_raise(axes, match):
 def test_bad_random_ranges_raise():
   with pytest.raises(ValueError, match="lr"):
     sweep.random_grid(jax.random.PRNGKey(0), 3, lr=("log", 0.0, 1.0))
+
+
+def test_vmapped_cache_does_not_keep_functions_alive():
+  import gc
+  import weakref
+
+  def member(key, hp):
+    return hp["a"] * 2.0
+  ref = weakref.ref(member)
+  g = sweep.grid(a=[1.0, 2.0])
+  np.testing.assert_allclose(sweep.run(member, g, jax.random.PRNGKey(0))
+                             .outputs[:, 0], [2.0, 4.0])
+  del member
+  gc.collect()
+  assert ref() is None

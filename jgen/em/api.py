@@ -98,7 +98,15 @@ def _user_params(x, labels, k, config, weights_init, means_init,
                        f"covariance_type={config.covariance_type!r}, got "
                        f"{prec.shape}.")
     if config.covariance_type in ("full", "tied"):
-      chol = np.linalg.cholesky(prec)
+      if not np.all(np.isfinite(prec)) or not np.allclose(
+          prec, np.swapaxes(prec, -1, -2)):
+        raise ValueError("precisions_init must hold finite symmetric "
+                         "matrices.")
+      try:
+        chol = np.linalg.cholesky(prec)
+      except np.linalg.LinAlgError:
+        raise ValueError("precisions_init must be positive definite (its "
+                         "Cholesky factorisation failed).") from None
       cov = np.linalg.inv(prec)
     else:
       if np.any(prec <= 0):

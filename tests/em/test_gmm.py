@@ -197,6 +197,12 @@ def test_samples_have_the_mixture_moments():
     (dict(labels=np.zeros(10)), "labels"),
     (dict(tol=-1.0), "tol"),
     (dict(max_iter=0), "max_iter"),
+    (dict(means_init=np.zeros((3, 2)),
+          precisions_init=np.tile(np.diag([1.0, -1.0]), (3, 1, 1))),
+     "precisions_init must be positive definite"),
+    (dict(means_init=np.zeros((3, 2)),
+          precisions_init=np.tile([[1.0, 0.5], [0.0, 1.0]], (3, 1, 1))),
+     "precisions_init must hold finite symmetric"),
 ])
 def test_bad_input_raises_value_error_naming_the_argument(kwargs, match):
   args = dict(x=np.random.default_rng(0).normal(size=(30, 2)), n_components=3)
