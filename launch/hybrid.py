@@ -26,23 +26,20 @@ _N_DRAWS = flags.DEFINE_integer("n_draws", 50, "Draws of the labelled points.")
 _NUM_STEPS = flags.DEFINE_integer("num_steps", 2000, "Adam steps per run.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
 
+
+
+def _multiple_of_20(value: int) -> None:
+  if value < 20 or value % 20:
+    raise ValueError(f"must be a positive multiple of 20, got {value}.")
+
+
 common.validate("n_draws", common.at_least(1))
-common.validate("num_steps", lambda v: v >= 20 and v % 20 == 0 or _bad(
-    f"must be a positive multiple of 20, got {v}."))
-
-
-def _bad(message):
-  raise ValueError(message)
+common.validate("num_steps", _multiple_of_20)
 
 
 def config_from_flags() -> dict:
   """The run's config; ``--quick`` overrides the draws and steps."""
   quick = _QUICK.value
-  if _N_DRAWS.value < 1:
-    raise ValueError(f"--n_draws must be >= 1, got {_N_DRAWS.value}.")
-  if _NUM_STEPS.value < 20 or _NUM_STEPS.value % 20:
-    raise ValueError("--num_steps must be a positive multiple of 20, got "
-                     f"{_NUM_STEPS.value}.")
   return {"quick": quick, "n_draws": 20 if quick else _N_DRAWS.value,
           "num_steps": 400 if quick else _NUM_STEPS.value, "seed": _SEED.value}
 

@@ -9,7 +9,6 @@ MODEL is ``logistic`` (softmax regression on digits, one player) or ``gan``
 import sys
 import time
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
