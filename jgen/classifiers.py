@@ -28,6 +28,7 @@ objective of scikit-learn's ``LogisticRegression`` with ``C = 1 / l2``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import jax
@@ -153,12 +154,38 @@ def fit_logistic(x, y, *, l2: float = 1.0, n_classes: int | None = None,
   binary = c == 2
   params = ({"w": jnp.zeros(d, x.dtype), "b": jnp.zeros((), x.dtype)} if binary
             else {"w": jnp.zeros((c, d), x.dtype), "b": jnp.zeros(c, x.dtype)})
-  yy = jnp.asarray(y)
+  return _fit_logistic(params, jnp.asarray(x), jnp.asarray(y), l2, num_iter)
 
+
+@functools.partial(jax.jit, static_argnames=("num_iter",))
+def _fit_logistic(params, x, y, l2, num_iter):
   def objective(p):
-    return -jnp.sum(logistic_log_likelihood(p, x, yy)) + 0.5 * l2 * jnp.sum(
+    return -jnp.sum(logistic_log_likelihood(p, x, y)) + 0.5 * l2 * jnp.sum(
         p["w"] ** 2)
-  return jax.jit(newton, static_argnums=(0, 2))(objective, params, num_iter)
+  return newton(objective, params, num_iter)
+
+
+def cross_entropy_loss(apply: Callable) -> Callable:
+  """The mean negative log-likelihood of a softmax classifier, as an objective.
+
+  ``-1/N sum_n log softmax(f(x_n))_{y_n}`` (Bishop 2006, eq. 4.108) in the
+  objective contract ``(params, key, batch, *, hparams) -> (loss, aux)``, so
+  ``train.gradient_step`` trains any logit network with it.
+
+  Args:
+    apply: ``apply(params, x) -> logits [N, C]``.
+
+  Returns:
+    ``loss(params, key, batch, *, hparams)`` with ``batch = {"x", "y"}``;
+    ``aux`` holds the batch ``accuracy``. ``key`` and ``hparams`` are unused.
+  """
+  def loss(params, key, batch, *, hparams):
+    del key, hparams
+    logits = apply(params, batch["x"])
+    ll = likelihoods.categorical_log_prob(batch["y"], logits=logits)
+    return -jnp.mean(ll), {"accuracy": jnp.mean(
+        jnp.argmax(logits, -1) == batch["y"])}
+  return loss
 
 
 # ----------------------------------------------------------------------------
@@ -246,18 +273,6 @@ def gaussian_log_joint(params: GaussianClassifier, x: jax.Array) -> jax.Array:
   return params.log_prior + likelihoods.mvn_log_prob(
       x, mean=params.mean, precision_cholesky=params.precision_cholesky,
       covariance_type=params.covariance_type)
-
-
-def log_posterior(log_joint: jax.Array) -> jax.Array:
-  """Bayes' rule in log space: ``log p(c | x) = log p(x, c) - log p(x)``.
-
-  Args:
-    log_joint: ``log p(x_n, c)``, [N, C].
-
-  Returns:
-    [N, C] log posteriors (rows log-sum to 0).
-  """
-  return log_joint - jax.nn.logsumexp(log_joint, axis=-1, keepdims=True)
 
 
 def lda_logistic_weights(params: GaussianClassifier) -> dict:

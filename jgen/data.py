@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from jgen import _checks
@@ -248,3 +249,73 @@ def binarize(key: jax.Array, x: jax.Array) -> jax.Array:
     0/1 values of ``x``'s dtype and shape.
   """
   return jax.random.bernoulli(key, x).astype(x.dtype)
+
+
+def labelled_subset(key: jax.Array, y: jax.Array, per_class: int, *,
+                    n_classes: int) -> jax.Array:
+  """A class-balanced draw of labelled points: ``per_class`` indices of each
+  class, without replacement (the labelled subsets of semi-supervised
+  learning, Kingma et al. 2014, Section 4.1; Bishop & Lasserre 2007).
+
+  Traceable, so draws of many subsets are one ``vmap`` over keys.
+
+  Args:
+    key: PRNG key; class ``c`` uses ``fold_in(key, c)``.
+    y: labels in 0..n_classes-1, [N].
+    per_class: points drawn from each class (each class must have at least
+      that many; checked when ``y`` is concrete).
+    n_classes: number of classes C.
+
+  Returns:
+    int32 indices into ``y``, [C * per_class], class 0's first.
+
+  Raises:
+    ValueError: ``per_class`` or ``n_classes`` below 1, or (concrete ``y``)
+      a class with fewer than ``per_class`` points.
+  """
+  _checks.integer(per_class, "per_class", low=1)
+  _checks.integer(n_classes, "n_classes", low=1)
+  if not isinstance(y, jax.core.Tracer):
+    counts = np.bincount(np.asarray(y).ravel().clip(0), minlength=n_classes)
+    short = [c for c in range(n_classes) if counts[c] < per_class]
+    if short:
+      raise ValueError(f"y: class {short[0]} has {counts[short[0]]} points, "
+                       f"fewer than per_class={per_class}.")
+  y = jnp.asarray(y)
+  idx = [jax.random.choice(jax.random.fold_in(key, c), y.shape[0],
+                           (per_class,), replace=False,
+                           p=(y == c) / jnp.sum(y == c))
+         for c in range(n_classes)]
+  return jnp.concatenate(idx).astype(jnp.int32)
+
+
+def pca(x_train: np.ndarray, *others: np.ndarray, n_components: int,
+        seed: int = 0) -> tuple[np.ndarray, ...]:
+  """Principal-component features scaled so the first has unit variance.
+
+  The projection is fitted on ``x_train`` (scikit-learn's ``PCA``; Bishop
+  2006, Section 12.1) and applied to every array; dividing all components
+  by the first one's standard deviation keeps their relative scales.
+
+  Args:
+    x_train: [N, D] data the components are fitted on.
+    *others: further [M, D] arrays to project (e.g. the test set).
+    n_components: number of components, 1..min(N, D).
+    seed: seed of the randomised solver.
+
+  Returns:
+    float32 projections of ``x_train`` and of each of ``others``.
+  """
+  from sklearn.decomposition import PCA  # noqa: PLC0415
+  x_train = np.asarray(x_train)
+  if x_train.ndim != 2:
+    raise ValueError(f"x_train must be [N, D], got shape {x_train.shape}.")
+  _checks.integer(n_components, "n_components", low=1, high=min(x_train.shape))
+  for i, o in enumerate(others):
+    if np.ndim(o) != 2 or np.shape(o)[1] != x_train.shape[1]:
+      raise ValueError(f"others[{i}] must be [M, {x_train.shape[1]}], got "
+                       f"shape {np.shape(o)}.")
+  fit = PCA(n_components, random_state=seed).fit(x_train)
+  scale = np.sqrt(fit.explained_variance_[0])
+  return tuple((fit.transform(a) / scale).astype(np.float32)
+               for a in (x_train, *others))

@@ -29,8 +29,8 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from jgen import classifiers
+from jgen import likelihoods
 
-_LOG_2PI = float(np.log(2 * np.pi))
 
 
 def linear_regression_log_evidence(phi: jax.Array, t: jax.Array, *,
@@ -60,7 +60,7 @@ def linear_regression_log_evidence(phi: jax.Array, t: jax.Array, *,
       0.5 * prior_precision * jnp.sum(mean**2))
   log_det = 2.0 * jnp.sum(jnp.log(jnp.diag(chol)))
   return (0.5 * m * jnp.log(prior_precision) + 0.5 * n * jnp.log(
-      noise_precision) - energy - 0.5 * log_det - 0.5 * n * _LOG_2PI)
+      noise_precision) - energy - 0.5 * log_det - 0.5 * n * likelihoods.LOG_2PI)
 
 
 def laplace_log_evidence(neg_log_joint: Callable, w_map) -> jax.Array:
@@ -79,13 +79,13 @@ def laplace_log_evidence(neg_log_joint: Callable, w_map) -> jax.Array:
   flat, unravel = ravel_pytree(w_map)
   f = lambda v: neg_log_joint(unravel(v))
   _, log_det = jnp.linalg.slogdet(jax.hessian(f)(flat))
-  return -f(flat) + 0.5 * flat.size * _LOG_2PI - 0.5 * log_det
+  return -f(flat) + 0.5 * flat.size * likelihoods.LOG_2PI - 0.5 * log_det
 
 
 def _gaussian_neg_log_prior(w, prior_precision):
   m = w.size
   return (0.5 * prior_precision * jnp.sum(w**2) - 0.5 * m * jnp.log(
-      prior_precision) + 0.5 * m * _LOG_2PI)
+      prior_precision) + 0.5 * m * likelihoods.LOG_2PI)
 
 
 def logistic_map(x: jax.Array, y: jax.Array, *, prior_precision: jax.Array,
@@ -170,7 +170,7 @@ def cross_validation(x: jax.Array, y: jax.Array, folds: jax.Array, *,
     else:
       w = linear_regression_map(x, y, prior_precision=prior_precision,
                                 noise_precision=noise_precision, weights=train)
-      ll = 0.5 * (jnp.log(noise_precision) - _LOG_2PI) - (
+      ll = 0.5 * (jnp.log(noise_precision) - likelihoods.LOG_2PI) - (
           0.5 * noise_precision * (y - x @ w) ** 2)
     return jnp.sum((1 - train) * ll)
   return jnp.sum(jax.vmap(held_out)(jnp.arange(k))) / x.shape[0]

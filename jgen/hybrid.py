@@ -42,6 +42,8 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
+from jax.flatten_util import ravel_pytree
 
 from jgen import _checks
 from jgen import classifiers
@@ -61,7 +63,14 @@ def init_gaussian(x, y, n_classes: int) -> dict:
 
   Returns:
     ``{"prior_logits": [C], "mean": [C, D], "log_scale": [C, D]}``.
+
+  Raises:
+    ValueError: ``y`` not one label in 0..C-1 per row of ``x`` (checked when
+      the arrays are concrete).
   """
+  _checks.integer(n_classes, "n_classes", low=1)
+  if not isinstance(x, jax.core.Tracer) and not isinstance(y, jax.core.Tracer):
+    classifiers.check_labelled(x, y, n_classes=n_classes)
   x = jnp.asarray(x)
   onehot = jax.nn.one_hot(y, n_classes, dtype=x.dtype)
   mean = onehot.T @ x / jnp.maximum(onehot.sum(0), 1)[:, None]
@@ -85,17 +94,29 @@ def gaussian_log_joint(params: dict, x: jax.Array) -> jax.Array:
       covariance_type="diag")
 
 
+_BOUNDS = {"lam": (0.0, 1.0), "alpha": (0.0, 1.0), "sigma": (0.0, np.inf),
+           "prior_precision": (0.0, np.inf)}
+
+
 def _checked(hparams: dict, name: str) -> jax.Array:
   """``hparams[name]``, range-checked when it is concrete (not traced)."""
-  value = hparams[name]
-  if not isinstance(value, jax.core.Tracer):
-    check_hparams(**{name: value})
-  return value
+  low, high = _BOUNDS[name]
+  return _checks.traced_or_real(hparams[name], name, low=low, high=high)
+
+
+def _labelled_log_joint(log_joint, params, batch) -> jax.Array:
+  """``log_joint(params, batch["x"])`` after checking ``batch["y"]`` (when
+  concrete): one label in 0..C-1 per row of ``batch["x"]``."""
+  lj = log_joint(params, batch["x"])
+  y = batch["y"]
+  if not isinstance(y, jax.core.Tracer):
+    _checks.labels(y, "batch['y']", n=lj.shape[0], low=0, high=lj.shape[1] - 1)
+  return lj
 
 
 def _log_prior(params, hparams) -> jax.Array:
   h = _checked(hparams, "prior_precision") if "prior_precision" in hparams else 0.0
-  return -0.5 * h * sum(jnp.sum(a**2) for a in jax.tree.leaves(params))
+  return -0.5 * h * optax.tree.norm(params, squared=True)
 
 
 def _picked(log_joint, y):
@@ -121,9 +142,9 @@ def lambda_hybrid_loss(params, key, batch: dict, *, hparams: dict,
     log p(y | x)})``; ``loss = -(lam L_G + (1 - lam) L_D) / N - log p(w) / N``.
   """
   del key
-  lj = log_joint(params, batch["x"])
+  lj = _labelled_log_joint(log_joint, params, batch)
   joint = _picked(lj, batch["y"])                          # log p(x, y)   [N]
-  cond = joint - jax.nn.logsumexp(lj, axis=1)              # log p(y | x)  [N]
+  cond = _picked(likelihoods.log_posterior(lj), batch["y"])  # log p(y | x)
   lam = _checked(hparams, "lam")
   n = joint.shape[0]
   objective = lam * joint.sum() + (1 - lam) * cond.sum() + _log_prior(
@@ -170,12 +191,12 @@ def bishop_lasserre_loss(params: dict, key, batch: dict, *, hparams: dict,
   del key
   alpha = _checked(hparams, "alpha")
   w_g, w_d = params["generative"], discriminative_params(params, alpha)
-  lj_d = log_joint(w_d, batch["x"])
-  cond = _picked(lj_d, batch["y"]) - jax.nn.logsumexp(lj_d, axis=1)
+  lj_d = _labelled_log_joint(log_joint, w_d, batch)
+  cond = _picked(likelihoods.log_posterior(lj_d), batch["y"])
   x_all = jnp.concatenate([batch["x"], batch["x_unlabelled"]])
-  marginal = jax.nn.logsumexp(log_joint(w_g, x_all), axis=1)
-  sq = sum(jnp.sum((g - d) ** 2) for g, d in
-           zip(jax.tree.leaves(w_g), jax.tree.leaves(w_d)))
+  marginal = likelihoods.mixture_log_prob(log_joint(w_g, x_all),
+                                          log_weights=0.0)
+  sq = optax.tree.norm(jax.tree.map(jnp.subtract, w_g, w_d), squared=True)
   objective = (cond.sum() + marginal.sum() - 0.5 * coupling_precision(alpha) * sq
                + _log_prior(w_g, hparams) + _log_prior(w_d, hparams))
   return -objective / x_all.shape[0], {
@@ -195,14 +216,12 @@ def check_hparams(**values) -> dict:
   Raises:
     ValueError: naming the argument and the accepted range.
   """
-  bounds = {"lam": (0.0, 1.0), "alpha": (0.0, 1.0), "sigma": (0.0, np.inf),
-            "prior_precision": (0.0, np.inf)}
   out = {}
   for name, value in values.items():
-    if name not in bounds:
+    if name not in _BOUNDS:
       raise ValueError(f"unknown hybrid hyperparameter {name!r}; accepted: "
-                       f"{sorted(bounds)}.")
-    low, high = bounds[name]
+                       f"{sorted(_BOUNDS)}.")
+    low, high = _BOUNDS[name]
     arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
     for v in arr.ravel():
       _checks.real(v, name, low=low, high=high)
@@ -220,4 +239,54 @@ def alpha_from_sigma(sigma):
 def predict(params, x: jax.Array,
             log_joint: Callable = gaussian_log_joint) -> jax.Array:
   """``argmax_c p(c | x)`` under a generative classifier's parameters, [N]."""
-  return jnp.argmax(classifiers.log_posterior(log_joint(params, x)), axis=1)
+  return jnp.argmax(likelihoods.log_posterior(log_joint(params, x)), axis=1)
+
+
+def hypernetwork_params(hypernet, u, base_params, lam: jax.Array):
+  """The hypernetwork's parameters at ``lam``: ``w(lam) = w_0 + G_u(lam)``.
+
+  A hypernetwork G (Ha et al. 2016) maps the hybrid weight to an offset of
+  the flattened parameters ``w_0``, so one network covers the whole
+  lambda path (the best-response approximation of Lorraine & Duvenaud 2018).
+
+  Args:
+    hypernet: a Flax module ``G(lam) -> [P]`` (e.g. :class:`nets.HyperNetwork`)
+      with P the size of the flattened ``base_params``.
+    u: the hypernetwork's parameters.
+    base_params: ``w_0``, a parameter pytree (e.g. of :func:`init_gaussian`).
+    lam: scalar hybrid weight in [0, 1].
+
+  Returns:
+    A pytree shaped like ``base_params``.
+  """
+  flat0, unravel = ravel_pytree(base_params)
+  return unravel(flat0 + hypernet.apply(u, lam))
+
+
+def make_hypernetwork_loss(hypernet, base_params,
+                           log_joint: Callable = gaussian_log_joint):
+  """The lambda-hybrid objective of a hypernetwork, lambda drawn per batch.
+
+  ``E_{lam ~ U(0, 1)} [loss_lam(w(lam))]`` with ``loss_lam``
+  :func:`lambda_hybrid_loss` and ``w(lam)`` :func:`hypernetwork_params`;
+  each call draws one ``lam`` from its key (Lorraine & Duvenaud 2018, Alg. 2).
+
+  Args:
+    hypernet: the hypernetwork module (see :func:`hypernetwork_params`).
+    base_params: ``w_0``.
+    log_joint: ``log_joint(params, x) -> [N, C]``.
+
+  Returns:
+    ``loss(u, key, batch, *, hparams) -> (loss, aux)``; ``hparams`` may hold
+    ``prior_precision``; ``aux`` adds the drawn ``lam``.
+  """
+  def loss(u, key, batch, *, hparams):
+    if "lam" in hparams:
+      raise ValueError("hparams must not hold 'lam': the hypernetwork's "
+                       "objective draws lam ~ U(0, 1) per batch.")
+    lam = jax.random.uniform(key)
+    value, aux = lambda_hybrid_loss(
+        hypernetwork_params(hypernet, u, base_params, lam), None, batch,
+        hparams={**hparams, "lam": lam}, log_joint=log_joint)
+    return value, {**aux, "lam": lam}
+  return loss

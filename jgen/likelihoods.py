@@ -28,7 +28,7 @@ import numpy as np
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
+LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def precision_cholesky(covariances: jax.Array, covariance_type: str) -> jax.Array:
@@ -168,7 +168,7 @@ def mvn_log_prob(x: jax.Array, *, mean: jax.Array, precision_cholesky: jax.Array
   else:
     raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
                      f"got {covariance_type!r}.")
-  return -0.5 * (n_features * _LOG_2PI + maha) + log_det
+  return -0.5 * (n_features * LOG_2PI + maha) + log_det
 
 
 def gaussian_log_prob(x: jax.Array, *, mean: jax.Array,
@@ -191,7 +191,7 @@ def gaussian_log_prob(x: jax.Array, *, mean: jax.Array,
   """
   z = (x - mean) * jnp.exp(-log_scale)
   # z already has the broadcast shape of x, mean and log_scale.
-  return jnp.sum(-0.5 * (_LOG_2PI + jnp.square(z)) - log_scale, -1)
+  return jnp.sum(-0.5 * (LOG_2PI + jnp.square(z)) - log_scale, -1)
 
 
 def bernoulli_log_prob(x: jax.Array, *, logits: jax.Array) -> jax.Array:
@@ -246,3 +246,16 @@ def mixture_log_prob(component_log_prob: jax.Array, *,
     Bishop (2006), eq. (9.7) and (9.14).
   """
   return jax.nn.logsumexp(component_log_prob + log_weights, axis=-1)
+
+
+def log_posterior(log_joint: jax.Array) -> jax.Array:
+  """Bayes' rule in log space: ``log p(c | x) = log p(x, c) - log p(x)``.
+
+  Args:
+    log_joint: ``log p(x_n, c)``, [..., C].
+
+  Returns:
+    Log posteriors of ``log_joint``'s shape; each row log-sums to 0
+    (Bishop 2006, eq. 4.57 and 9.23).
+  """
+  return log_joint - jax.nn.logsumexp(log_joint, axis=-1, keepdims=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from jgen.em import gmm
+from jgen.em import mixture
 
 
-def _dense_covariances(params: gmm.GMMParams) -> np.ndarray:
+def _dense_covariances(params: mixture.GMMParams) -> np.ndarray:
   """Covariances as [K, D, D] whatever the covariance type."""
   cov = np.asarray(params.covariances)
   k, d = np.asarray(params.means).shape
@@ -21,7 +21,7 @@ def _dense_covariances(params: gmm.GMMParams) -> np.ndarray:
   return cov[:, None, None] * np.eye(d)
 
 
-def gmm_2d(ax, x: np.ndarray, params: gmm.GMMParams, title: str = "") -> None:
+def gmm_2d(ax, x: np.ndarray, params: mixture.GMMParams, title: str = "") -> None:
   """Scatter of 2-D data with 1- and 2-sigma ellipses of each component.
 
   Args:

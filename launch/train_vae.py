@@ -21,7 +21,6 @@ from absl import flags
 
 from jgen import data
 from jgen import _checks
-from jgen import nets
 from jgen import variational
 from launch import common
 from launch import report_vae

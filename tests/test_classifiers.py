@@ -10,6 +10,7 @@ from sklearn import linear_model
 from sklearn import naive_bayes
 
 from jgen import classifiers
+from jgen import likelihoods
 from jgen import nets
 
 
@@ -20,7 +21,7 @@ def iris():
 
 
 def _posterior(params, x):
-  return np.exp(classifiers.log_posterior(
+  return np.exp(likelihoods.log_posterior(
       classifiers.gaussian_log_joint(params, jnp.asarray(x))))
 
 
@@ -149,3 +150,29 @@ def test_bad_labels_raise(bad, match):
   x = np.zeros((4, 2))
   with pytest.raises(ValueError, match=match):
     classifiers.fit_gaussian_classifier(x, **bad)
+
+
+def test_cross_entropy_loss_against_sklearn_log_loss():
+  from sklearn import metrics  # noqa: PLC0415
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=(50, 4))
+  y = rng.integers(0, 3, 50)
+  w = rng.normal(size=(4, 3))
+  loss, aux = classifiers.cross_entropy_loss(lambda p, xx: xx @ p)(
+      jnp.asarray(w), None, {"x": jnp.asarray(x), "y": jnp.asarray(y)},
+      hparams={})
+  logits = x @ w
+  prob = np.exp(logits - logits.max(1, keepdims=True))
+  prob /= prob.sum(1, keepdims=True)
+  np.testing.assert_allclose(float(loss), metrics.log_loss(y, prob), rtol=1e-5)
+  assert float(aux["accuracy"]) == pytest.approx(
+      np.mean(logits.argmax(1) == y))
+
+
+def test_fit_logistic_compiles_once_per_shape():
+  rng = np.random.default_rng(0)
+  x, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+  classifiers.fit_logistic(x, y, l2=1.0)
+  before = classifiers._fit_logistic._cache_size()
+  classifiers.fit_logistic(x + 1.0, y, l2=2.0)
+  assert classifiers._fit_logistic._cache_size() == before

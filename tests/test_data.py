@@ -74,3 +74,36 @@ def test_binarize_is_bernoulli_of_the_intensity():
   b = np.asarray(data.binarize(jax.random.PRNGKey(0), x))
   assert set(np.unique(b)) <= {0.0, 1.0}
   assert abs(b.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / b.size)
+
+
+def test_labelled_subset_is_class_balanced_distinct_and_reproducible():
+  y = jnp.asarray(np.random.default_rng(0).integers(0, 3, 200))
+  key = jax.random.PRNGKey(4)
+  idx = np.asarray(data.labelled_subset(key, y, 5, n_classes=3))
+  assert idx.shape == (15,) and len(set(idx)) == 15
+  np.testing.assert_array_equal(np.asarray(y)[idx], np.repeat([0, 1, 2], 5))
+  np.testing.assert_array_equal(
+      idx, np.asarray(data.labelled_subset(key, y, 5, n_classes=3)))
+  draws = jax.vmap(lambda k: data.labelled_subset(k, y, 5, n_classes=3))(
+      jax.random.split(key, 4))
+  assert len({tuple(d) for d in np.asarray(draws)}) == 4
+  with pytest.raises(ValueError, match="per_class"):
+    data.labelled_subset(key, jnp.asarray([0, 0, 1]), 2, n_classes=2)
+
+
+def test_pca_matches_the_svd_of_the_centred_data():
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6))
+  xt = rng.normal(size=(20, 6))
+  f_train, f_test = data.pca(x, xt, n_components=3)
+  mean = x.mean(0)
+  _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+  scale = s[0] / np.sqrt(len(x) - 1)
+  for f, a in ((f_train, x), (f_test, xt)):
+    ref = (a - mean) @ vt[:3].T / scale
+    np.testing.assert_allclose(np.abs(f), np.abs(ref), rtol=1e-3, atol=1e-4)
+  assert f_train.dtype == np.float32
+  with pytest.raises(ValueError, match="n_components"):
+    data.pca(x, n_components=7)
+  with pytest.raises(ValueError, match="others"):
+    data.pca(x, xt[:, :5], n_components=2)

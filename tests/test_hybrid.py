@@ -136,3 +136,46 @@ def test_out_of_range_values_raise_at_the_boundary():
     hybrid.bishop_lasserre_loss(
         {"generative": p, "discriminative": p}, None,
         {**batch, "x_unlabelled": jnp.ones((2, 3))}, hparams={"alpha": 2.0})
+
+
+def test_labels_out_of_range_or_of_the_wrong_length_raise():
+  p = _params(np.random.default_rng(0))
+  x = jnp.ones((4, 3))
+  for y, match in (([0, 0, 1, 2], "0..1"), ([0, 1, 1], "shape")):
+    batch = {"x": x, "y": jnp.asarray(y)}
+    with pytest.raises(ValueError, match=match):
+      hybrid.lambda_hybrid_loss(p, None, batch, hparams={"lam": 0.5})
+    with pytest.raises(ValueError, match=match):
+      hybrid.bishop_lasserre_loss(
+          {"generative": p, "discriminative": p}, None,
+          {**batch, "x_unlabelled": x}, hparams={"alpha": 0.5})
+    with pytest.raises(ValueError):
+      hybrid.init_gaussian(x, np.asarray(y), 2)
+
+
+def test_hypernetwork_loss_is_the_hybrid_at_the_drawn_lambda():
+  from jgen import nets  # noqa: PLC0415
+  rng = np.random.default_rng(1)
+  w0 = _params(rng)
+  g = nets.HyperNetwork(num_outputs=2 + 6 + 6, hidden=(8,))
+  u = g.init(jax.random.PRNGKey(0), jnp.zeros(()))
+  x = rng.normal(size=(10, 3))
+  y = rng.integers(0, 2, 10)
+  batch = {"x": jnp.asarray(x), "y": jnp.asarray(y)}
+  key = jax.random.PRNGKey(5)
+  loss, aux = hybrid.make_hypernetwork_loss(g, w0)(u, key, batch, hparams={})
+  lam = float(jax.random.uniform(key))
+  assert float(aux["lam"]) == pytest.approx(lam)
+  # Reference: offsets added leaf by leaf in ravel order (sorted keys),
+  # then the hybrid objective in SciPy.
+  off = np.asarray(g.apply(u, jnp.float32(lam)))
+  w = {"log_scale": np.asarray(w0["log_scale"]) + off[0:6].reshape(2, 3),
+       "mean": np.asarray(w0["mean"]) + off[6:12].reshape(2, 3),
+       "prior_logits": np.asarray(w0["prior_logits"]) + off[12:14]}
+  lj = _scipy_log_joint(w, x)
+  joint = lj[np.arange(10), y]
+  cond = joint - special.logsumexp(lj, axis=1)
+  ref = -(lam * joint.sum() + (1 - lam) * cond.sum()) / 10
+  np.testing.assert_allclose(float(loss), ref, rtol=1e-4)
+  with pytest.raises(ValueError, match="lam"):
+    hybrid.make_hypernetwork_loss(g, w0)(u, key, batch, hparams={"lam": 0.3})

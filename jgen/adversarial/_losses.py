@@ -29,7 +29,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
-import jax.numpy as jnp
 
 
 class GanLoss(NamedTuple):

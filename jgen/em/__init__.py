@@ -15,7 +15,7 @@ from jgen.em.classifier import fit_gmm_classifier
 from jgen.em.gmm import EMConfig
 from jgen.em.gmm import EMState
 from jgen.em.gmm import FitResult
-from jgen.em.gmm import GMMParams
+from jgen.em.mixture import GMMParams
 from jgen.em.gmm import em_init
 from jgen.em.gmm import em_update
 from jgen.em.ppca import PPCAParams

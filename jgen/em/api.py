@@ -18,6 +18,8 @@ from jgen import _checks
 from jgen import likelihoods
 from jgen.em import gmm
 from jgen.em import init as initialisers
+from jgen.em import mixture
+from jgen.em import steps
 
 
 class ConvergenceWarning(UserWarning):
@@ -27,9 +29,9 @@ class ConvergenceWarning(UserWarning):
 _fit_restarts = jax.jit(gmm.fit_restarts,
                         static_argnames=("init", "n_kmeans_iter"))
 _fit_from = jax.jit(gmm.fit_from)
-_score_samples = jax.jit(gmm.score_samples)
-_predict_proba = jax.jit(gmm.predict_proba)
-_sample = jax.jit(gmm.sample, static_argnames=("n",))
+_score_samples = jax.jit(mixture.score_samples)
+_predict_proba = jax.jit(mixture.predict_proba)
+_sample = jax.jit(mixture.sample, static_argnames=("n",))
 
 
 @jax.jit
@@ -38,13 +40,12 @@ def _params_from_means(x, means, labels, config):
   k = means.shape[0]
   active = jnp.ones((k,), bool)
   resp = initialisers.nearest_responsibilities(x, means, active)
-  resp = jnp.where((labels >= 0)[:, None],
-                   jax.nn.one_hot(jnp.maximum(labels, 0), k, dtype=x.dtype), resp)
-  fallback = gmm.fallback_covariance(x, config.covariance_type,
-                                     config.reg_covar)
-  return gmm.m_step(x, resp, covariance_type=config.covariance_type,
-                    reg_covar=config.reg_covar, active=active,
-                    fallback=fallback)[0]
+  resp = steps.clamp_labels(resp, labels)
+  fallback = steps.fallback_covariance(x, config.covariance_type,
+                                       config.reg_covar)
+  return steps.m_step(x, resp, covariance_type=config.covariance_type,
+                      reg_covar=config.reg_covar, active=active,
+                      fallback=fallback)[0]
 
 
 def check_config(n_components, n_samples, *, covariance_type, mode, max_iter,
@@ -57,7 +58,7 @@ def check_config(n_components, n_samples, *, covariance_type, mode, max_iter,
   _checks.integer(n_components, "n_components", low=1, high=n_samples)
   _checks.choice(covariance_type, "covariance_type",
                  likelihoods.COVARIANCE_TYPES)
-  _checks.choice(mode, "mode", gmm.MODES)
+  _checks.choice(mode, "mode", steps.MODES)
   _checks.choice(init, "init", initialisers.INITS)
   _checks.integer(max_iter, "max_iter", low=1)
   tol = _checks.real(tol, "tol", low=0.0)
@@ -68,7 +69,7 @@ def check_config(n_components, n_samples, *, covariance_type, mode, max_iter,
 
 
 def _user_params(x, labels, k, config, weights_init, means_init,
-                 precisions_init) -> gmm.GMMParams:
+                 precisions_init) -> mixture.GMMParams:
   """Initial parameters from scikit-learn style ``*_init`` arrays.
 
   Missing pieces come from the M-step on the nearest-mean assignment.
@@ -201,7 +202,7 @@ def _warn(result: gmm.FitResult) -> None:
         RuntimeWarning, stacklevel=3)
 
 
-def _check_params_data(params: gmm.GMMParams, x) -> jax.Array:
+def _check_params_data(params: mixture.GMMParams, x) -> jax.Array:
   x = _checks.data_matrix(x, "x")
   d = params.means.shape[1]
   if x.shape[1] != d:
@@ -210,7 +211,7 @@ def _check_params_data(params: gmm.GMMParams, x) -> jax.Array:
   return jnp.asarray(x)
 
 
-def score_samples(params: gmm.GMMParams, x) -> jax.Array:
+def score_samples(params: mixture.GMMParams, x) -> jax.Array:
   """Per-example log-likelihood ``log p(x_n)`` of a fitted mixture, [N].
 
   Args:
@@ -223,7 +224,7 @@ def score_samples(params: gmm.GMMParams, x) -> jax.Array:
   return _score_samples(params, _check_params_data(params, x))
 
 
-def predict_proba(params: gmm.GMMParams, x) -> jax.Array:
+def predict_proba(params: mixture.GMMParams, x) -> jax.Array:
   """Responsibilities ``p(k | x_n)`` (Bishop 2006, eq. 9.23), [N, K].
 
   Args:
@@ -236,7 +237,7 @@ def predict_proba(params: gmm.GMMParams, x) -> jax.Array:
   return _predict_proba(params, _check_params_data(params, x))
 
 
-def sample(key: jax.Array, params: gmm.GMMParams, n: int):
+def sample(key: jax.Array, params: mixture.GMMParams, n: int):
   """Draws `n` samples by ancestral sampling (Bishop 2006, Section 8.1.2).
 
   Args:

@@ -14,8 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jgen import _checks
+from jgen import likelihoods
 from jgen.em import api
-from jgen.em import gmm
+from jgen.em import mixture
 
 
 class GMMClassifier(NamedTuple):
@@ -23,10 +24,10 @@ class GMMClassifier(NamedTuple):
 
   Attributes:
     log_prior: ``log p(c)``, [C].
-    params: :class:`gmm.GMMParams` with a leading axis of size C.
+    params: :class:`mixture.GMMParams` with a leading axis of size C.
   """
   log_prior: jax.Array
-  params: gmm.GMMParams
+  params: mixture.GMMParams
 
 
 def fit_gmm_classifier(key: jax.Array, x, y, n_components: int,
@@ -65,7 +66,7 @@ def fit_gmm_classifier(key: jax.Array, x, y, n_components: int,
 
 def class_log_likelihood(clf: GMMClassifier, x: jax.Array) -> jax.Array:
   """``log p(x_n | c)`` for every class, [N, C]."""
-  return jax.vmap(gmm.score_samples, in_axes=(0, None), out_axes=1)(
+  return jax.vmap(mixture.score_samples, in_axes=(0, None), out_axes=1)(
       clf.params, x)
 
 
@@ -79,7 +80,8 @@ def log_posterior(clf: GMMClassifier, x: jax.Array) -> jax.Array:
   Returns:
     Log posterior class probabilities (Bishop 2006, eq. 4.57), [N, C].
   """
-  return jax.nn.log_softmax(class_log_likelihood(clf, x) + clf.log_prior, 1)
+  return likelihoods.log_posterior(class_log_likelihood(clf, x)
+                                   + clf.log_prior)
 
 
 def predict_proba(clf: GMMClassifier, x) -> jax.Array:

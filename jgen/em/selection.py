@@ -17,6 +17,7 @@ import numpy as np
 from jgen import _checks
 from jgen.em import api
 from jgen.em import gmm
+from jgen.em import mixture
 
 
 def n_parameters(n_components, n_features: int, covariance_type: str):
@@ -36,7 +37,7 @@ def n_parameters(n_components, n_features: int, covariance_type: str):
   return n_components - 1 + n_components * d + cov
 
 
-def bic(params: gmm.GMMParams, x: jax.Array) -> jax.Array:
+def bic(params: mixture.GMMParams, x: jax.Array) -> jax.Array:
   """Bayesian information criterion ``-2 log L + p log N`` (lower is better).
 
   Args:
@@ -48,10 +49,10 @@ def bic(params: gmm.GMMParams, x: jax.Array) -> jax.Array:
   """
   k = jnp.sum(params.weights > 0)
   p = n_parameters(k, x.shape[1], params.covariance_type)
-  return -2.0 * jnp.sum(gmm.score_samples(params, x)) + p * jnp.log(x.shape[0])
+  return -2.0 * jnp.sum(mixture.score_samples(params, x)) + p * jnp.log(x.shape[0])
 
 
-def aic(params: gmm.GMMParams, x: jax.Array) -> jax.Array:
+def aic(params: mixture.GMMParams, x: jax.Array) -> jax.Array:
   """Akaike information criterion ``-2 log L + 2 p`` (Akaike 1974).
 
   Args:
@@ -63,7 +64,7 @@ def aic(params: gmm.GMMParams, x: jax.Array) -> jax.Array:
   """
   k = jnp.sum(params.weights > 0)
   p = n_parameters(k, x.shape[1], params.covariance_type)
-  return -2.0 * jnp.sum(gmm.score_samples(params, x)) + 2.0 * p
+  return -2.0 * jnp.sum(mixture.score_samples(params, x)) + 2.0 * p
 
 
 class Selection(NamedTuple):
@@ -109,7 +110,7 @@ def _select(key, x, actives, folds, config, n_init, init, n_kmeans_iter):
     train = jnp.nonzero(train_mask, size=n - test.shape[0])[0]
     key = jax.random.fold_in(key_cv, fold_index)
     params = fit_best(key, x[train], active).params
-    return jnp.mean(gmm.score_samples(params, x[test]))
+    return jnp.mean(mixture.score_samples(params, x[test]))
 
   fold_ids = jnp.arange(folds.shape[0])
   cv = jax.vmap(lambda a: jax.vmap(lambda f: held_out(a, f))(fold_ids))(actives)
