@@ -4,7 +4,9 @@ r"""The main job: run jgen's experiments and write a report.
 
 Writes ``report.md`` (with PNG figures beside it) and ``results.json`` into
 ``--workdir``. ``--quick`` runs reduced versions (a few minutes on 2 CPU
-cores). Sections register in ``SECTIONS``; later work adds its own.
+cores). Each section is a module of ``launch/sections/`` registered in
+``SECTIONS``; sections that have a launch script run it (``common.run_script``)
+into a subfolder of ``--workdir``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import jax
 
 from jgen import _checks
 from launch import common
-from launch import report_dynamics
-from launch import report_em
-from launch import report_hybrid
-from launch import report_vae
+from launch.sections import dynamics
+from launch.sections import em
+from launch.sections import hybrid
+from launch.sections import vae
 
 SECTION_NAMES = ("em", "hybrid", "dynamics", "vae")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
@@ -32,9 +34,8 @@ common.validate("sections", lambda v: v is None or [
     _checks.choice(n, "sections", SECTION_NAMES) for n in v])
 
 # name -> section(workdir, quick) -> (results dict, markdown)
-SECTIONS = dict(zip(SECTION_NAMES, (report_em.section, report_hybrid.section,
-                                    report_dynamics.section,
-                                    report_vae.section)))
+SECTIONS = dict(zip(SECTION_NAMES, (em.section, hybrid.section,
+                                    dynamics.section, vae.section)))
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:

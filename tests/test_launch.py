@@ -1,7 +1,10 @@
 """End-to-end smoke tests of the launch scripts and the notebook (tiny configs)."""
 
+import ast
 import json
 import os
+import pathlib
+import re
 import subprocess
 import sys
 
@@ -51,9 +54,9 @@ def test_fit_gmm_script(tmp_path):
     (["launch.fit_gmm", "--n_components=0"], "--n_components"),
     (["launch.hybrid", "--n_draws=0"], "--n_draws"),
     (["launch.dynamics", "--tol=0"], "--tol"),
-    (["launch.bench_gmm", "--covariance_types=full,banana"], "--covariance_types"),
-    (["launch.bench_sweep", "--batch_size=0"], "--batch_size"),
-    (["launch.bench_vae", "--steps=150", "--chunk=100"], "--steps"),
+    (["launch.bench.gmm", "--covariance_types=full,banana"], "--covariance_types"),
+    (["launch.bench.sweep", "--batch_size=0"], "--batch_size"),
+    (["launch.bench.vae", "--steps=150", "--chunk=100"], "--steps"),
     (["launch.reproduce", "--sections=em,gans"], "--sections"),
     (["launch.train_vae", "--no_such_flag=1"], "no_such_flag"),
 ])
@@ -81,7 +84,7 @@ def test_train_vae_refuses_a_workdir_with_another_config(tmp_path):
 
 
 def test_bench_gmm_script_tiny(tmp_path):
-  _run(["launch.bench_gmm", "--n_samples=500", "--n_features=2",
+  _run(["launch.bench.gmm", "--n_samples=500", "--n_features=2",
         "--n_components=3", "--iterations=3", "--n_init=2", "--repeats=1",
         f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_gmm.json").read_text())
@@ -103,9 +106,30 @@ def test_reproduce_quick(tmp_path):
   assert len(results["vae"]["beta_sweep"]["rate"]) == 4
   assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}
   assert len(results["hybrid"]["test_error_mean"]) == 11
-  for png in ("em_choose_k.png", "em_restarts.png", "alpha_sweep.png",
-              "boundaries.png"):
+  for png in ("em_choose_k.png", "em_restarts.png", "hybrid/alpha_sweep.png",
+              "hybrid/boundaries.png", "dynamics/convergence_maps.png",
+              "rate_distortion.png"):
     assert (tmp_path / png).stat().st_size > 1000
+  for png in re.findall(r"\]\(([^)]+\.png)\)", report):   # every figure exists
+    assert (tmp_path / png).exists(), png
+
+
+def test_launch_modules_import_only_shared_helpers():
+  """Scripts, sections and benchmarks import ``launch.common`` only; the
+  report (``launch.reproduce``) imports its sections."""
+  launch = pathlib.Path(ROOT) / "launch"
+  sections = {f"launch.sections.{p.stem}"
+              for p in (launch / "sections").glob("*.py")}
+  for path in launch.rglob("*.py"):
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+      if isinstance(node, ast.ImportFrom) and node.module.startswith("launch"):
+        names |= {f"{node.module}.{a.name}" for a in node.names}
+      elif isinstance(node, ast.Import):
+        names |= {a.name for a in node.names if a.name.startswith("launch")}
+    allowed = {"launch.common"} | (sections if path.name == "reproduce.py"
+                                   else set())
+    assert names <= allowed, (path, names - allowed)
 
 
 def test_hybrid_script_tiny(tmp_path):
@@ -122,7 +146,7 @@ def test_hybrid_script_tiny(tmp_path):
 
 
 def test_bench_sweep_script_tiny(tmp_path):
-  _run(["launch.bench_sweep", "--num_steps=10", "--repeats=1", "--notorch",
+  _run(["launch.bench.sweep", "--num_steps=10", "--repeats=1", "--notorch",
         f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_sweep.json").read_text())
   assert {"vmapped_s", "loop_s", "torch_loop_s", "compile_s"} <= set(out)
@@ -163,7 +187,7 @@ def test_train_vae_mog_reports_cluster_accuracy(tmp_path):
 
 
 def test_bench_vae_script_tiny(tmp_path):
-  _run(["launch.bench_vae", "--steps=20", "--chunk=10", "--repeats=1",
+  _run(["launch.bench.vae", "--steps=20", "--chunk=10", "--repeats=1",
         "--notorch", f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_vae.json").read_text())
   assert out["jgen_steps_per_s"] > 0 and "torch_steps_per_s" in out

@@ -81,14 +81,22 @@ def _user_params(x, labels, k, config, weights_init, means_init,
   means = _checks.data_matrix(means_init, "means_init").astype(x.dtype)
   if means.shape != (k, d):
     raise ValueError(f"means_init must have shape ({k}, {d}), got {means.shape}.")
-  params = _params_from_means(x, jnp.asarray(means), labels, config)
-  params = params.replace(means=jnp.asarray(means))
+  w = None
   if weights_init is not None:
     w = np.asarray(weights_init, dtype=x.dtype)
     if w.shape != (k,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
       raise ValueError(f"weights_init must be {k} non-negative weights summing "
                        f"to 1, got {w}.")
-    params = params.replace(weights=jnp.asarray(w))
+  if w is not None and precisions_init is not None:
+    # Everything is given: no M-step pass over the data is needed.
+    params = mixture.GMMParams(
+        weights=jnp.asarray(w), means=jnp.asarray(means), covariances=None,
+        precisions_cholesky=None, covariance_type=config.covariance_type)
+  else:
+    params = _params_from_means(x, jnp.asarray(means), labels, config)
+    params = params.replace(means=jnp.asarray(means))
+    if w is not None:
+      params = params.replace(weights=jnp.asarray(w))
   if precisions_init is not None:
     shapes = {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
               "spherical": (k,)}

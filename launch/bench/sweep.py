@@ -1,6 +1,6 @@
 r"""Benchmark: a 64-member lambda x seed sweep as one call vs loops.
 
-  python -m launch.bench_sweep --workdir=runs/bench_sweep
+  python -m launch.bench.sweep --workdir=runs/bench_sweep
 
 The member is the lambda hybrid (``jgen.hybrid.lambda_hybrid_loss``) of a
 Gaussian class-conditional classifier (diagonal, 10 classes) on the digits
@@ -33,11 +33,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jgen import data
 from jgen import hybrid
 from jgen import sweep
 from jgen import train
 from launch import common
-from launch import report_hybrid
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_sweep", "Output folder.")
 _NUM_STEPS = flags.DEFINE_integer("num_steps", 300, "Adam steps per member.")
@@ -104,7 +104,9 @@ def torch_loop(x, y, w0, lams, seeds, num_steps: int, batch_size: int) -> float:
 def run(num_steps: int, repeats: int, with_torch: bool,
         batch_size: int = 128) -> dict:
   """Times (a), (b) and (c); returns the record written to JSON."""
-  x, y, _, _ = report_hybrid.digits_pca(0)   # the data of the lambda-path experiment
+  ds = data.load("digits", seed=0)   # the data of the lambda-path experiment
+  x, = data.pca(ds.x_train, n_components=16, seed=0)
+  y = ds.y_train
   d = {"x": jnp.asarray(x), "y": jnp.asarray(y)}
   w0 = hybrid.init_gaussian(x, y, 10)
   g = sweep.grid(lam=np.linspace(0, 1, 16), seeds=range(4))

@@ -9,7 +9,7 @@ restarts (jgen runs them as one vmapped call; scikit-learn and gmmx in
 sequence). Compile time is reported apart. Writes ``bench_gmm.json`` and
 ``bench_gmm.md`` into ``--workdir``.
 
-  python -m launch.bench_gmm --workdir=runs/bench_gmm
+  python -m launch.bench.gmm --workdir=runs/bench_gmm
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 r"""Benchmark: training steps per second of the 784-400-20 VAE, jgen vs PyTorch.
 
-  python -m launch.bench_vae --workdir=runs/bench_vae
+  python -m launch.bench.vae --workdir=runs/bench_vae
 
 Same model (MLP encoder 784-400-(20+20), decoder 20-400-784, ReLU, Bernoulli
 logits), objective (one-sample ELBO with dynamic binarisation), optimiser

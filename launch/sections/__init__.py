@@ -1,0 +1,2 @@
+"""The report sections of ``launch.reproduce``: one module each, with
+``section(workdir, quick) -> (results, markdown)``."""
