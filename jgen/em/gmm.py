@@ -184,8 +184,22 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
                       anchored, params)
 
 
+def centred_features(x: jax.Array, covariance_type: str) -> jax.Array | None:
+  """``quadratic_features(x - mean(x))`` for ``full`` covariances, else None.
+
+  :func:`fit`, :func:`fit_from` and :func:`fit_restarts` compute it when not
+  given; computing it in a compiled call of its own (as
+  :func:`jgen.em.fit_gmm` does) lets XLA keep one layout of the [N,
+  D(D+1)/2] matrix through the EM loop, and restarts share it.
+  """
+  if covariance_type != "full":
+    return None
+  return likelihoods.quadratic_features(x - jnp.mean(x, axis=0))
+
+
 def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
-           active: jax.Array, config: EMConfig) -> FitResult:
+           active: jax.Array, config: EMConfig,
+           x_features: jax.Array | None = None) -> FitResult:
   """Runs EM from `params` to convergence or `max_iter` (``lax.while_loop``).
 
   Args:
@@ -195,14 +209,16 @@ def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
     active: which components take part, [K] bool.
     config: settings (:class:`EMConfig`).
 
+    x_features: optional ``likelihoods.quadratic_features(x)``.
+
   Returns:
     A :class:`FitResult` for this single run.
   """
   fallback = steps.fallback_covariance(x, config.covariance_type,
                                        config.reg_covar)
   # Full covariances work on vech(x x^T), computed once for all iterations.
-  x_features = (likelihoods.quadratic_features(x)
-                if config.covariance_type == "full" else None)
+  if x_features is None and config.covariance_type == "full":
+    x_features = likelihoods.quadratic_features(x)
 
   def cond(state):
     return (state.n_iter < config.max_iter) & ~state.converged
@@ -223,8 +239,8 @@ def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
 
 
 def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
-        config: EMConfig, init: str = "kmeans",
-        n_kmeans_iter: int = 10) -> FitResult:
+        config: EMConfig, init: str = "kmeans", n_kmeans_iter: int = 10,
+        x_features: jax.Array | None = None) -> FitResult:
   """One EM fit from a random initialisation; pure, so it ``vmap``s over keys.
 
   The data are centred before fitting (the mixture is shift-equivariant) to
@@ -238,6 +254,7 @@ def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
     config: settings (:class:`EMConfig`).
     init: initialiser name.
     n_kmeans_iter: Lloyd iterations for ``init="kmeans"``.
+    x_features: optional :func:`centred_features` of ``x``.
 
   Returns:
     A :class:`FitResult`.
@@ -245,11 +262,13 @@ def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
   shift = jnp.mean(x, axis=0)
   xc = x - shift
   params = init_params(key, xc, labels, active, config, init, n_kmeans_iter)
-  return _unshift(run_em(params, xc, labels, active, config), shift)
+  return _unshift(run_em(params, xc, labels, active, config, x_features),
+                  shift)
 
 
 def fit_from(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
-             config: EMConfig) -> FitResult:
+             config: EMConfig,
+             x_features: jax.Array | None = None) -> FitResult:
   """EM from given initial parameters (scikit-learn's ``*_init`` options).
 
   Args:
@@ -257,6 +276,7 @@ def fit_from(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
     x: data, [N, D].
     labels: known component per point or -1, [N].
     config: settings (:class:`EMConfig`).
+    x_features: optional :func:`centred_features` of ``x``.
 
   Returns:
     A :class:`FitResult`; from the same start its ``history`` equals
@@ -265,7 +285,8 @@ def fit_from(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
   shift = jnp.mean(x, axis=0)
   active = params.weights > 0
   params = params.replace(means=params.means - shift)
-  return _unshift(run_em(params, x - shift, labels, active, config), shift)
+  return _unshift(run_em(params, x - shift, labels, active, config,
+                         x_features), shift)
 
 
 def _unshift(result: FitResult, shift: jax.Array) -> FitResult:
@@ -282,7 +303,8 @@ def best_of(results: FitResult) -> FitResult:
 
 def fit_restarts(keys: jax.Array, x: jax.Array, labels: jax.Array,
                  active: jax.Array, config: EMConfig, init: str = "kmeans",
-                 n_kmeans_iter: int = 10) -> FitResult:
+                 n_kmeans_iter: int = 10,
+                 x_features: jax.Array | None = None) -> FitResult:
   """`len(keys)` restarts as one ``vmap``; returns the best.
 
   Args:
@@ -293,13 +315,14 @@ def fit_restarts(keys: jax.Array, x: jax.Array, labels: jax.Array,
     config: settings (:class:`EMConfig`).
     init: initialiser name.
     n_kmeans_iter: Lloyd iterations for ``init="kmeans"``.
+    x_features: optional :func:`centred_features` of ``x``.
 
   Returns:
     The :class:`FitResult` of the restart with the highest final objective,
     with every restart's objective in ``restart_objectives``.
   """
-  runs = jax.vmap(fit, in_axes=(0, None, None, None, None, None, None))(
-      keys, x, labels, active, config, init, n_kmeans_iter)
+  runs = jax.vmap(fit, in_axes=(0,) + (None,) * 7)(
+      keys, x, labels, active, config, init, n_kmeans_iter, x_features)
   return best_of(runs)
 
 

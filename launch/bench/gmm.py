@@ -153,6 +153,10 @@ def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
            "gmmx": _gmmx(*args)}
     jg = res["jgen"]
     res["speedup_vs_sklearn_iter"] = res["sklearn"]["iter_s"] / jg["iter_s"]
+    # The whole call of `iterations` iterations from the same start: set-up,
+    # loop and final pass, as a user times it.
+    res["speedup_vs_sklearn_whole"] = (res["sklearn"]["fit_iters_s"]
+                                       / jg["fit_iters_s"])
     res["speedup_vs_gmmx_iter"] = res["gmmx"]["iter_s"] / jg["iter_s"]
     res["speedup_vs_sklearn_fit"] = (res["sklearn"]["fit_n_init_s"]
                                      / jg["fit_n_init_s"])
@@ -164,11 +168,14 @@ def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
     results["results"][ct] = res
     for tool in ("jgen", "sklearn", "gmmx"):
       rows.append({"covariance": ct, "tool": tool,
+                   f"whole {iterations}-iteration fit (s)":
+                       res[tool]["fit_iters_s"],
                    "ms / iteration": 1e3 * res[tool]["iter_s"],
                    "set-up (s)": res[tool]["overhead_s"],
                    f"fit n_init={n_init} (s)": res[tool]["fit_n_init_s"],
                    "compile (s)": res[tool].get("compile_s", "-")})
-  cols = ["covariance", "tool", "ms / iteration", "set-up (s)",
+  cols = ["covariance", "tool", f"whole {iterations}-iteration fit (s)",
+          "ms / iteration", "set-up (s)",
           f"fit n_init={n_init} (s)",
           "compile (s)"]
   text = common.table(rows, cols)
@@ -177,7 +184,9 @@ def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
     f.write(text + "\n")
   print(text)
   for ct, res in results["results"].items():
-    print(f"{ct}: {res['speedup_vs_sklearn_iter']:.1f}x sklearn, "
+    print(f"{ct}: whole {iterations}-iteration fit "
+          f"{res['speedup_vs_sklearn_whole']:.1f}x sklearn; "
+          f"{res['speedup_vs_sklearn_iter']:.1f}x sklearn, "
           f"{res['speedup_vs_gmmx_iter']:.1f}x gmmx per iteration; "
           f"{res['speedup_vs_sklearn_fit']:.1f}x / "
           f"{res['speedup_vs_gmmx_fit']:.1f}x for the n_init fit")
