@@ -144,7 +144,8 @@ def lambda_hybrid_loss(params, key, batch: dict, *, hparams: dict,
   del key
   lj = _labelled_log_joint(log_joint, params, batch)
   joint = _picked(lj, batch["y"])                          # log p(x, y)   [N]
-  cond = _picked(likelihoods.log_posterior(lj), batch["y"])  # log p(y | x)
+  marginal = likelihoods.mixture_log_prob(lj, log_weights=0.0)  # log p(x)
+  cond = joint - marginal                                  # log p(y | x)  [N]
   lam = _checked(hparams, "lam")
   n = joint.shape[0]
   objective = lam * joint.sum() + (1 - lam) * cond.sum() + _log_prior(
@@ -192,7 +193,8 @@ def bishop_lasserre_loss(params: dict, key, batch: dict, *, hparams: dict,
   alpha = _checked(hparams, "alpha")
   w_g, w_d = params["generative"], discriminative_params(params, alpha)
   lj_d = _labelled_log_joint(log_joint, w_d, batch)
-  cond = _picked(likelihoods.log_posterior(lj_d), batch["y"])
+  cond = _picked(lj_d, batch["y"]) - likelihoods.mixture_log_prob(
+      lj_d, log_weights=0.0)
   x_all = jnp.concatenate([batch["x"], batch["x_unlabelled"]])
   marginal = likelihoods.mixture_log_prob(log_joint(w_g, x_all),
                                           log_weights=0.0)
