@@ -63,16 +63,22 @@ def _mixture_on(centers: np.ndarray, std: float, n: int,
   return centers[y] + std * rng.standard_normal((n, 2)), y
 
 
+_ANGLES = 2 * np.pi * np.arange(8) / 8
+_GRID = np.arange(-4, 5, 2, dtype=np.float64)
+# name -> (mode centres [M, 2], component std): the geometry of VEEGAN
+# (Srivastava et al. 2017, Section 5.1), used by metrics.mode_coverage.
+MODES = {
+    "ring8": (2.0 * np.stack([np.cos(_ANGLES), np.sin(_ANGLES)], 1), 0.02),
+    "grid25": (np.stack(np.meshgrid(_GRID, _GRID), -1).reshape(-1, 2), 0.05),
+}
+
+
 def _ring8(n, rng):
-  angles = 2 * np.pi * np.arange(8) / 8
-  return _mixture_on(2.0 * np.stack([np.cos(angles), np.sin(angles)], 1), 0.02,
-                     n, rng)
+  return _mixture_on(*MODES["ring8"], n, rng)
 
 
 def _grid25(n, rng):
-  g = np.arange(-4, 5, 2, dtype=np.float64)
-  return _mixture_on(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2), 0.05, n,
-                     rng)
+  return _mixture_on(*MODES["grid25"], n, rng)
 
 
 def _two_moons(n, rng):

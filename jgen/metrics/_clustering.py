@@ -1,4 +1,4 @@
-"""Evaluation metrics."""
+"""Clustering accuracy under the best cluster -> label map."""
 
 from __future__ import annotations
 
