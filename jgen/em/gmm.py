@@ -231,7 +231,8 @@ def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
   _, final_obj = steps.responsibilities(wlp, labels, mode=config.mode)
   final_obj = jnp.where(jnp.isnan(final_obj), -jnp.inf, final_obj)
   return FitResult(params=state.params,
-                   log_likelihood=jnp.mean(jax.nn.logsumexp(wlp, axis=1)),
+                   log_likelihood=jnp.mean(
+                       likelihoods.mixture_log_prob(wlp, log_weights=0.0)),
                    objective=final_obj,
                    history=state.history.at[state.n_iter].set(final_obj),
                    n_iter=state.n_iter, converged=state.converged,

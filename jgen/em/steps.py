@@ -72,7 +72,7 @@ def responsibilities(wlp: jax.Array, labels: jax.Array, *,
   """
   k = wlp.shape[1]
   if mode == "soft":
-    log_norm = jax.nn.logsumexp(wlp, axis=1)
+    log_norm = likelihoods.mixture_log_prob(wlp, log_weights=0.0)
     resp = jnp.exp(wlp - log_norm[:, None])
     obj = log_norm
   else:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from jgen import _checks
+
 _CHUNK = 2048          # rows of a pairwise-distance block
 
 
 def _features(a, name: str) -> np.ndarray:
-  a = np.asarray(a, np.float64)
-  if a.ndim != 2 or a.shape[0] < 2:
-    raise ValueError(f"{name} must be [N, D] with N >= 2, got shape "
-                     f"{a.shape}.")
-  if not np.all(np.isfinite(a)):
-    raise ValueError(f"{name} must be finite.")
+  a = _checks.data_matrix(a, name).astype(np.float64)
+  if a.shape[0] < 2:
+    raise ValueError(f"{name} must hold at least 2 rows, got shape {a.shape}.")
   return a
 
 
@@ -122,10 +121,7 @@ def precision_recall_density_coverage(real, fake, *, k: int = 5) -> dict:
   if real.shape[1] != fake.shape[1]:
     raise ValueError(f"real and fake must have the same feature dimension, "
                      f"got {real.shape[1]} and {fake.shape[1]}.")
-  if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not (
-      1 <= k < min(len(real), len(fake))):
-    raise ValueError(f"k must be an integer in 1..{min(len(real), len(fake)) - 1}"
-                     f", got {k!r}.")
+  _checks.integer(k, "k", low=1, high=min(len(real), len(fake)) - 1)
   r_real = _kth_neighbour_sq(real, k)
   r_fake = _kth_neighbour_sq(fake, k)
   fake_hits, real_covered = _in_balls(real, r_real, fake)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from jgen import _checks
+
 
 def mode_coverage(samples, modes, std: float) -> dict:
   """Modes covered, high-quality fraction and mode KL of 2-D GAN samples.
@@ -27,15 +29,12 @@ def mode_coverage(samples, modes, std: float) -> dict:
   Raises:
     ValueError: mismatched shapes, non-finite samples or ``std <= 0``.
   """
-  x = np.asarray(samples, np.float64)
-  mu = np.asarray(modes, np.float64)
-  if x.ndim != 2 or mu.ndim != 2 or x.shape[1] != mu.shape[1]:
+  x = _checks.data_matrix(samples, "samples").astype(np.float64)
+  mu = _checks.data_matrix(modes, "modes").astype(np.float64)
+  if x.shape[1] != mu.shape[1]:
     raise ValueError(f"samples [N, D] and modes [M, D] must share D, got "
                      f"{x.shape} and {mu.shape}.")
-  if not np.all(np.isfinite(x)):
-    raise ValueError("samples must be finite (the generator diverged?).")
-  if not std > 0:
-    raise ValueError(f"std must be > 0, got {std}.")
+  _checks.real(std, "std", low=np.finfo(float).tiny)
   d2 = ((x[:, None, :] - mu[None]) ** 2).sum(-1)                 # [N, M]
   nearest = d2.argmin(1)
   good = np.sqrt(d2[np.arange(len(x)), nearest]) < 3 * std
