@@ -11,7 +11,8 @@ checkpoints, resume, NaN stop, ``metrics.jsonl``, data-parallel meshes),
 unchanged:
 
 =============== ============================================================
-simultaneous    both players step on the gradients at ``(u, v)``
+simultaneous    both players step on the gradients at ``(u, v)`` (after
+                ``n_v - 1`` steps of ``v`` alone when ``n_v > 1``)
 alternating     ``n_v`` steps of ``v``, then one of ``u`` at the new ``v``
                 (``order="v_first"``; ``"u_first"`` reverses it)
 extragradient   a look-ahead step to ``(u', v')``, then the step from
@@ -28,7 +29,15 @@ Each player has an optax transformation *without* its learning rate (e.g.
 ``optax.identity()`` for plain gradient steps, ``optax.scale_by_adam()``); the
 step applies ``-lr_u`` / ``-lr_v`` from ``hparams``, so learning rates (two
 time-scales when they differ) and ``gamma`` are traced and a grid of them
-vmaps. All ``n_v`` critic steps of ``alternating`` see the same batch.
+vmaps. All ``n_v`` critic steps (``n_critic`` of WGAN, Arjovsky et al. 2017,
+Algorithm 1) see the same batch with fresh keys (new latents).
+
+Optimiser-side options: a player's projection applied after each of its
+steps (weight clipping, :func:`clip_weights`; Arjovsky et al. 2017,
+Algorithm 1) lives in :class:`Players`; an exponential moving average of
+``u`` (the generator; Yazici et al. 2019, "The unusual effectiveness of
+averaging in GAN training") is kept in ``state.ema_u`` when the state is made
+with ``init(..., ema=True)`` and the step with ``make_step(..., ema_decay=)``.
 """
 
 from __future__ import annotations
@@ -59,6 +68,8 @@ class MinimaxState(struct.PyTreeNode):
     opt_u, opt_v: optax states of the players' transformations.
     prev_u, prev_v: the gradients at the start of the previous step
       (optimistic GDA's ``g_{t-1}``).
+    ema_u: exponential moving average of ``u`` (None unless ``init(...,
+      ema=True)``).
     step: int32 step counter.
     key: raw uint32[2] PRNG key of the run (folded with ``step``).
   """
@@ -68,6 +79,7 @@ class MinimaxState(struct.PyTreeNode):
   opt_v: Any
   prev_u: Any
   prev_v: Any
+  ema_u: Any
   step: jax.Array
   key: jax.Array
 
@@ -77,10 +89,23 @@ class MinimaxState(struct.PyTreeNode):
     return self.u, self.v
 
 
+def _identity(params):
+  return params
+
+
 class Players(NamedTuple):
-  """The players' optax transformations (learning rates are in hparams)."""
+  """The players' optax transformations (learning rates are in hparams).
+
+  Attributes:
+    tx_u, tx_v: optax transformations without the learning rate.
+    project_u, project_v: maps applied to a player's parameters after each
+      of its steps (identity by default; :func:`clip_weights` for WGAN's
+      weight clipping).
+  """
   tx_u: optax.GradientTransformation
   tx_v: optax.GradientTransformation
+  project_u: Callable = _identity
+  project_v: Callable = _identity
 
 
 def plain_players() -> Players:
@@ -88,8 +113,25 @@ def plain_players() -> Players:
   return Players(optax.identity(), optax.identity())
 
 
+def clip_weights(c: float) -> Callable:
+  """WGAN's weight clipping: every parameter clipped to ``[-c, c]`` after
+  each step (Arjovsky et al. 2017, Algorithm 1, ``c = 0.01``).
+
+  Args:
+    c: the clipping bound (> 0).
+
+  Returns:
+    A projection ``params -> params`` for :class:`Players` (``project_v``).
+
+  Raises:
+    ValueError: ``c`` not a positive finite number.
+  """
+  c = _checks.real(c, "c", low=1e-30, high=1e30)
+  return lambda params: jax.tree.map(lambda p: jnp.clip(p, -c, c), params)
+
+
 def init(u, v, players: Players | None = None,
-         key: jax.Array | None = None) -> MinimaxState:
+         key: jax.Array | None = None, *, ema: bool = False) -> MinimaxState:
   """The state at step 0.
 
   Args:
@@ -97,6 +139,7 @@ def init(u, v, players: Players | None = None,
     v: the max player's parameters.
     players: transformations; plain gradient steps by default.
     key: raw PRNG key of the run; ``PRNGKey(0)`` by default.
+    ema: keep an exponential moving average of ``u`` (starts at ``u``).
 
   Returns:
     A :class:`MinimaxState`.
@@ -105,7 +148,8 @@ def init(u, v, players: Players | None = None,
   zeros = lambda t: jax.tree.map(jnp.zeros_like, t)
   return MinimaxState(u=u, v=v, opt_u=players.tx_u.init(u),
                       opt_v=players.tx_v.init(v), prev_u=zeros(u),
-                      prev_v=zeros(v), step=jnp.zeros((), jnp.int32),
+                      prev_v=zeros(v), ema_u=u if ema else None,
+                      step=jnp.zeros((), jnp.int32),
                       key=jax.random.PRNGKey(0) if key is None else key)
 
 
@@ -140,22 +184,20 @@ def check_hparams(**values) -> None:
       _checks.real(v, name, low=0.0)
 
 
-def _apply(tx, params, opt_state, grads, lr):
-  updates, opt_state = tx.update(grads, opt_state, params)
-  params = jax.tree.map(lambda p, d: p - lr * d, params, updates)
-  return params, opt_state
-
-
 def make_step(game: Game, method: str, players: Players | None = None, *,
-              n_v: int = 1, order: str = "v_first") -> Callable:
+              n_v: int = 1, order: str = "v_first",
+              ema_decay: float | None = None) -> Callable:
   """Builds the pure step ``step(state, batch, hparams) -> (state, metrics)``.
 
   Args:
     game: the :class:`Game`.
     method: one of ``METHODS``.
     players: the players' transformations; plain gradient steps by default.
-    n_v: max-player steps per min-player step (``alternating``).
+    n_v: max-player (critic) steps per min-player step (``simultaneous``
+      and ``alternating``; the others take 1).
     order: ``"v_first"`` or ``"u_first"`` (``alternating``).
+    ema_decay: if given, ``state.ema_u <- d * ema_u + (1 - d) * u`` after
+      every step (the state must come from ``init(..., ema=True)``).
 
   Returns:
     The step. ``hparams`` holds ``lr_u``, ``lr_v`` and, for ``consensus``,
@@ -164,15 +206,43 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
 
   Raises:
     ValueError: an unknown method or order (the message lists the valid
-      names), or ``n_v < 1``.
+      names), ``n_v < 1`` (or ``> 1`` for a method without critic steps),
+      ``ema_decay`` outside [0, 1).
   """
   _checks.choice(method, "method", METHODS)
   _checks.choice(order, "order", ORDERS)
   _checks.integer(n_v, "n_v", low=1)
+  if n_v > 1 and method not in ("simultaneous", "alternating"):
+    raise ValueError(f"n_v > 1 (critic steps per generator step) needs "
+                     f"method 'simultaneous' or 'alternating', got {method!r}.")
+  if ema_decay is not None:
+    ema_decay = _checks.real(ema_decay, "ema_decay", low=0.0, high=1.0)
+    if ema_decay == 1.0:
+      raise ValueError("ema_decay must be in [0, 1), got 1.0.")
   players = players or plain_players()
-  tx_u, tx_v = players
+  tx_u, tx_v = players.tx_u, players.tx_v
+
+  def apply_u(params, opt_state, grads, lr):
+    updates, opt_state = tx_u.update(grads, opt_state, params)
+    return players.project_u(jax.tree.map(lambda p, d: p - lr * d, params,
+                                          updates)), opt_state
+
+  def apply_v(params, opt_state, grads, lr):
+    updates, opt_state = tx_v.update(grads, opt_state, params)
+    return players.project_v(jax.tree.map(lambda p, d: p - lr * d, params,
+                                          updates)), opt_state
+
+  def critic_steps(u, v, opt_v, key, batch, hparams, n):
+    for i in range(n):
+      gv = jax.grad(game.loss_v, argnums=1)(u, v, jax.random.fold_in(key, i),
+                                            batch, hparams)
+      v, opt_v = apply_v(v, opt_v, gv, hparams["lr_v"])
+    return v, opt_v
 
   def step(state: MinimaxState, batch, hparams):
+    if ema_decay is not None and state.ema_u is None:
+      raise ValueError("make_step(..., ema_decay=) needs a state made with "
+                       "minimax.init(..., ema=True).")
     key = train.step_key(state)
     lr_u, lr_v = hparams["lr_u"], hparams["lr_v"]
     u, v = state.u, state.v
@@ -181,26 +251,28 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
                "loss_v": game.loss_v(u, v, key, batch, hparams),
                "grad_norm": optax.tree.norm((g_u, g_v))}
     if method == "simultaneous":
-      u, opt_u = _apply(tx_u, u, state.opt_u, g_u, lr_u)
-      v, opt_v = _apply(tx_v, v, state.opt_v, g_v, lr_v)
+      opt_v = state.opt_v
+      if n_v > 1:                       # critic-only steps, then a joint one
+        v, opt_v = critic_steps(u, v, opt_v, jax.random.fold_in(key, 1),
+                                batch, hparams, n_v - 1)
+        g_u, g_v = gradients(game, u, v, key, batch, hparams)
+      u, opt_u = apply_u(u, state.opt_u, g_u, lr_u)
+      v, opt_v = apply_v(v, opt_v, g_v, lr_v)
     elif method == "alternating":
-      opt_u, opt_v = state.opt_u, state.opt_v
+      opt_u = state.opt_u
       if order == "u_first":
-        u, opt_u = _apply(tx_u, u, opt_u, g_u, lr_u)
-      for i in range(n_v):
-        gv = jax.grad(game.loss_v, argnums=1)(u, v, jax.random.fold_in(key, i),
-                                              batch, hparams)
-        v, opt_v = _apply(tx_v, v, opt_v, gv, lr_v)
+        u, opt_u = apply_u(u, opt_u, g_u, lr_u)
+      v, opt_v = critic_steps(u, v, state.opt_v, key, batch, hparams, n_v)
       if order == "v_first":
         gu = jax.grad(game.loss_u, argnums=0)(u, v, key, batch, hparams)
-        u, opt_u = _apply(tx_u, u, opt_u, gu, lr_u)
+        u, opt_u = apply_u(u, opt_u, gu, lr_u)
     elif method == "extragradient":
-      u_half, _ = _apply(tx_u, u, state.opt_u, g_u, lr_u)
-      v_half, _ = _apply(tx_v, v, state.opt_v, g_v, lr_v)
+      u_half, _ = apply_u(u, state.opt_u, g_u, lr_u)
+      v_half, _ = apply_v(v, state.opt_v, g_v, lr_v)
       gu, gv = gradients(game, u_half, v_half, key, batch,
                          hparams)
-      u, opt_u = _apply(tx_u, u, state.opt_u, gu, lr_u)
-      v, opt_v = _apply(tx_v, v, state.opt_v, gv, lr_v)
+      u, opt_u = apply_u(u, state.opt_u, gu, lr_u)
+      v, opt_v = apply_v(v, state.opt_v, gv, lr_v)
     elif method == "optimistic":
       first = state.step == 0                 # no previous gradient yet
       last_u = jax.tree.map(lambda g, p: jnp.where(first, g, p), g_u,
@@ -209,8 +281,8 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
                             state.prev_v)
       du = jax.tree.map(lambda g, p: 2 * g - p, g_u, last_u)
       dv = jax.tree.map(lambda g, p: 2 * g - p, g_v, last_v)
-      u, opt_u = _apply(tx_u, u, state.opt_u, du, lr_u)
-      v, opt_v = _apply(tx_v, v, state.opt_v, dv, lr_v)
+      u, opt_u = apply_u(u, state.opt_u, du, lr_u)
+      v, opt_v = apply_v(v, state.opt_v, dv, lr_v)
     else:                                     # consensus
       def half_sq_norm(uu, vv):
         return 0.5 * optax.tree.norm(
@@ -219,11 +291,15 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
       gamma = hparams["gamma"]
       du = jax.tree.map(lambda g, r: g + gamma * r, g_u, r_u)
       dv = jax.tree.map(lambda g, r: g + gamma * r, g_v, r_v)
-      u, opt_u = _apply(tx_u, u, state.opt_u, du, lr_u)
-      v, opt_v = _apply(tx_v, v, state.opt_v, dv, lr_v)
+      u, opt_u = apply_u(u, state.opt_u, du, lr_u)
+      v, opt_v = apply_v(v, state.opt_v, dv, lr_v)
     # Every method keeps the gradients at the start of the step: optimistic
     # GDA needs them, and they make the linearised update map of
     # jgen.dynamics block-triangular (no spurious eigenvalue 1).
+    ema_u = state.ema_u
+    if ema_decay is not None:
+      ema_u = jax.tree.map(lambda e, p: ema_decay * e + (1 - ema_decay) * p,
+                           ema_u, u)
     return state.replace(u=u, v=v, opt_u=opt_u, opt_v=opt_v, prev_u=g_u,
-                         prev_v=g_v, step=state.step + 1), metrics
+                         prev_v=g_v, ema_u=ema_u, step=state.step + 1), metrics
   return step

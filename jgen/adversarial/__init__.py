@@ -1,9 +1,12 @@
 r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
 
 * :data:`LOSSES` -- per-example generator/critic loss pairs by name
-  (``minimax``, ``non_saturating``, ``wasserstein``);
+  (``minimax``, ``non_saturating``, ``wasserstein``, ``hinge``,
+  ``least_squares``); :func:`make_loss` binds their options (label
+  smoothing, least-squares labels);
 * :data:`PENALTIES` -- per-example critic penalties by name (``r1``, ``r2``,
-  ``wgan_gp``);
+  ``wgan_gp``); :func:`make_penalty` binds their options (``target``,
+  ``one_sided``);
 * :class:`Game`, :func:`zero_sum`, :func:`gan` -- two losses of ``(u, v, key,
   batch, hparams)`` that :mod:`jgen.minimax` turns into training steps.
 """
@@ -13,13 +16,18 @@ from jgen.adversarial._game import gan
 from jgen.adversarial._game import real_examples
 from jgen.adversarial._game import zero_sum
 from jgen.adversarial._losses import GanLoss
+from jgen.adversarial._losses import hinge_critic_loss
+from jgen.adversarial._losses import least_squares_critic_loss
+from jgen.adversarial._losses import least_squares_generator_loss
 from jgen.adversarial._losses import LOSSES
+from jgen.adversarial._losses import make_loss
 from jgen.adversarial._losses import minimax_critic_loss
 from jgen.adversarial._losses import minimax_generator_loss
 from jgen.adversarial._losses import non_saturating_generator_loss
 from jgen.adversarial._losses import wasserstein_critic_loss
 from jgen.adversarial._losses import wasserstein_generator_loss
 from jgen.adversarial._penalties import critic_gradient_norms
+from jgen.adversarial._penalties import make_penalty
 from jgen.adversarial._penalties import PENALTIES
 from jgen.adversarial._penalties import r1
 from jgen.adversarial._penalties import r2
@@ -27,6 +35,8 @@ from jgen.adversarial._penalties import wgan_gp
 
 __all__ = [
     "Game", "GanLoss", "LOSSES", "PENALTIES", "critic_gradient_norms", "gan",
+    "hinge_critic_loss", "least_squares_critic_loss",
+    "least_squares_generator_loss", "make_loss", "make_penalty",
     "minimax_critic_loss", "minimax_generator_loss",
     "non_saturating_generator_loss", "r1", "r2", "real_examples",
     "wasserstein_critic_loss", "wasserstein_generator_loss", "wgan_gp",

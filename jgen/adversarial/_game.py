@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from jgen import _checks
+from jgen.adversarial._losses import GanLoss
 from jgen.adversarial._losses import LOSSES
 from jgen.adversarial._penalties import PENALTIES
 
@@ -51,7 +52,7 @@ def real_examples(batch) -> jax.Array:
 
 
 def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
-        loss: str = "minimax", penalty: str | Callable | None = None,
+        loss: str | GanLoss = "minimax", penalty: str | Callable | None = None,
         noise_std: float = 0.0) -> Game:
   """A GAN as a two-player game (loss and critic penalty by name).
 
@@ -66,9 +67,11 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     critic: ``critic(v, x) -> logits [B]`` (high for real data).
     generator: ``generator(u, z) -> x [B, ...]``.
     sample_latent: ``sample_latent(key, n) -> z [n, ...]``.
-    loss: a name of :data:`jgen.adversarial.LOSSES`.
+    loss: a name of :data:`jgen.adversarial.LOSSES` or a :class:`GanLoss`
+      (e.g. :func:`jgen.adversarial.make_loss` with options).
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES`, or a
-      function ``penalty(critic, v, real, fake, key) -> [B] or scalar``.
+      function ``penalty(critic, v, real, fake, key) -> [B] or scalar``
+      (e.g. :func:`jgen.adversarial.make_penalty` with options).
     noise_std: instance-noise standard deviation (0 for none).
 
   Returns:
@@ -80,11 +83,12 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     ValueError: unknown loss or penalty (the message lists the valid names),
       negative or non-finite ``noise_std``.
   """
-  _checks.choice(loss, "loss", LOSSES)
+  if not isinstance(loss, GanLoss):
+    _checks.choice(loss, "loss", LOSSES)
   if penalty is not None and not callable(penalty):
     _checks.choice(penalty, "penalty", PENALTIES)
-  noise_std = _checks.real(noise_std, "noise_std", low=0.0)
-  pair = LOSSES[loss]
+  noise_std = _checks.real(noise_std, "noise_std", low=0.0, high=1e30)
+  pair = loss if isinstance(loss, GanLoss) else LOSSES[loss]
   pen = PENALTIES[penalty] if isinstance(penalty, str) else penalty
 
   def examples(u, key, batch):
