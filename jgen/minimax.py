@@ -246,9 +246,11 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
     key = train.step_key(state)
     lr_u, lr_v = hparams["lr_u"], hparams["lr_v"]
     u, v = state.u, state.v
-    g_u, g_v = gradients(game, u, v, key, batch, hparams)
-    metrics = {"loss_u": game.loss_u(u, v, key, batch, hparams),
-               "loss_v": game.loss_v(u, v, key, batch, hparams),
+    loss_u, g_u = jax.value_and_grad(game.loss_u, argnums=0)(
+        u, v, key, batch, hparams)
+    loss_v, g_v = jax.value_and_grad(game.loss_v, argnums=1)(
+        u, v, key, batch, hparams)
+    metrics = {"loss_u": loss_u, "loss_v": loss_v,
                "grad_norm": optax.tree.norm((g_u, g_v))}
     if method == "simultaneous":
       opt_v = state.opt_v

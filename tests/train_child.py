@@ -64,7 +64,7 @@ def main(model, workdir, out, sleep):
       state, step, batch, hp, num_steps=400, chunk_size=20,
       batch_fn=train.minibatch(batch_size), workdir=workdir or None,
       checkpoint_every=2, progress=False,
-      callback=lambda step, rec: time.sleep(sleep))
+      callback=lambda step, rec, state: time.sleep(sleep))
   flat = ravel_pytree(result.state.params)[0]
   np.savez(out, params=np.asarray(flat),
            resumed_from=-1 if result.resumed_from is None else

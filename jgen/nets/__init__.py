@@ -2,9 +2,15 @@
 
 :class:`MLP`, :class:`HyperNetwork` (``G(lambda) -> parameters``),
 :class:`MixtureOfExperts`; the VAE's :class:`GaussianEncoder`,
-:class:`Decoder` and :class:`VAE` (MLP or convolutional, 28x28 or 8x8).
+:class:`Decoder` and :class:`VAE` (MLP or convolutional, 28x28 or 8x8); the
+GAN's :class:`Generator` and :class:`Critic` (MLP, or DCGAN-style for 28x28
+and 8x8 images; spectral normalisation for the critic); the
+:class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`.
 """
 
+from jgen.nets._classifier import ConvClassifier
+from jgen.nets._gan import Critic
+from jgen.nets._gan import Generator
 from jgen.nets._mlp import HyperNetwork
 from jgen.nets._mlp import MixtureOfExperts
 from jgen.nets._mlp import MLP
@@ -14,5 +20,6 @@ from jgen.nets._vae import IMAGE_SHAPES
 from jgen.nets._vae import LIKELIHOODS
 from jgen.nets._vae import VAE
 
-__all__ = ["Decoder", "GaussianEncoder", "HyperNetwork", "IMAGE_SHAPES",
+__all__ = ["ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
+           "IMAGE_SHAPES",
            "LIKELIHOODS", "MLP", "MixtureOfExperts", "VAE"]

@@ -1,0 +1,201 @@
+r"""A GAN assembled: networks, loss, penalty and schedule into one run.
+
+:func:`make` turns a configuration (data shape, loss and penalty names and
+options, method, critic steps, optimiser settings, EMA) into a :class:`Gan`:
+the Flax :class:`jgen.nets.Generator` and :class:`jgen.nets.Critic`, the
+:class:`jgen.adversarial.Game`, the :func:`jgen.minimax.make_step` step and
+an ``init(key)`` giving the :class:`jgen.minimax.MinimaxState`. Everything
+then runs through the one training path: :func:`jgen.train.train` (chunks,
+checkpoints, resume, NaN stop) for one run, :func:`jgen.train.make_run` and
+:func:`jgen.sweep.run` for many seeds and learning rates as one vmapped call.
+
+The generator is player ``u``, the critic player ``v``. Swept
+hyperparameters are ``hparams = {"lr_u": ..., "lr_v": ..., "reg_weight":
+...}`` (two time-scales when ``lr_u != lr_v``; Heusel et al. 2017); both
+players use Adam (Kingma & Ba 2015) with ``betas`` (Radford et al. 2016 use
+``(0.5, 0.999)``), and the learning rates are traced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jgen import _checks
+from jgen import adversarial
+from jgen import minimax
+from jgen import nets
+from jgen import train
+
+
+class Gan(NamedTuple):
+  """A configured GAN.
+
+  Attributes:
+    generator: the :class:`jgen.nets.Generator`.
+    critic: the :class:`jgen.nets.Critic`.
+    game: the :class:`jgen.adversarial.Game` (``u`` generator, ``v`` critic).
+    step: ``step(state, batch, hparams) -> (state, metrics)``.
+    players: the players' :class:`jgen.minimax.Players`.
+    init: ``init(key) -> MinimaxState`` (the key also seeds the run).
+    sample: ``sample(u, key, n) -> [n, D]`` generated examples.
+    latent_dim: the latent size.
+  """
+  generator: nets.Generator
+  critic: nets.Critic
+  game: adversarial.Game
+  step: Callable
+  players: minimax.Players
+  init: Callable
+  sample: Callable
+  latent_dim: int
+
+
+def check_hparams(hparams: dict) -> dict:
+  """Checks ``lr_u``, ``lr_v`` (>= 0) and ``reg_weight`` (>= 0) on the host.
+
+  Args:
+    hparams: a dict of scalars or sweep lists.
+
+  Returns:
+    ``hparams`` unchanged.
+
+  Raises:
+    ValueError: a missing entry, or a negative or non-finite value.
+  """
+  for name in ("lr_u", "lr_v", "reg_weight"):
+    if name not in hparams:
+      raise ValueError(f"hparams must hold {name!r} (got {sorted(hparams)}).")
+    for value in np.ravel(np.asarray(hparams[name], dtype=np.float64)):
+      _checks.real(value, name, low=0.0, high=1e30)
+  return hparams
+
+
+def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
+         latent_dim: int = 2, hidden=(128, 128, 128), width: int = 64,
+         loss: str = "non_saturating", loss_options: dict | None = None,
+         penalty: str | None = "r1", penalty_options: dict | None = None,
+         noise_std: float = 0.0, spectral_norm: bool = False,
+         method: str = "simultaneous", n_critic: int = 1,
+         order: str = "v_first", betas: tuple[float, float] = (0.5, 0.999),
+         clip: float | None = None,
+         ema_decay: float | None = None) -> Gan:
+  """Builds a :class:`Gan` from names and sizes (all checked here).
+
+  Args:
+    data_dim: D, the size of a flat example.
+    image_shape: ``(H, W)`` for the DCGAN-style networks, None for MLPs.
+    latent_dim: size of ``z ~ N(0, I)``.
+    hidden: the MLPs' hidden widths.
+    width: the conv networks' base channels.
+    loss: a name of :data:`jgen.adversarial.LOSSES`.
+    loss_options: options of the loss (:func:`jgen.adversarial.make_loss`).
+    penalty: a name of :data:`jgen.adversarial.PENALTIES` or None.
+    penalty_options: options of the penalty
+      (:func:`jgen.adversarial.make_penalty`).
+    noise_std: instance-noise standard deviation (Sønderby et al. 2017).
+    spectral_norm: spectrally normalised critic (Miyato et al. 2018).
+    method: a name of :data:`jgen.minimax.METHODS`.
+    n_critic: critic steps per generator step.
+    order: which player moves first in ``alternating``.
+    betas: Adam's ``(b1, b2)`` for both players.
+    clip: WGAN weight clipping of the critic to ``[-clip, clip]``, or None.
+    ema_decay: keep an EMA of the generator with this decay, or None.
+
+  Returns:
+    The :class:`Gan`.
+
+  Raises:
+    ValueError: an unknown name or option (the message lists the valid
+      ones), non-positive sizes, ``n_critic < 1``, betas outside [0, 1), an
+      ``image_shape`` that does not fit ``data_dim`` or the networks.
+  """
+  _checks.integer(data_dim, "data_dim", low=1)
+  _checks.integer(latent_dim, "latent_dim", low=1)
+  _checks.integer(n_critic, "n_critic", low=1)
+  if penalty is None and penalty_options:
+    raise ValueError("penalty_options given without a penalty.")
+  for i, b in enumerate(betas):
+    _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
+  hidden = tuple(_checks.integer(h, "hidden", low=1) for h in hidden)
+  generator = nets.Generator(data_dim, image_shape, hidden, width)
+  critic = nets.Critic(data_dim, image_shape, hidden, width, spectral_norm)
+  pair = adversarial.make_loss(loss, **(loss_options or {}))
+  pen = (None if penalty is None else
+         adversarial.make_penalty(penalty, **(penalty_options or {})))
+
+  def sample_latent(key, n):
+    return jax.random.normal(key, (n, latent_dim), jnp.float32)
+
+  game = adversarial.gan(critic.apply, generator.apply, sample_latent,
+                         loss=pair, penalty=pen, noise_std=noise_std)
+  adam = optax.scale_by_adam(*betas)
+  players = minimax.Players(
+      adam, adam, project_v=(minimax.clip_weights(clip) if clip is not None
+                             else minimax.plain_players().project_v))
+  step = minimax.make_step(game, method, players, n_v=n_critic, order=order,
+                           ema_decay=ema_decay)
+
+  def init(key):
+    k_u, k_v = jax.random.split(jax.random.fold_in(key, 1))
+    u = generator.init(k_u, jnp.zeros((1, latent_dim)))
+    v = critic.init(k_v, jnp.zeros((1, data_dim)))
+    return minimax.init(u, v, players, key=key, ema=ema_decay is not None)
+
+  def sample(u, key, n):
+    return generator.apply(u, sample_latent(key, n))
+
+  return Gan(generator, critic, game, step, players, init, sample, latent_dim)
+
+
+def generator_params(g: Gan, state: minimax.MinimaxState):
+  """The generator's parameters to sample from: the EMA when kept, else
+  ``state.u``.
+
+  Args:
+    g: the :class:`Gan`.
+    state: its :class:`jgen.minimax.MinimaxState`.
+
+  Returns:
+    A parameter pytree of ``g.generator``.
+  """
+  del g
+  return state.u if state.ema_u is None else state.ema_u
+
+
+def make_run(g: Gan, *, num_steps: int, batch_size: int,
+             n_samples: int = 2500, sample_seed: int = 0) -> Callable:
+  """A whole GAN run that returns samples: what :func:`jgen.sweep.run` vmaps.
+
+  Args:
+    g: the :class:`Gan`.
+    num_steps: training steps.
+    batch_size: real examples per step (drawn with replacement).
+    n_samples: generated examples returned at the end (2,500 in the
+      VEEGAN/PacGAN protocol).
+    sample_seed: seed of the latents of the returned samples.
+
+  Returns:
+    ``run(key, hparams, x) -> (samples [n_samples, D], metrics)`` with
+    ``metrics`` the per-step metrics of :func:`jgen.minimax.make_step` plus
+    ``finite`` ([num_steps] each).
+
+  Raises:
+    ValueError: ``num_steps``, ``batch_size`` or ``n_samples`` < 1.
+  """
+  _checks.integer(num_steps, "num_steps", low=1)
+  _checks.integer(batch_size, "batch_size", low=1)
+  _checks.integer(n_samples, "n_samples", low=1)
+  run = train.make_run(lambda key, hp, x: g.init(key), g.step,
+                       train.minibatch(batch_size), num_steps)
+
+  def sampled(key, hparams, x):
+    state, metrics = run(key, hparams, x)
+    return g.sample(generator_params(g, state),
+                    jax.random.PRNGKey(sample_seed), n_samples), metrics
+  return sampled

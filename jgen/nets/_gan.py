@@ -1,0 +1,133 @@
+"""GAN networks: an MLP pair for vectors, a DCGAN-style conv pair for images.
+
+:class:`Generator` maps latents ``z [B, L]`` to flat examples ``[B, D]``;
+:class:`Critic` maps flat examples to one logit each, ``[B]`` (high for real
+data), which is the ``critic(params, x)`` of :func:`jgen.adversarial.gan`:
+``gan(critic=Critic(...).apply, generator=Generator(...).apply, ...)``.
+
+With ``image_shape=None`` both are MLPs (2-D toy data: Metz et al. 2017,
+Appendix A, and Srivastava et al. 2017 use 3-4 layer MLPs of width 128-400);
+with an image shape of :data:`jgen.nets.IMAGE_SHAPES` (28x28 or 8x8) they
+are DCGAN-style (Radford et al. 2016): the generator is a dense layer to an
+``(H/4) x (W/4)`` map and two stride-2 transposed convolutions, the critic two
+stride-2 convolutions with leaky ReLUs and a dense logit. Neither uses batch
+normalisation, so a network is a pure function of its parameters (the
+penalties differentiate the critic per example).
+
+Spectral normalisation (Miyato et al. 2018): ``Critic(spectral_norm=True)``
+wraps every layer in :class:`flax.linen.SpectralNorm`. jgen's critic is a pure
+function, so the power iteration's vector ``u`` is not carried from step to
+step: each call runs ``power_iterations`` iterations from the stored random
+``u`` (its gradient is stopped, so optimisers leave it alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jgen import _checks
+from jgen.nets._vae import IMAGE_SHAPES
+
+
+def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
+  if image_shape is None:
+    return
+  if tuple(image_shape) not in IMAGE_SHAPES:
+    raise ValueError(f"image_shape must be one of {IMAGE_SHAPES} or None "
+                     f"(an MLP for vectors), got {tuple(image_shape)}.")
+  if dim != image_shape[0] * image_shape[1]:
+    raise ValueError(f"{dim_name} ({dim}) must be the number of pixels of "
+                     f"image_shape={tuple(image_shape)}.")
+
+
+class Generator(nn.Module):
+  """``z [B, L] -> x [B, D]``: an MLP, or DCGAN-style for images.
+
+  Attributes:
+    output_dim: D, the size of a flat example.
+    image_shape: ``(H, W)`` of :data:`IMAGE_SHAPES` for the conv generator
+      (sigmoid outputs in [0, 1], the range of jgen's image data), or None for
+      an MLP with linear outputs.
+    hidden: the MLP's hidden widths.
+    width: the conv generator's channels (``2 * width`` at ``H/4``).
+  """
+  output_dim: int
+  image_shape: tuple[int, int] | None = None
+  hidden: Sequence[int] = (128, 128, 128)
+  width: int = 64
+
+  def __post_init__(self):
+    _checks.integer(self.output_dim, "output_dim", low=1)
+    _checks.integer(self.width, "width", low=1)
+    _check_shapes(self.image_shape, self.output_dim, "output_dim")
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> jax.Array:
+    """``z`` [B, L] -> [B, D]."""
+    if self.image_shape is None:
+      h = z
+      for w in self.hidden:
+        h = nn.relu(nn.Dense(w)(h))
+      return nn.Dense(self.output_dim)(h)
+    hh, ww = self.image_shape[0] // 4, self.image_shape[1] // 4
+    h = nn.relu(nn.Dense(hh * ww * 2 * self.width)(z))
+    h = h.reshape(z.shape[0], hh, ww, 2 * self.width)
+    h = nn.relu(nn.ConvTranspose(self.width, (4, 4), strides=(2, 2))(h))
+    h = nn.ConvTranspose(1, (4, 4), strides=(2, 2))(h)
+    return jax.nn.sigmoid(h.reshape(z.shape[0], -1))
+
+
+class Critic(nn.Module):
+  """``x [B, D] -> logits [B]`` (high for real data): an MLP, or DCGAN-style.
+
+  Attributes:
+    input_dim: D, the size of a flat example.
+    image_shape: ``(H, W)`` of :data:`IMAGE_SHAPES` for the conv critic, or
+      None for an MLP.
+    hidden: the MLP's hidden widths.
+    width: the conv critic's channels (``width`` then ``2 * width``).
+    spectral_norm: spectrally normalise every layer (Miyato et al. 2018).
+    power_iterations: power-iteration steps per call (with spectral_norm).
+  """
+  input_dim: int
+  image_shape: tuple[int, int] | None = None
+  hidden: Sequence[int] = (128, 128, 128)
+  width: int = 64
+  spectral_norm: bool = False
+  power_iterations: int = 5
+
+  def __post_init__(self):
+    _checks.integer(self.input_dim, "input_dim", low=1)
+    _checks.integer(self.width, "width", low=1)
+    _checks.integer(self.power_iterations, "power_iterations", low=1)
+    _check_shapes(self.image_shape, self.input_dim, "input_dim")
+    super().__post_init__()
+
+  def _layer(self, layer: nn.Module, x: jax.Array) -> jax.Array:
+    if self.spectral_norm:
+      return nn.SpectralNorm(layer, n_steps=self.power_iterations)(
+          x, update_stats=False)
+    return layer(x)
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    """``x`` [B, D] -> [B]."""
+    if x.ndim != 2 or x.shape[1] != self.input_dim:
+      raise ValueError(f"x must have shape [B, {self.input_dim}], got "
+                       f"{x.shape}.")
+    act = lambda t: nn.leaky_relu(t, 0.2)
+    if self.image_shape is None:
+      h = x
+      for w in self.hidden:
+        h = act(self._layer(nn.Dense(w), h))
+    else:
+      h = x.reshape(x.shape[0], *self.image_shape, 1)
+      for c in (self.width, 2 * self.width):
+        h = act(self._layer(nn.Conv(c, (4, 4), strides=(2, 2)), h))
+      h = h.reshape(x.shape[0], -1)
+    return self._layer(nn.Dense(1), h)[:, 0]

@@ -1,0 +1,264 @@
+r"""Train a GAN on 2-D mixtures or images and evaluate it honestly.
+
+  python -m launch.train_gan --dataset=ring8 --workdir=runs/gan_ring8
+  python -m launch.train_gan --dataset=mnist5k --num_steps=10000 \
+      --workdir=runs/gan_mnist
+
+Every loss, penalty and schedule of ``jgen.adversarial``/``jgen.minimax`` is
+a flag. Writes into ``--workdir``: ``config.json``; ``metrics.jsonl`` and
+orbax ``checkpoints/`` (the same command resumes; a diverging run stops with
+a message naming the step and keeps its last good checkpoint);
+``result.json`` (also the metrics below at every snapshot, under
+``over_training``); ``samples.png`` (samples over training: for 2-D data a
+scatter with the modes marked, for images grids) and ``losses.png``.
+
+``result.json`` for ``ring8``/``grid25`` holds the VEEGAN/PacGAN protocol on
+2,500 samples (``modes_covered``, ``n_modes``, ``high_quality_fraction``,
+``mode_kl``); for images, on the features and class probabilities of jgen's
+shipped MNIST classifier (``jgen.metrics.mnist_features``), against the test
+split: ``fid``, ``inception_score``, improved ``precision``/``recall``
+(Kynkaanniemi et al. 2019, k = 3), ``density``/``coverage`` (Naeem et al.
+2020, k = 5), and ``fid_real_floor`` (test images against as many training
+images), the value a perfect generator would get.
+"""
+
+from __future__ import annotations
+
+import os
+
+from absl import flags
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jgen import _checks
+from jgen import adversarial
+from jgen import data
+from jgen import gan
+from jgen import metrics
+from jgen import minimax
+from jgen import nets
+from jgen import plotting
+from jgen import train
+from launch import common
+
+_PENALTIES = ["none"] + list(adversarial.PENALTIES)
+_DATASET = flags.DEFINE_string("dataset", "ring8", "ring8, grid25, mnist5k, "
+                               "digits or npz:PATH (images 28x28 or 8x8 in "
+                               "[0, 1], or 2-D points).")
+_LOSS = flags.DEFINE_enum("loss", "non_saturating", list(adversarial.LOSSES),
+                          "GAN loss.")
+_PENALTY = flags.DEFINE_enum("penalty", "r1", _PENALTIES, "Critic penalty.")
+_WEIGHT = flags.DEFINE_float("penalty_weight", 0.1,
+                             "Penalty weight (gamma of R1/R2, lambda of "
+                             "WGAN-GP).")
+_METHOD = flags.DEFINE_enum("method", "simultaneous",
+                            ["simultaneous", "alternating"], "Update schedule.")
+_ORDER = flags.DEFINE_enum("order", "v_first", list(minimax.ORDERS),
+                           "alternating: critic (v) or generator (u) first.")
+_N_CRITIC = flags.DEFINE_integer("n_critic", 1,
+                                 "Critic steps per generator step.")
+_LR_G = flags.DEFINE_float("lr_g", 1e-3, "Generator Adam learning rate.")
+_LR_D = flags.DEFINE_float("lr_d", 1e-3, "Critic Adam learning rate.")
+_BETA1 = flags.DEFINE_float("beta1", 0.5, "Adam b1 of both players.")
+_BATCH = flags.DEFINE_integer("batch_size", 256, "Real examples per step.")
+_STEPS = flags.DEFINE_integer("num_steps", 5000, "Generator steps.")
+_EMA = flags.DEFINE_float("ema", 0.999, "EMA decay of the generator's "
+                          "parameters used for samples (0: no EMA).")
+_LATENT = flags.DEFINE_integer("latent_dim", 0, "Latent size (0: 2 for 2-D "
+                               "data, 64 for images).")
+_HIDDEN = flags.DEFINE_integer("hidden", 128, "MLP width (2-D data).")
+_WIDTH = flags.DEFINE_integer("width", 64, "Conv channels (images).")
+_SN = flags.DEFINE_bool("spectral_norm", False, "Spectrally normalised critic.")
+_NOISE = flags.DEFINE_float("noise_std", 0.0, "Instance-noise std.")
+_SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
+                             "smoothing (minimax, non_saturating).")
+_CLIP = flags.DEFINE_float("clip", 0.0, "WGAN weight clipping bound (0: off).")
+_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
+
+common.validate("dataset", data.check_name)
+for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width"):
+  common.validate(_name, common.at_least(1))
+common.validate("latent_dim", common.at_least(0))
+for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip"):
+  common.validate(_name, lambda v, n=_name: _checks.real(v, n, low=0.0,
+                                                         high=1e30))
+common.validate("beta1", lambda v: _checks.real(v, "beta1", low=0.0,
+                                                high=0.999))
+common.validate("ema", lambda v: _checks.real(v, "ema", low=0.0, high=0.99999))
+common.validate("label_smoothing", lambda v: _checks.real(
+    v, "label_smoothing", low=0.0, high=1.0))
+flags.register_multi_flags_validator(
+    ["loss", "label_smoothing"], lambda f: f["label_smoothing"] == 0.0 or
+    f["loss"] in ("minimax", "non_saturating"),
+    message="--label_smoothing: only the minimax and non_saturating critics "
+            "take label smoothing.")
+
+_SNAPSHOTS = 4        # sample panels over training
+_EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol
+_SHAPES = {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}
+
+
+def load(config: dict):
+  """The training data and what to compare samples with.
+
+  Returns:
+    ``(x_train, x_test, image_shape, modes)``: flat float32 arrays, the image
+    shape (None for points) and ``(means, std)`` of a known mixture or None.
+
+  Raises:
+    ValueError: starting with ``dataset:`` when the examples are neither 2-D
+      points nor 28x28/8x8 images.
+  """
+  name = config["dataset"]
+  ds = data.load(name, seed=config["seed"],
+                 n_samples=50_000 if name in data.MODES else 2000)
+  x_train = np.asarray(ds.x_train, np.float32).reshape(len(ds.x_train), -1)
+  x_test = np.asarray(ds.x_test, np.float32).reshape(len(ds.x_test), -1)
+  d = x_train.shape[1]
+  if d != 2 and d not in _SHAPES:
+    raise ValueError(f"dataset: the networks take 2-D points or 28x28/8x8 "
+                     f"images, got {d} values per example.")
+  return x_train, x_test, _SHAPES.get(d), data.MODES.get(name)
+
+
+def build(config: dict, image_shape, d: int) -> gan.Gan:
+  """The :class:`jgen.gan.Gan` of a configuration."""
+  latent = config["latent_dim"] or (2 if image_shape is None else 64)
+  smoothing = config["label_smoothing"]
+  return gan.make(
+      d, image_shape=image_shape, latent_dim=latent,
+      hidden=(config["hidden"],) * 3, width=config["width"],
+      loss=config["loss"],
+      loss_options={"label_smoothing": smoothing} if smoothing else None,
+      penalty=None if config["penalty"] == "none" else config["penalty"],
+      noise_std=config["noise_std"], spectral_norm=config["spectral_norm"],
+      method=config["method"], n_critic=config["n_critic"],
+      order=config["order"], betas=(config["beta1"], 0.999),
+      clip=config["clip"] or None, ema_decay=config["ema"] or None)
+
+
+def evaluator(x_train, x_test, modes):
+  """``evaluate(samples) -> dict``: mode coverage for known mixtures,
+  classifier metrics against the test split for images (the reference
+  features are computed once), nothing for other points."""
+  if modes is not None:
+    def coverage(samples):
+      out = metrics.mode_coverage(samples, *modes)
+      return {**out, "counts": [int(c) for c in out["counts"]]}
+    return coverage
+  if x_train.shape[1] == 2:
+    return lambda samples: {}
+  f_test, _ = metrics.mnist_features(x_test)
+  n = len(x_test)
+  # as many training images as test images, drawn at random (mnist5k is
+  # ordered by class)
+  pick = np.random.default_rng(0).choice(len(x_train), n, replace=False)
+  f_train, _ = metrics.mnist_features(x_train[pick])
+  floor = metrics.frechet_distance(f_test, f_train)
+
+  def quality(samples):
+    f_fake, p_fake = metrics.mnist_features(samples)
+    pr = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=3)
+    dc = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=5)
+    return {"fid": metrics.frechet_distance(f_test, f_fake),
+            "inception_score": metrics.inception_score(p_fake),
+            "precision": pr["precision"], "recall": pr["recall"],
+            "density": dc["density"], "coverage": dc["coverage"],
+            "fid_real_floor": floor, "n_test": n, "n_samples": len(samples)}
+  return quality
+
+
+def run(config: dict, workdir: str) -> dict:
+  """Trains, evaluates, draws; returns the contents of ``result.json``."""
+  x_train, x_test, image_shape, modes = load(config)
+  d = x_train.shape[1]
+  g = build(config, image_shape, d)
+  hparams = {"lr_u": jnp.float32(config["lr_g"]),
+             "lr_v": jnp.float32(config["lr_d"]),
+             "reg_weight": jnp.float32(config["penalty_weight"])}
+  key = jax.random.PRNGKey(config["seed"])
+  # Conv networks: short unrolled chunks (convolutions inside an XLA loop
+  # are slow on CPU, jax-ml/jax#12868).
+  chunk = min(500 if image_shape is None else 10, config["num_steps"])
+  steps = (config["num_steps"] // chunk) * chunk
+  every = max(1, steps // chunk // _SNAPSHOTS)
+  sample_key = jax.random.PRNGKey(10_000 + config["seed"])
+  snapshots = {}
+
+  def snapshot(step, record, state):
+    del record
+    if (step // chunk) % every == 0 or step == steps:
+      u = gan.generator_params(g, state)
+      snapshots[step] = np.asarray(g.sample(u, sample_key, _EVAL_SAMPLES))
+
+  try:
+    result = train.train(g.init(key), g.step, jnp.asarray(x_train), hparams,
+                         num_steps=steps, batch_fn=train.minibatch(
+                             config["batch_size"]), chunk_size=chunk,
+                         workdir=workdir, checkpoint_every=4,
+                         checkpoint_seconds=60.0, callback=snapshot,
+                         unroll=image_shape is not None)
+  except train.TrainingDiverged as err:
+    raise SystemExit(f"train_gan: {err}") from None
+  samples = np.asarray(g.sample(gan.generator_params(g, result.state),
+                                sample_key, _EVAL_SAMPLES))
+  snapshots[steps] = samples
+  evaluate = evaluator(x_train, x_test, modes)
+  over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t]).items()
+                         if k not in ("counts", "n_test", "n_samples",
+                                      "fid_real_floor", "n_modes")}}
+          for t in sorted(snapshots)]
+  out = {"num_steps": steps, **evaluate(samples), "over_training": over,
+         "final": {k: v for k, v in result.history[-1].items()
+                   if k != "step"}}
+  _figures(workdir, snapshots, result.history, x_test, image_shape, modes)
+  common.write_json(os.path.join(workdir, "result.json"), out)
+  return out
+
+
+def _figures(workdir, snapshots, history, x_test, image_shape, modes):
+  steps = sorted(snapshots)[-_SNAPSHOTS:]
+  fig, axes = plotting.figure(len(steps), 1, 3.2)
+  for ax, s in zip(axes[0], steps):
+    if image_shape is None:
+      ax.scatter(*x_test[:500].T, s=2, c="0.8", label="data")
+      ax.scatter(*snapshots[s][:1000].T, s=2, c="C0", label="samples")
+      if modes is not None:
+        ax.scatter(*modes[0].T, marker="x", c="C3", s=30, label="modes")
+      ax.set_aspect("equal")
+    else:
+      plotting.image_grid(ax, snapshots[s][:64], image_shape, 8)
+    ax.set_title(f"step {s}")
+  plotting.save(fig, os.path.join(workdir, "samples.png"))
+  fig, axes = plotting.figure(1, 1, 4)
+  plotting.history(axes[0, 0], {
+      "generator loss": np.array([[r["step"], r["loss_u"]] for r in history]),
+      "critic loss": np.array([[r["step"], r["loss_v"]] for r in history])},
+      "loss (chunk mean)")
+  plotting.save(fig, os.path.join(workdir, "losses.png"))
+
+
+def main(argv):
+  del argv
+  common.quiet_logs()
+  config = {name: flags.FLAGS[name].value for name in (
+      "dataset", "loss", "penalty", "penalty_weight", "method", "order",
+      "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
+      "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
+      "label_smoothing", "clip", "seed")}
+  try:
+    x_train, _, image_shape, _ = load(config)
+    build(config, image_shape, x_train.shape[1])
+  except ValueError as err:
+    flag, _, message = str(err).partition(": ")
+    common.fail(flag, message)
+  common.claim_workdir(_WORKDIR.value, config)
+  res = run(config, _WORKDIR.value)
+  print({k: v for k, v in res.items()
+         if k not in ("counts", "final", "over_training")})
+
+
+if __name__ == "__main__":
+  common.run(main)

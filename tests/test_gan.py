@@ -1,0 +1,147 @@
+"""GAN networks, the assembled GAN, the shipped classifier and its metrics."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jgen import data
+from jgen import gan
+from jgen import metrics
+from jgen import nets
+from jgen import sweep
+from jgen import train
+
+KEY = jax.random.PRNGKey(0)
+
+
+@pytest.mark.parametrize("shape,d", [(None, 2), ((28, 28), 784), ((8, 8), 64)])
+def test_networks_shapes(shape, d):
+  g = nets.Generator(d, shape, hidden=(16, 16), width=8)
+  c = nets.Critic(d, shape, hidden=(16, 16), width=8)
+  z = jax.random.normal(KEY, (5, 3))
+  x = g.apply(g.init(KEY, z), z)
+  assert x.shape == (5, d)
+  if shape is not None:                      # images in [0, 1]
+    assert float(x.min()) >= 0 and float(x.max()) <= 1
+  assert c.apply(c.init(KEY, x), x).shape == (5,)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: nets.Critic(100, (28, 28)), "input_dim .100. must be the number"),
+    (lambda: nets.Generator(64, (7, 7)), "image_shape must be one of"),
+    (lambda: nets.Critic(2, None, width=0), "width"),
+    (lambda: gan.make(2, loss="hinge_of_fate"), "loss.*least_squares"),
+    (lambda: gan.make(2, penalty="r3"), "penalty.*wgan_gp"),
+    (lambda: gan.make(2, method="gradient_dance"), "method.*alternating"),
+    (lambda: gan.make(2, n_critic=0), "n_critic"),
+    (lambda: gan.make(2, betas=(1.5, 0.9)), "betas"),
+    (lambda: gan.make(2, penalty=None, penalty_options={"target": 2.0}),
+     "penalty_options"),
+    (lambda: gan.make(2, loss="hinge", loss_options={"label_smoothing": 0.1}),
+     "no option 'label_smoothing'"),
+    (lambda: gan.make(784, image_shape=(8, 8)), "output_dim"),
+    (lambda: gan.make(2, clip=-1.0), "c must"),
+    (lambda: gan.make(2, ema_decay=1.0), "ema_decay"),
+    (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": -1e-3,
+                                "reg_weight": 0.1}), "lr_v"),
+    (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3}), "reg_weight"),
+])
+def test_bad_configurations(make, match):
+  with pytest.raises(ValueError, match=match):
+    make()
+
+
+def test_critic_rejects_wrong_input_width():
+  c = nets.Critic(2, None, hidden=(4,))
+  params = c.init(KEY, jnp.zeros((1, 2)))
+  with pytest.raises(ValueError, match=r"x must have shape \[B, 2\]"):
+    c.apply(params, jnp.zeros((3, 5)))
+
+
+def test_spectral_norm_bounds_the_critic_gradient():
+  """With every layer divided by its largest singular value and 1-Lipschitz
+  leaky ReLUs, ||grad_x D|| <= 1 (Miyato et al. 2018, eq. (7)); without
+  normalisation the same weights give a far larger gradient."""
+  x = jax.random.normal(KEY, (64, 2)) * 3
+  grads = {}
+  for sn in (False, True):
+    c = nets.Critic(2, None, hidden=(64, 64), spectral_norm=sn,
+                    power_iterations=20)
+    params = c.init(KEY, x)
+    params = jax.tree.map(lambda a: 5 * a, params)    # large weights
+    g = jax.vmap(jax.grad(lambda xi: c.apply(params, xi[None])[0]))(x)
+    grads[sn] = np.linalg.norm(np.asarray(g), axis=1)
+  assert grads[True].max() <= 1.0 + 1e-3
+  assert grads[False].max() > 10
+
+
+def test_seeds_vmapped_equal_single_runs():
+  """One vmapped jgen.sweep call over seeds gives each seed's single run."""
+  g = gan.make(2, hidden=(16, 16), ema_decay=0.9, method="alternating",
+               n_critic=2)
+  run = gan.make_run(g, num_steps=30, batch_size=16, n_samples=50)
+  x = jnp.asarray(data.load("ring8", n_samples=500).x_train)
+  grid = sweep.grid(seeds=[0, 3], lr_u=[1e-3], lr_v=[2e-3], reg_weight=[0.1])
+  res = sweep.run(run, grid, KEY, x)
+  for i, seed in enumerate((0, 3)):
+    single, _ = jax.jit(run)(jax.random.fold_in(KEY, seed),
+                             {"lr_u": 1e-3, "lr_v": 2e-3, "reg_weight": 0.1}, x)
+    np.testing.assert_allclose(res.outputs[0][0, 0, 0, i], single, rtol=2e-5,
+                               atol=1e-6)
+  assert not np.allclose(res.outputs[0][0, 0, 0, 0], res.outputs[0][0, 0, 0, 1])
+
+
+def test_gan_resumes_bit_exact(tmp_path):
+  g = gan.make(2, hidden=(8,), ema_decay=0.99)
+  x = jnp.asarray(data.load("ring8", n_samples=300).x_train)
+  hp = {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1}
+  kw = dict(batch_fn=train.minibatch(16), chunk_size=10)
+  full = train.train(g.init(KEY), g.step, x, hp, num_steps=40, **kw)
+  train.train(g.init(KEY), g.step, x, hp, num_steps=20, workdir=str(tmp_path),
+              **kw)
+  resumed = train.train(g.init(KEY), g.step, x, hp, num_steps=40,
+                        workdir=str(tmp_path), **kw)
+  assert resumed.resumed_from == 20
+  for a, b in zip(jax.tree.leaves(full.state), jax.tree.leaves(resumed.state)):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_shipped_classifier_accuracy_as_stated():
+  """The shipped weights classify mnist5k's test images as well as the file
+  says, and well (an independent check: argmax against the labels)."""
+  ds = data.load("mnist5k")
+  feats, probs = metrics.mnist_features(ds.x_test)
+  acc = float(np.mean(np.argmax(probs, 1) == ds.y_test))
+  info = metrics.classifier_info()
+  assert acc == pytest.approx(info["test_accuracy"], abs=1e-9)
+  assert acc > 0.95
+  assert feats.shape == (1000, info["features"])
+  np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+
+
+def test_classifier_metrics_order_real_above_noise():
+  """FID(test, train) is far below FID(test, noise); the Inception-style
+  score of real digits is high and of one repeated digit near 1."""
+  ds = data.load("mnist5k")
+  f_test, _ = metrics.mnist_features(ds.x_test)
+  # mnist5k is ordered by class: a seeded subset, not the first 1,000.
+  pick = np.random.default_rng(0).choice(len(ds.x_train), 1000, replace=False)
+  f_train, p_train = metrics.mnist_features(ds.x_train[pick])
+  rng = np.random.default_rng(0)
+  f_noise, _ = metrics.mnist_features(rng.random((1000, 784)))
+  floor = metrics.frechet_distance(f_test, f_train)
+  assert 0 < floor < 0.05 * metrics.frechet_distance(f_test, f_noise)
+  assert metrics.inception_score(p_train) > 8
+  _, p_one = metrics.mnist_features(np.repeat(ds.x_train[:1], 100, 0))
+  assert metrics.inception_score(p_one) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_digits_upsampled_to_mnist_frame():
+  ds = data.load("digits")
+  x = metrics.to_28x28(ds.x_test[:5])
+  assert x.shape == (5, 784)
+  img = x.reshape(5, 28, 28)
+  assert np.all(img[:, :4] == 0) and np.all(img[:, :, -4:] == 0)
+  with pytest.raises(ValueError, match="784.*64"):
+    metrics.to_28x28(np.zeros((2, 10)))
