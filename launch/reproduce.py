@@ -21,10 +21,11 @@ from jgen import _checks
 from launch import common
 from launch.sections import dynamics
 from launch.sections import em
+from launch.sections import gan
 from launch.sections import hybrid
 from launch.sections import vae
 
-SECTION_NAMES = ("em", "hybrid", "dynamics", "vae")
+SECTION_NAMES = ("em", "hybrid", "dynamics", "vae", "gan")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
 _SECTIONS = flags.DEFINE_list("sections", None,
@@ -35,7 +36,8 @@ common.validate("sections", lambda v: v is None or [
 
 # name -> section(workdir, quick) -> (results dict, markdown)
 SECTIONS = dict(zip(SECTION_NAMES, (em.section, hybrid.section,
-                                    dynamics.section, vae.section)))
+                                    dynamics.section, vae.section,
+                                    gan.section)))
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:

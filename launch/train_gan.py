@@ -61,14 +61,14 @@ _N_CRITIC = flags.DEFINE_integer("n_critic", 1,
 _LR_G = flags.DEFINE_float("lr_g", 1e-3, "Generator Adam learning rate.")
 _LR_D = flags.DEFINE_float("lr_d", 1e-3, "Critic Adam learning rate.")
 _BETA1 = flags.DEFINE_float("beta1", 0.5, "Adam b1 of both players.")
-_BATCH = flags.DEFINE_integer("batch_size", 256, "Real examples per step.")
-_STEPS = flags.DEFINE_integer("num_steps", 5000, "Generator steps.")
+_BATCH = flags.DEFINE_integer("batch_size", 64, "Real examples per step.")
+_STEPS = flags.DEFINE_integer("num_steps", 20_000, "Generator steps.")
 _EMA = flags.DEFINE_float("ema", 0.999, "EMA decay of the generator's "
                           "parameters used for samples (0: no EMA).")
 _LATENT = flags.DEFINE_integer("latent_dim", 0, "Latent size (0: 2 for 2-D "
                                "data, 64 for images).")
 _HIDDEN = flags.DEFINE_integer("hidden", 128, "MLP width (2-D data).")
-_WIDTH = flags.DEFINE_integer("width", 64, "Conv channels (images).")
+_WIDTH = flags.DEFINE_integer("width", 32, "Conv channels (images).")
 _SN = flags.DEFINE_bool("spectral_norm", False, "Spectrally normalised critic.")
 _NOISE = flags.DEFINE_float("noise_std", 0.0, "Instance-noise std.")
 _SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
@@ -197,7 +197,8 @@ def run(config: dict, workdir: str) -> dict:
     result = train.train(g.init(key), g.step, jnp.asarray(x_train), hparams,
                          num_steps=steps, batch_fn=train.minibatch(
                              config["batch_size"]), chunk_size=chunk,
-                         workdir=workdir, checkpoint_every=4,
+                         workdir=workdir,
+                         checkpoint_every=max(1, 2000 // chunk),
                          checkpoint_seconds=60.0, callback=snapshot,
                          unroll=image_shape is not None)
   except train.TrainingDiverged as err:

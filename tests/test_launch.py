@@ -59,6 +59,22 @@ def test_fit_gmm_script(tmp_path):
     (["launch.bench.vae", "--steps=150", "--chunk=100"], "--steps"),
     (["launch.reproduce", "--sections=em,gans"], "--sections"),
     (["launch.train_vae", "--no_such_flag=1"], "no_such_flag"),
+    (["launch.train_gan", "--loss=hinge_of_fate"], "--loss"),
+    (["launch.train_gan", "--penalty=r3"], "--penalty"),
+    (["launch.train_gan", "--method=extragradient"], "--method"),
+    (["launch.train_gan", "--n_critic=0"], "--n_critic"),
+    (["launch.train_gan", "--lr_g=-1e-3"], "--lr_g"),
+    (["launch.train_gan", "--lr_d=nan"], "--lr_d"),
+    (["launch.train_gan", "--penalty_weight=-1"], "--penalty_weight"),
+    (["launch.train_gan", "--ema=1.5"], "--ema"),
+    (["launch.train_gan", "--dataset=two_moons_3d"], "--dataset"),
+    (["launch.train_gan", "--dataset=npz:/nonexistent.npz"], "--dataset"),
+    (["launch.train_gan", "--dataset=bishop_lasserre", "--batch_size=0"],
+     "--batch_size"),
+    (["launch.train_gan", "--loss=hinge", "--label_smoothing=0.2"],
+     "--label_smoothing"),
+    (["launch.train_classifier", "--out=weights.pt"], "--out"),
+    (["launch.bench.gan", "--steps=15", "--chunk=10"], "--steps"),
 ])
 def test_scripts_reject_bad_flags(tmp_path, args, name):
   """One line on stderr naming the flag, exit status 2, nothing written."""
@@ -103,6 +119,8 @@ def test_reproduce_quick(tmp_path):
   report = (tmp_path / "report.md").read_text()
   assert "## EM" in report and "## Generative vs discriminative" in report
   assert "## Minimax dynamics" in report and "## VAE family" in report
+  assert "## GANs" in report and "VEEGAN" in report
+  assert results["gan"]["mnist"]["fid_real_floor"] > 0
   assert len(results["vae"]["beta_sweep"]["rate"]) == 4
   assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}
   assert len(results["hybrid"]["test_error_mean"]) == 11
@@ -191,6 +209,51 @@ def test_bench_vae_script_tiny(tmp_path):
         "--notorch", f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_vae.json").read_text())
   assert out["jgen_steps_per_s"] > 0 and "torch_steps_per_s" in out
+
+
+def test_train_gan_ring8_tiny(tmp_path):
+  _run(["launch.train_gan", "--dataset=ring8", "--hidden=16",
+        "--num_steps=1000", "--method=alternating", "--n_critic=2",
+        "--loss=hinge", "--penalty=wgan_gp", f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert result["n_modes"] == 8 and 0 <= result["modes_covered"] <= 8
+  assert 0 <= result["high_quality_fraction"] <= 1
+  assert [r["step"] for r in result["over_training"]][-1] == 1000
+  for png in ("samples.png", "losses.png"):
+    assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_train_gan_digits_tiny(tmp_path):
+  """8x8 images: DCGAN-style networks; metrics on the shipped classifier."""
+  _run(["launch.train_gan", "--dataset=digits", "--width=8", "--num_steps=10",
+        "--spectral_norm", "--ema=0", f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert {"fid", "inception_score", "precision", "recall", "density",
+          "coverage", "fid_real_floor"} <= set(result)
+  assert 0 < result["fid_real_floor"] < result["fid"]
+
+
+def test_train_gan_divergence_stops_with_a_message(tmp_path):
+  env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+  env.pop("XLA_FLAGS", None)
+  proc = subprocess.run([sys.executable, "-m", "launch.train_gan",
+                         "--hidden=8", "--num_steps=1000", "--lr_d=1e30",
+                         "--lr_g=1e30", "--loss=wasserstein", "--penalty=none",
+                         f"--workdir={tmp_path}"],
+                        cwd=ROOT, env=env, capture_output=True, text=True)
+  assert proc.returncode != 0
+  assert "training diverged at step" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_bench_gan_script_tiny(tmp_path):
+  _run(["launch.bench.gan", "--steps=2", "--chunk=2", "--repeats=1",
+        "--width=4", "--seeds=2", "--sweep_steps=5", "--max_configs=1",
+        "--notorch", f"--workdir={tmp_path}"])
+  out = json.loads((tmp_path / "bench_gan.json").read_text())
+  for k in ("dcgan_jgen_steps_per_s", "dcgan_torch_steps_per_s",
+            "sweep_jgen_s", "sweep_jgen_loop_s", "sweep_torch_loop_s"):
+    assert k in out
+  assert out["dcgan_jgen_steps_per_s"] > 0 and out["sweep_jgen_s"] > 0
 
 
 def test_dynamics_script_tiny(tmp_path):

@@ -41,6 +41,11 @@ from jgen.adversarial._options import options
 def critic_gradient_norms(critic: Callable, params, x: jax.Array) -> jax.Array:
   """``||grad_x D(x_n)||`` for every example.
 
+  The critic must treat examples independently (no batch normalisation, as
+  every penalised critic in the literature): then the gradient of
+  ``sum_n D(x_n)`` with respect to ``x`` holds every example's input
+  gradient, one backward pass for the whole batch.
+
   Args:
     critic: ``critic(params, x) -> logits [B]``.
     params: the critic's parameters.
@@ -50,7 +55,7 @@ def critic_gradient_norms(critic: Callable, params, x: jax.Array) -> jax.Array:
     [B] Euclidean norms of the input gradients (a 1e-30 floor inside the
     square root keeps the gradient of the norm finite at 0).
   """
-  g = jax.vmap(jax.grad(lambda xi: critic(params, xi[None])[0]))(x)
+  g = jax.grad(lambda xs: jnp.sum(critic(params, xs)))(x)
   return jnp.sqrt(jnp.sum(jnp.square(g.reshape(g.shape[0], -1)), 1) + 1e-30)
 
 
