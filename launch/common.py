@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from absl import app
 from absl import flags
@@ -67,6 +68,43 @@ def at_least(low: float) -> Callable:
     if value is None or value < low:
       raise ValueError(f"must be >= {low}, got {value}.")
   return check
+
+
+class BenchmarkFlags(NamedTuple):
+  """Flag holders shared by the benchmarks (see :func:`benchmark_flags`)."""
+  steps: flags.FlagHolder
+  chunk: flags.FlagHolder
+  repeats: flags.FlagHolder
+  torch: flags.FlagHolder
+  peak_gflops: flags.FlagHolder
+
+
+def benchmark_flags(steps: int, chunk: int) -> BenchmarkFlags:
+  """Defines ``--steps --chunk --repeats --torch --peak_gflops`` with their
+  checks (``--steps`` a multiple of ``--chunk``).
+
+  Args:
+    steps: default timed steps per repeat.
+    chunk: default jgen steps per compiled call.
+
+  Returns:
+    The flag holders.
+  """
+  out = BenchmarkFlags(
+      flags.DEFINE_integer("steps", steps, "Timed steps per repeat."),
+      flags.DEFINE_integer("chunk", chunk, "jgen steps per compiled call."),
+      flags.DEFINE_integer("repeats", 3, "Timed repeats."),
+      flags.DEFINE_bool("torch", True, "Time PyTorch too."),
+      flags.DEFINE_float("peak_gflops", 350.0,
+                         "Machine's float32 matmul peak for the floor."))
+  for name in ("steps", "chunk", "repeats"):
+    validate(name, at_least(1))
+  validate("peak_gflops", lambda v: None if v is not None and v > 0 else
+           at_least(1e-9)(v))
+  flags.register_multi_flags_validator(
+      ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
+      message="--steps must be a multiple of --chunk.")
+  return out
 
 
 def claim_workdir(path: str, config: dict) -> None:
@@ -126,6 +164,21 @@ def time_call(fn: Callable, repeats: int) -> tuple[float, list[float]]:
     jax.block_until_ready(fn())
     times.append(time.perf_counter() - t0)
   return first, times
+
+
+def loop_rate(step: Callable, steps: int, repeats: int, warmup: int) -> float:
+  """Median steps per second of a Python loop calling ``step()`` (PyTorch
+  baselines): ``warmup`` untimed calls, then ``repeats`` timed loops of
+  ``steps`` calls."""
+  for _ in range(warmup):
+    step()
+  rates = []
+  for _ in range(repeats):
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      step()
+    rates.append(steps / (time.perf_counter() - t0))
+  return median(rates)
 
 
 def median(values) -> float:

@@ -273,7 +273,8 @@ def test_dynamics_script_tiny(tmp_path):
   assert (tmp_path / "convergence_maps.png").stat().st_size > 1000
 
 
-@pytest.mark.parametrize("name", ["em", "hybrid", "gradient_dynamics", "vae"])
+@pytest.mark.parametrize("name", ["em", "hybrid", "gradient_dynamics", "vae",
+                                  "gan"])
 def test_notebook_runs(name):
   nbformat = pytest.importorskip("nbformat")
   nbclient = pytest.importorskip("nbclient")

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 
 from jgen import _checks
 from jgen.nets._vae import IMAGE_SHAPES

@@ -35,7 +35,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jgen import _checks
 from jgen import adversarial
 from jgen import data
 from jgen import gan
@@ -44,26 +43,15 @@ from jgen import train
 from launch import common
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gan", "Output folder.")
-_STEPS = flags.DEFINE_integer("steps", 100, "Timed DCGAN steps per repeat.")
-_CHUNK = flags.DEFINE_integer("chunk", 10, "jgen DCGAN steps per call.")
-_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats.")
+_BENCH = common.benchmark_flags(steps=100, chunk=10)
 _WIDTH = flags.DEFINE_integer("width", 32, "DCGAN channels.")
 _SEEDS = flags.DEFINE_integer("seeds", 10, "Seeds per sweep configuration.")
 _SWEEP_STEPS = flags.DEFINE_integer("sweep_steps", 500, "Steps per run.")
 _MAX_CONFIGS = flags.DEFINE_integer("max_configs", 30,
                                     "ring8 configurations timed (of 30).")
-_TORCH = flags.DEFINE_bool("torch", True, "Time PyTorch too.")
-_PEAK = flags.DEFINE_float("peak_gflops", 350.0,
-                           "Machine's float32 matmul peak for the floor.")
-
-for _name in ("steps", "chunk", "repeats", "width", "seeds", "sweep_steps",
-              "max_configs"):
+for _name in ("width", "seeds", "sweep_steps", "max_configs"):
   common.validate(_name, common.at_least(1))
-common.validate("peak_gflops", lambda v: _checks.real(v, "peak_gflops",
-                                                      low=1e-9))
-flags.register_multi_flags_validator(
-    ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
-    message="--steps must be a multiple of --chunk.")
+_STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = _BENCH
 
 BATCH, LATENT, LR, GAMMA = 64, 64, 2e-4, 1.0
 TOY = {"hidden": 128, "batch": 64, "lr": 1e-3, "ema": 0.999,
@@ -191,15 +179,7 @@ def dcgan_torch(x, width, steps, repeats):
   step = lambda: _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, BATCH,
                                  LATENT, "non_saturating", "r1", GAMMA,
                                  "simultaneous")
-  for _ in range(10):
-    step()
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      step()
-    rates.append(steps / (time.perf_counter() - t0))
-  return float(np.median(rates))
+  return common.loop_rate(step, steps, repeats, warmup=10)
 
 
 def sweep_jgen(x, configs, seeds, steps):

@@ -26,7 +26,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jgen import _checks
 from jgen import data
 from jgen import nets
 from jgen import train
@@ -34,20 +33,8 @@ from jgen import variational
 from launch import common
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_vae", "Output folder.")
-_STEPS = flags.DEFINE_integer("steps", 500, "Timed steps per repeat.")
-_CHUNK = flags.DEFINE_integer("chunk", 100, "jgen steps per compiled chunk.")
-_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats.")
-_TORCH = flags.DEFINE_bool("torch", True, "Time PyTorch too.")
-_PEAK = flags.DEFINE_float("peak_gflops", 350.0,
-                           "Machine's float32 matmul peak for the floor.")
-
-for _name in ("steps", "chunk", "repeats"):
-  common.validate(_name, common.at_least(1))
-common.validate("peak_gflops", lambda v: _checks.real(v, "peak_gflops",
-                                                      low=1e-9))
-flags.register_multi_flags_validator(
-    ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
-    message="--steps must be a multiple of --chunk.")
+_STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = common.benchmark_flags(steps=500,
+                                                                  chunk=100)
 
 BATCH, HIDDEN, LATENT, LR = 128, 400, 20, 1e-3
 
@@ -109,15 +96,7 @@ def torch_steps_per_s(x: np.ndarray, steps: int, repeats: int) -> float:
     loss.backward()
     opt.step()
 
-  for _ in range(50):
-    one_step()
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      one_step()
-    rates.append(steps / (time.perf_counter() - t0))
-  return float(np.median(rates))
+  return common.loop_rate(one_step, steps, repeats, warmup=50)
 
 
 def main(argv):
