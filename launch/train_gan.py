@@ -61,8 +61,8 @@ _N_CRITIC = flags.DEFINE_integer("n_critic", 1,
 _LR_G = flags.DEFINE_float("lr_g", 1e-3, "Generator Adam learning rate.")
 _LR_D = flags.DEFINE_float("lr_d", 1e-3, "Critic Adam learning rate.")
 _BETA1 = flags.DEFINE_float("beta1", 0.5, "Adam b1 of both players.")
-_BATCH = flags.DEFINE_integer("batch_size", 64, "Real examples per step.")
-_STEPS = flags.DEFINE_integer("num_steps", 20_000, "Generator steps.")
+_BATCH = flags.DEFINE_integer("batch_size", 128, "Real examples per step.")
+_STEPS = flags.DEFINE_integer("num_steps", 30_000, "Generator steps.")
 _EMA = flags.DEFINE_float("ema", 0.999, "EMA decay of the generator's "
                           "parameters used for samples (0: no EMA).")
 _LATENT = flags.DEFINE_integer("latent_dim", 0, "Latent size (0: 2 for 2-D "
