@@ -180,9 +180,10 @@ def run(config: dict, workdir: str) -> dict:
              "reg_weight": jnp.float32(config["penalty_weight"])}
   key = jax.random.PRNGKey(config["seed"])
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
-  # are slow on CPU, jax-ml/jax#12868).
-  chunk = min(500 if image_shape is None else 10, config["num_steps"])
-  steps = (config["num_steps"] // chunk) * chunk
+  # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
+  steps = config["num_steps"]
+  longest = 500 if image_shape is None else 10
+  chunk = max(c for c in range(1, min(longest, steps) + 1) if steps % c == 0)
   every = max(1, steps // chunk // _SNAPSHOTS)
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
   snapshots = {}
