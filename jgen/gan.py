@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from jgen import _checks
@@ -71,8 +70,7 @@ def check_hparams(hparams: dict) -> dict:
   for name in ("lr_u", "lr_v", "reg_weight"):
     if name not in hparams:
       raise ValueError(f"hparams must hold {name!r} (got {sorted(hparams)}).")
-    for value in np.ravel(np.asarray(hparams[name], dtype=np.float64)):
-      _checks.real(value, name, low=0.0, high=1e30)
+  minimax.check_hparams(**hparams)
   return hparams
 
 
@@ -135,9 +133,9 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   game = adversarial.gan(critic.apply, generator.apply, sample_latent,
                          loss=pair, penalty=pen, noise_std=noise_std)
   adam = optax.scale_by_adam(*betas)
-  players = minimax.Players(
-      adam, adam, project_v=(minimax.clip_weights(clip) if clip is not None
-                             else minimax.plain_players().project_v))
+  players = (minimax.Players(adam, adam) if clip is None else
+             minimax.Players(adam, adam,
+                             project_v=minimax.clip_weights(clip)))
   step = minimax.make_step(game, method, players, n_v=n_critic, order=order,
                            ema_decay=ema_decay)
 
@@ -153,18 +151,16 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   return Gan(generator, critic, game, step, players, init, sample, latent_dim)
 
 
-def generator_params(g: Gan, state: minimax.MinimaxState):
+def generator_params(state: minimax.MinimaxState):
   """The generator's parameters to sample from: the EMA when kept, else
   ``state.u``.
 
   Args:
-    g: the :class:`Gan`.
-    state: its :class:`jgen.minimax.MinimaxState`.
+    state: a GAN's :class:`jgen.minimax.MinimaxState`.
 
   Returns:
-    A parameter pytree of ``g.generator``.
+    A parameter pytree of the generator.
   """
-  del g
   return state.u if state.ema_u is None else state.ema_u
 
 
@@ -196,6 +192,6 @@ def make_run(g: Gan, *, num_steps: int, batch_size: int,
 
   def sampled(key, hparams, x):
     state, metrics = run(key, hparams, x)
-    return g.sample(generator_params(g, state),
+    return g.sample(generator_params(state),
                     jax.random.PRNGKey(sample_seed), n_samples), metrics
   return sampled

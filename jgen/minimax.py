@@ -42,6 +42,7 @@ with ``init(..., ema=True)`` and the step with ``make_step(..., ema_decay=)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -172,7 +173,8 @@ def gradients(game: Game, u, v, key, batch, hparams):
 
 
 def check_hparams(**values) -> None:
-  """Raises ``ValueError`` for negative ``lr_u``, ``lr_v`` or ``gamma``.
+  """Raises ``ValueError`` for negative or infinite ``lr_u``, ``lr_v``,
+  ``gamma`` or ``reg_weight``.
 
   Values may be scalars or sweep lists; call on the host (``jgen.sweep.grid(
   ..., check=check_hparams)``).
@@ -181,7 +183,14 @@ def check_hparams(**values) -> None:
     if name not in ("lr_u", "lr_v", "gamma", "reg_weight"):
       continue
     for v in np.ravel(np.asarray(value, dtype=np.float64)):
-      _checks.real(v, name, low=0.0)
+      _checks.real(v, name, low=0.0, high=1e30)
+
+
+def _apply(tx, project, params, opt_state, grads, lr):
+  """One player's step: ``project(params - lr * tx(grads))``."""
+  updates, opt_state = tx.update(grads, opt_state, params)
+  return project(jax.tree.map(lambda p, d: p - lr * d, params, updates)), \
+      opt_state
 
 
 def make_step(game: Game, method: str, players: Players | None = None, *,
@@ -220,17 +229,8 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
     if ema_decay == 1.0:
       raise ValueError("ema_decay must be in [0, 1), got 1.0.")
   players = players or plain_players()
-  tx_u, tx_v = players.tx_u, players.tx_v
-
-  def apply_u(params, opt_state, grads, lr):
-    updates, opt_state = tx_u.update(grads, opt_state, params)
-    return players.project_u(jax.tree.map(lambda p, d: p - lr * d, params,
-                                          updates)), opt_state
-
-  def apply_v(params, opt_state, grads, lr):
-    updates, opt_state = tx_v.update(grads, opt_state, params)
-    return players.project_v(jax.tree.map(lambda p, d: p - lr * d, params,
-                                          updates)), opt_state
+  apply_u = functools.partial(_apply, players.tx_u, players.project_u)
+  apply_v = functools.partial(_apply, players.tx_v, players.project_v)
 
   def critic_steps(u, v, opt_v, key, batch, hparams, n):
     for i in range(n):

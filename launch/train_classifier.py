@@ -43,8 +43,14 @@ for _name in ("num_steps", "batch_size", "features"):
 common.validate("max_shift", common.at_least(0))
 common.validate("learning_rate", lambda v: _checks.real(v, "learning_rate",
                                                         low=1e-300))
-common.validate("out", lambda v: None if str(v).endswith(".npz") else
-                _checks.choice(v, "out", ["a path ending in .npz"]))
+
+
+def _check_out(path: str) -> None:
+  if not str(path).endswith(".npz"):
+    raise ValueError(f"must be a path ending in .npz, got {path!r}.")
+
+
+common.validate("out", _check_out)
 
 
 def shifted_minibatch(batch_size: int, max_shift: int):
@@ -95,7 +101,8 @@ def main(argv):
   # The accuracy of the float16 weights that are shipped.
   shipped = jax.tree.map(lambda a: a.astype(jnp.float16).astype(jnp.float32),
                          params)
-  accuracy = {name: float(np.mean(np.argmax(np.asarray(jax.jit(apply)(
+  predict = jax.jit(apply)
+  accuracy = {name: float(np.mean(np.argmax(np.asarray(predict(
       p, jnp.asarray(ds.x_test))), 1) == ds.y_test))
               for name, p in (("float16", shipped), ("float32", params))}
   os.makedirs(os.path.dirname(os.path.abspath(_OUT.value)), exist_ok=True)

@@ -186,13 +186,14 @@ def run(config: dict, workdir: str) -> dict:
   chunk = max(c for c in range(1, min(longest, steps) + 1) if steps % c == 0)
   every = max(1, steps // chunk // _SNAPSHOTS)
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
+  sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls
   snapshots = {}
 
   def snapshot(step, record, state):
     del record
     if (step // chunk) % every == 0 or step == steps:
-      u = gan.generator_params(g, state)
-      snapshots[step] = np.asarray(g.sample(u, sample_key, _EVAL_SAMPLES))
+      u = gan.generator_params(state)
+      snapshots[step] = np.asarray(sample(u, sample_key, _EVAL_SAMPLES))
 
   try:
     result = train.train(g.init(key), g.step, jnp.asarray(x_train), hparams,
@@ -204,9 +205,10 @@ def run(config: dict, workdir: str) -> dict:
                          unroll=image_shape is not None)
   except train.TrainingDiverged as err:
     raise SystemExit(f"train_gan: {err}") from None
-  samples = np.asarray(g.sample(gan.generator_params(g, result.state),
-                                sample_key, _EVAL_SAMPLES))
-  snapshots[steps] = samples
+  if steps not in snapshots:          # a finished run resumed: no chunk ran
+    snapshots[steps] = np.asarray(sample(gan.generator_params(result.state),
+                                         sample_key, _EVAL_SAMPLES))
+  samples = snapshots[steps]
   evaluate = evaluator(x_train, x_test, modes)
   over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t]).items()
                          if k not in ("counts", "n_test", "n_samples",
