@@ -17,7 +17,9 @@ Layers (imports point downwards only):
 * probes: :mod:`jgen.games` (bilinear game, Dirac-GAN), :mod:`jgen.dynamics`
   (vector fields, spectra, trajectories);
 * data and evaluation: :mod:`jgen.data` (embedded datasets, binarisation),
-  :mod:`jgen.metrics`, :mod:`jgen.plotting` (figures).
+  :mod:`jgen.metrics`, :mod:`jgen.plotting` (figures);
+* assembled models (import them by name): :mod:`jgen.gan` (GANs on data),
+  :mod:`jgen.ssvae` (semi-supervised VAEs M1, M2, M1+M2).
 """
 
 from jgen import adversarial

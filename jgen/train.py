@@ -303,7 +303,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
           chunk_size: int = 100, workdir: str | None = None,
           checkpoint_every: int = 1, checkpoint_seconds: float | None = None,
           progress: bool | None = None, batched: bool = False,
-          mesh: Mesh | None = None, unroll: int | bool = 1,
+          data_axes: Any = None, mesh: Mesh | None = None, unroll: int | bool = 1,
           callback: Callable[[int, dict, Any], None] | None = None
           ) -> TrainResult:
   """Runs ``num_steps`` steps in compiled chunks, with logging and checkpoints.
@@ -327,6 +327,10 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     progress: show a tqdm bar; None shows it only when stderr is a terminal.
     batched: ``state`` and ``hparams`` carry a leading sweep axis (vmapped
       chunks; metrics are logged as means over members).
+    data_axes: with ``batched``, ``jax.vmap``'s ``in_axes`` for ``data``:
+      None shares ``data`` between members; ``0`` (or a pytree prefix such
+      as ``{"x_l": 0, "y_l": 0, "x_u": None}``) gives each member its own
+      slice, e.g. its own labelled subset.
     mesh: a mesh with a ``"data"`` axis for a data-parallel run: the state
       and ``data`` are replicated, each batch is split along ``"data"`` (its
       size must be a multiple of that axis). Not with ``batched``.
@@ -363,7 +367,9 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     state, data = _replicate(mesh, state, data, batch_fn, batched)
   chunk = make_chunk(step, batch_fn, chunk_size, mesh=mesh, unroll=unroll)
   if batched:
-    chunk = jax.vmap(chunk, in_axes=(0, None, 0))
+    chunk = jax.vmap(chunk, in_axes=(0, data_axes, 0))
+  elif data_axes is not None:
+    raise ValueError("data_axes needs batched=True.")
   chunk = jax.jit(chunk)
 
   history, resumed_from, manager, ocp = [], None, None, None

@@ -75,6 +75,14 @@ def test_fit_gmm_script(tmp_path):
      "--label_smoothing"),
     (["launch.train_classifier", "--out=weights.pt"], "--out"),
     (["launch.bench.gan", "--steps=15", "--chunk=10"], "--steps"),
+    (["launch.train_ssvae", "--model=m3"], "--model"),
+    (["launch.train_ssvae", "--alpha=-1"], "--alpha"),
+    (["launch.train_ssvae", "--n_labels=5"], "--n_labels"),
+    (["launch.train_ssvae", "--n_labels=55"], "--n_labels"),
+    (["launch.train_ssvae", "--n_labels=5000"], "--n_labels"),
+    (["launch.train_ssvae", "--n_draws=0"], "--n_draws"),
+    (["launch.train_ssvae", "--dataset=ring9"], "--dataset"),
+    (["launch.bench.ssvae", "--draws=0"], "--draws"),
 ])
 def test_scripts_reject_bad_flags(tmp_path, args, name):
   """One line on stderr naming the flag, exit status 2, nothing written."""
@@ -254,6 +262,37 @@ def test_bench_gan_script_tiny(tmp_path):
             "sweep_jgen_s", "sweep_jgen_loop_s", "sweep_torch_loop_s"):
     assert k in out
   assert out["dcgan_jgen_steps_per_s"] > 0 and out["sweep_jgen_s"] > 0
+
+
+def test_train_ssvae_m2_tiny(tmp_path):
+  _run(["launch.train_ssvae", "--dataset=digits", "--n_labels=50",
+        "--n_draws=2", "--hidden=32", "--latent_dim=2", "--num_steps=40",
+        "--batch_size=16", "--eval_samples=10", f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert len(result["test_error"]) == 2 and result["alpha"] > 0
+  assert 0 <= result["test_error_mean"] <= 1 and result["test_log_likelihood"] < 0
+  rows = (tmp_path / "test_error.jsonl").read_text().splitlines()
+  assert json.loads(rows[-1])["step"] == 40
+  for png in ("test_error.png", "analogies.png", "styles.png"):
+    assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_train_ssvae_m1_m2_tiny(tmp_path):
+  for model in ("m1", "m1_m2"):
+    _run(["launch.train_ssvae", f"--model={model}", "--dataset=digits",
+          "--n_labels=20", "--n_draws=2", "--hidden=16", "--m1_latent_dim=4",
+          "--latent_dim=2", "--m1_steps=20", "--num_steps=20",
+          "--batch_size=16", f"--workdir={tmp_path / model}"])
+    result = json.loads((tmp_path / model / "result.json").read_text())
+    assert len(result["test_error"]) == 2, result
+
+
+def test_bench_ssvae_script_tiny(tmp_path):
+  _run(["launch.bench.ssvae", "--steps=2", "--chunk=2", "--repeats=1",
+        "--draws=2", "--run_steps=2", "--notorch", f"--workdir={tmp_path}"])
+  out = json.loads((tmp_path / "bench_ssvae.json").read_text())
+  assert out["jgen_steps_per_s"] > 0 and "pyro_steps_per_s" in out
+  assert out["draws_vmapped_s"] > 0 and out["draws_loop_s"] > 0
 
 
 def test_dynamics_script_tiny(tmp_path):

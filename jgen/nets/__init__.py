@@ -5,7 +5,8 @@
 :class:`Decoder` and :class:`VAE` (MLP or convolutional, 28x28 or 8x8); the
 GAN's :class:`Generator` and :class:`Critic` (MLP, or DCGAN-style for 28x28
 and 8x8 images; spectral normalisation for the critic); the
-:class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`.
+:class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`; the
+semi-supervised :class:`M2` (Kingma et al. 2014).
 """
 
 from jgen.nets._classifier import ConvClassifier
@@ -14,6 +15,7 @@ from jgen.nets._gan import Generator
 from jgen.nets._mlp import HyperNetwork
 from jgen.nets._mlp import MixtureOfExperts
 from jgen.nets._mlp import MLP
+from jgen.nets._ssvae import M2
 from jgen.nets._vae import Decoder
 from jgen.nets._vae import GaussianEncoder
 from jgen.nets._vae import IMAGE_SHAPES
@@ -22,4 +24,4 @@ from jgen.nets._vae import VAE
 
 __all__ = ["ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
            "IMAGE_SHAPES",
-           "LIKELIHOODS", "MLP", "MixtureOfExperts", "VAE"]
+           "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "VAE"]

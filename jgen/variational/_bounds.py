@@ -164,6 +164,34 @@ def importance_log_likelihood(key: jax.Array, x: jax.Array, encode: Callable,
     ValueError: ``num_samples`` or ``chunk_size`` below 1, or ``num_samples``
       not a multiple of ``chunk_size``.
   """
+  return chunked_log_mean_exp(
+      key, lambda k, size: log_importance_weights(
+          k, x, encode, decoder_log_prob, size, prior_log_prob),
+      x.shape[0], num_samples=num_samples, chunk_size=chunk_size)
+
+
+def chunked_log_mean_exp(key: jax.Array, log_weights: Callable, batch: int, *,
+                         num_samples: int, chunk_size: int) -> jax.Array:
+  """``log (1/K) sum_k w_k`` from K log-weights drawn in chunks.
+
+  The chunks run under ``lax.scan`` with a running log-sum-exp, so memory is
+  that of one chunk whatever K (the estimator of Burda et al. 2016, Section
+  5, for any proposal).
+
+  Args:
+    key: PRNG key (chunk c uses ``fold_in(key, c)``).
+    log_weights: ``log_weights(key, size) -> [size, batch]`` log-weights.
+    batch: B, the number of examples.
+    num_samples: K, a multiple of ``chunk_size``.
+    chunk_size: samples per chunk.
+
+  Returns:
+    [B] estimates.
+
+  Raises:
+    ValueError: ``num_samples`` or ``chunk_size`` below 1, or ``num_samples``
+      not a multiple of ``chunk_size``.
+  """
   _checks.integer(num_samples, "num_samples", low=1)
   _checks.integer(chunk_size, "chunk_size", low=1)
   if num_samples % chunk_size:
@@ -171,10 +199,8 @@ def importance_log_likelihood(key: jax.Array, x: jax.Array, encode: Callable,
                      f"chunk_size ({chunk_size}).")
 
   def body(acc, c):
-    log_w = log_importance_weights(jax.random.fold_in(key, c), x, encode,
-                                   decoder_log_prob, chunk_size,
-                                   prior_log_prob)
+    log_w = log_weights(jax.random.fold_in(key, c), chunk_size)
     return jnp.logaddexp(acc, jax.nn.logsumexp(log_w, axis=0)), None
-  init = jnp.full(x.shape[:1], -jnp.inf, jnp.result_type(float))
+  init = jnp.full((batch,), -jnp.inf, jnp.result_type(float))
   total, _ = jax.lax.scan(body, init, jnp.arange(num_samples // chunk_size))
   return total - np.log(num_samples)

@@ -1,0 +1,124 @@
+"""Semi-supervised VAEs assembled: label draws, runs as sweeps, M1, M1+M2."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jgen import data
+from jgen import nets
+from jgen import ssvae
+from jgen import sweep
+from jgen import train
+from jgen import variational
+
+
+def _digits():
+  ds = data.load("digits")
+  f = lambda a: jnp.asarray(a, jnp.float32)   # noqa: E731
+  return {"x": f(ds.x_train), "y": jnp.asarray(ds.y_train, jnp.int32),
+          "x_test": f(ds.x_test), "y_test": jnp.asarray(ds.y_test, jnp.int32)}
+
+
+def test_draws_are_class_balanced_reproducible_and_differ():
+  y = _digits()["y"]
+  a = ssvae.draw_labels(jax.random.PRNGKey(0), y, 50, n_classes=10)
+  b = ssvae.draw_labels(jax.random.PRNGKey(0), y, 50, n_classes=10)
+  c = ssvae.draw_labels(jax.random.PRNGKey(1), y, 50, n_classes=10)
+  np.testing.assert_array_equal(a, b)
+  assert len(np.unique(a)) == 50
+  np.testing.assert_array_equal(np.bincount(np.asarray(y)[a], minlength=10),
+                                np.full(10, 5))
+  assert set(np.asarray(a).tolist()) != set(np.asarray(c).tolist())
+
+
+@pytest.mark.parametrize("n_labels,match", [
+    (5, "n_labels"), (10**6, "n_labels"), (55, "multiple")])
+def test_bad_n_labels(n_labels, match):
+  with pytest.raises(ValueError, match=match):
+    ssvae.draw_labels(jax.random.PRNGKey(0), _digits()["y"], n_labels,
+                      n_classes=10)
+
+
+@pytest.mark.parametrize("hp,name", [
+    ({"alpha": -1.0, "lr": 1e-3, "draw": 0}, "alpha"),
+    ({"alpha": 1.0, "lr": 0.0, "draw": 0}, "lr"),
+    ({"alpha": 1.0, "lr": 1e-3, "draw": 0.5}, "draw"),
+    ({"alpha": 1.0, "lr": 1e-3}, "draw"),
+])
+def test_bad_hparams(hp, name):
+  with pytest.raises(ValueError, match=name):
+    ssvae.check_hparams(hp)
+
+
+def test_bad_make_arguments():
+  with pytest.raises(ValueError, match="test_features"):
+    ssvae.make(64, features=lambda k, x: x)
+  with pytest.raises(ValueError, match="hidden"):
+    ssvae.make(64, hidden=(0,))
+
+
+def test_label_draws_are_one_vmapped_call_matching_single_runs():
+  d = _digits()
+  s = ssvae.make(64, latent_dim=4, hidden=(32,), likelihood="gaussian")
+  run = ssvae.make_run(s, num_steps=300, n_labels=50, batch_size=32)
+  grid = sweep.grid(seeds=[0], alpha=[5.0], lr=[3e-3], draw=[0, 1, 2])
+  res = sweep.run(run, grid, jax.random.PRNGKey(0), d)
+  errors = np.asarray(res.outputs[0]).ravel()
+  assert errors.shape == (3,) and np.all(errors < 0.5), errors  # chance: 0.9
+  one = jax.jit(run)(jax.random.fold_in(jax.random.PRNGKey(0), 0),
+                     {k: jnp.asarray(v[1]) for k, v in grid.hparams.items()}, d)
+  member = np.asarray(sweep.member(res, draw=1.0)[0]).item()
+  assert abs(float(one[0]) - member) <= 1.5 / len(d["y_test"])
+
+
+def test_batched_training_gives_each_draw_its_own_labels():
+  d = _digits()
+  s = ssvae.make(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
+  idx = [ssvae.draw_labels(jax.random.PRNGKey(i), d["y"], 20, n_classes=10)
+         for i in range(2)]
+  per_draw = {"x_l": jnp.stack([d["x"][i] for i in idx]),
+              "y_l": jnp.stack([d["y"][i] for i in idx]), "x_u": d["x"]}
+  hp = {"alpha": jnp.ones(2), "lr": jnp.full(2, 1e-3)}
+  states = jax.vmap(s.init)(jax.random.split(jax.random.PRNGKey(0), 2), hp)
+  out = train.train(states, s.step, per_draw, hp, num_steps=20, chunk_size=10,
+                    batch_fn=ssvae.batches(16), batched=True,
+                    data_axes={"x_l": 0, "y_l": 0, "x_u": None})
+  single = train.train(
+      jax.tree.map(lambda a: a[1], states), s.step,
+      {"x_l": per_draw["x_l"][1], "y_l": per_draw["y_l"][1], "x_u": d["x"]},
+      {k: v[1] for k, v in hp.items()}, num_steps=20, chunk_size=10,
+      batch_fn=ssvae.batches(16))
+  for a, b in zip(jax.tree.leaves(out.state.params),
+                  jax.tree.leaves(single.state.params)):
+    np.testing.assert_allclose(a[1], b, rtol=2e-4, atol=2e-5)
+  with pytest.raises(ValueError, match="batched"):
+    train.train(single.state, s.step, per_draw, hp, num_steps=10,
+                chunk_size=10, data_axes=0)
+
+
+def test_m1_and_m1_m2_run_on_m1_features():
+  d = _digits()
+  vae = nets.VAE(latent_dim=6, output_dim=64, hidden=(32,),
+                 likelihood="gaussian", log_scale=np.log(0.3))
+  loss = variational.make_loss(vae, "vae")
+  import optax   # noqa: PLC0415
+  opt = optax.adam(3e-3)
+  params = vae.init(jax.random.PRNGKey(0), d["x"][:2])
+  fit = train.train(train.init_state(params, opt, jax.random.PRNGKey(1)),
+                    train.gradient_step(loss, opt), {"x": d["x"]}, None,
+                    num_steps=400, chunk_size=200,
+                    batch_fn=train.minibatch(64))
+  sample, mean = ssvae.m1_features(vae, fit.state.params)
+  assert sample(jax.random.PRNGKey(0), d["x"][:3]).shape == (3, 6)
+  idx = ssvae.draw_labels(jax.random.PRNGKey(0), d["y"], 50, n_classes=10)
+  predict = ssvae.fit_m1_classifier(mean, d["x"][idx], d["y"][idx])
+  m1_error = float(jnp.mean(predict(d["x_test"]) != d["y_test"]))
+  assert m1_error < 0.5, m1_error
+  s = ssvae.make(6, latent_dim=4, hidden=(32,), likelihood="gaussian",
+                 features=sample, test_features=mean)
+  run = ssvae.make_run(s, num_steps=50, n_labels=50, batch_size=32)
+  err, metrics = jax.jit(run)(jax.random.PRNGKey(0), {
+      "alpha": jnp.float32(1.0), "lr": jnp.float32(1e-3),
+      "draw": jnp.float32(0)}, d)
+  assert 0.0 <= float(err) <= 1.0 and np.all(metrics["finite"])
