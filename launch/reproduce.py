@@ -23,9 +23,10 @@ from launch.sections import dynamics
 from launch.sections import em
 from launch.sections import gan
 from launch.sections import hybrid
+from launch.sections import ssvae
 from launch.sections import vae
 
-SECTION_NAMES = ("em", "hybrid", "dynamics", "vae", "gan")
+SECTION_NAMES = ("em", "hybrid", "dynamics", "vae", "gan", "ssvae")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
 _SECTIONS = flags.DEFINE_list("sections", None,
@@ -37,7 +38,7 @@ common.validate("sections", lambda v: v is None or [
 # name -> section(workdir, quick) -> (results dict, markdown)
 SECTIONS = dict(zip(SECTION_NAMES, (em.section, hybrid.section,
                                     dynamics.section, vae.section,
-                                    gan.section)))
+                                    gan.section, ssvae.section)))
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:

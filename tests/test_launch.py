@@ -128,6 +128,8 @@ def test_reproduce_quick(tmp_path):
   assert "## EM" in report and "## Generative vs discriminative" in report
   assert "## Minimax dynamics" in report and "## VAE family" in report
   assert "## GANs" in report and "VEEGAN" in report
+  assert "## Semi-supervised VAEs" in report
+  assert len(results["ssvae"]["table"]["M2 (jgen)"]["50"]) == 2
   assert results["gan"]["mnist"]["fid_real_floor"] > 0
   assert len(results["vae"]["beta_sweep"]["rate"]) == 4
   assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}

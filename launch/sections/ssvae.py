@@ -1,0 +1,200 @@
+r"""The semi-supervised section of ``launch.reproduce``.
+
+On mnist5k (4,000 training images, every one also unlabelled; 1,000 test):
+
+1. **Table 1** of Kingma et al. (2014) in its format: test error (%) for
+   100, 600, 1,000 and 3,000 labels, mean ± std over ``N_DRAWS``
+   class-balanced label draws (the draws of one setting are one vmapped
+   ``jgen.sweep`` call), rows M1 (VAE + softmax logistic regression on the
+   posterior means), M2, M1+M2, the label-only classifier of M2's
+   architecture, and semi-supervised EM for a Gaussian mixture (one
+   component per class, labelled points clamped) on PCA features; the
+   paper's published means beside them (its unlabelled set is 50,000
+   images, twelve times this one).
+2. **Alpha sweep** at 100 labels: M2's test error against alpha, one
+   vmapped call.
+3. **Unlabelled data**: M2 at 100 labels with 1,000, 2,000 and 4,000
+   training images, the evidence of what the embedded data limit.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jgen import data
+from jgen import em
+from jgen import nets
+from jgen import plotting
+from jgen import ssvae
+from jgen import sweep
+from jgen import train
+from jgen import variational
+
+LABELS = (100, 600, 1000, 3000)
+N_DRAWS = 5
+# launch.train_ssvae's defaults: the best of an alpha x lr x latent search
+# (mnist5k, 100 labels).
+M2 = {"latent_dim": 10, "hidden": 500, "alpha": 1000.0, "lr": 1e-3,
+      "batch_size": 100, "num_steps": 30_000}
+M1 = {"latent_dim": 50, "hidden": 500, "lr": 1e-3, "num_steps": 30_000}
+ALPHAS = (1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0)
+UNLABELLED = (1000, 2000, 4000)
+PCA_DIM, BASELINE_STEPS = 30, 2000
+# Kingma et al. (2014), Table 1: test error (%) on MNIST, 50,000 unlabelled.
+PUBLISHED = {
+    "NN (published)": {100: 25.80, 600: 11.44, 1000: 10.70, 3000: 6.04},
+    "M1+TSVM (published)": {100: 11.82, 600: 5.72, 1000: 4.24, 3000: 3.49},
+    "M2 (published)": {100: 11.97, 600: 4.94, 1000: 3.60, 3000: 3.92},
+    "M1+M2 (published)": {100: 3.33, 600: 2.59, 1000: 2.40, 3000: 2.18},
+}
+
+
+def _arrays(x, y, x_test, y_test) -> dict:
+  f = lambda a: jnp.asarray(a, jnp.float32)   # noqa: E731
+  i = lambda a: jnp.asarray(a, jnp.int32)     # noqa: E731
+  return {"x": f(x), "y": i(y), "x_test": f(x_test), "y_test": i(y_test)}
+
+
+def draw_errors(s: ssvae.SSVAE, d: dict, n_labels: int, num_steps: int,
+                *, alphas=(M2["alpha"],), draws=N_DRAWS,
+                labels_only: bool = False) -> np.ndarray:
+  """Test errors of ``draws`` label draws (x ``alphas``), one vmapped call;
+  shape ``[len(alphas), draws]``."""
+  run = ssvae.make_run(s, num_steps=num_steps, n_labels=n_labels,
+                       batch_size=M2["batch_size"], labels_only=labels_only)
+  grid = sweep.grid(seeds=[0], alpha=list(alphas), lr=[M2["lr"]],
+                    draw=list(range(draws)))
+  res = sweep.run(run, grid, jax.random.PRNGKey(0), d)
+  return np.asarray(res.outputs[0]).reshape(len(alphas), draws)
+
+
+def _m1(d: dict, num_steps: int):
+  vae = nets.VAE(M1["latent_dim"], d["x"].shape[1], (M1["hidden"],))
+  opt = optax.adam(M1["lr"])
+  key = jax.random.PRNGKey(0)
+  fit = train.train(
+      train.init_state(vae.init(key, d["x"][:2]), opt, key),
+      train.gradient_step(variational.make_loss(vae, "vae",
+                                                binarize_data=True), opt),
+      {"x": d["x"]}, None, num_steps=num_steps,
+      chunk_size=min(num_steps, 1000), batch_fn=train.minibatch(100))
+  return ssvae.m1_features(vae, fit.state.params)
+
+
+def _idx(y, n_labels, draw):
+  return np.asarray(ssvae.draw_labels(
+      jax.random.fold_in(jax.random.PRNGKey(0), draw), y, n_labels,
+      n_classes=10))
+
+
+def m1_errors(mean, d, n_labels, draws) -> np.ndarray:
+  """M1: logistic regression on the posterior means of each draw."""
+  y = np.asarray(d["y"])
+  out = []
+  for draw in range(draws):
+    i = _idx(y, n_labels, draw)
+    predict = ssvae.fit_m1_classifier(mean, d["x"][i], y[i])
+    out.append(float(jnp.mean(predict(d["x_test"]) != d["y_test"])))
+  return np.array(out)
+
+
+def gmm_errors(d, n_labels, draws) -> np.ndarray:
+  """Semi-supervised EM (Nigam et al. 2000) for a full-covariance Gaussian
+  mixture on PCA features, the labelled points clamped to their class."""
+  z, zt = data.pca(np.asarray(d["x"]), np.asarray(d["x_test"]),
+                   n_components=PCA_DIM)
+  y = np.asarray(d["y"])
+  out = []
+  for draw in range(draws):
+    labels = np.full(len(y), -1)
+    i = _idx(y, n_labels, draw)
+    labels[i] = y[i]
+    fit = em.fit_gmm(jax.random.PRNGKey(draw), z, 10, labels=labels,
+                     reg_covar=1e-2, max_iter=200, warn=False)
+    pred = np.argmax(np.asarray(em.predict_proba(fit.params, zt)), 1)
+    out.append(float(np.mean(pred != np.asarray(d["y_test"]))))
+  return np.array(out)
+
+
+def section(workdir: str, quick: bool) -> tuple[dict, str]:
+  """Table 1, the alpha sweep and the unlabelled-data curve."""
+  ds = data.load("digits" if quick else "mnist5k")
+  d = _arrays(ds.x_train, ds.y_train, ds.x_test, ds.y_test)
+  dim = d["x"].shape[1]
+  steps = 50 if quick else M2["num_steps"]
+  labels = (50,) if quick else LABELS
+  draws = 2 if quick else N_DRAWS
+  hidden = (16,) if quick else (M2["hidden"],)
+  m2 = ssvae.make(dim, latent_dim=M2["latent_dim"], hidden=hidden,
+                  binarize_data=True)
+  sample, mean = _m1(d, 50 if quick else M1["num_steps"])
+  m1m2 = ssvae.make(M1["latent_dim"], latent_dim=M2["latent_dim"],
+                    hidden=hidden, likelihood="gaussian", features=sample,
+                    test_features=mean)
+  rows = {"M1 (jgen: VAE + logistic regression)": {},
+          "M2 (jgen)": {}, "M1+M2 (jgen)": {},
+          "label-only classifier (jgen, M2's q(y|x))": {},
+          "semi-supervised GMM, EM on PCA (jgen)": {}}
+  names = list(rows)
+  for n in labels:
+    rows[names[0]][n] = m1_errors(mean, d, n, draws)
+    rows[names[1]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
+    rows[names[2]][n] = draw_errors(m1m2, d, n, steps, draws=draws)[0]
+    rows[names[3]][n] = draw_errors(m2, d, n, steps if quick else
+                                    BASELINE_STEPS, draws=draws,
+                                    labels_only=True)[0]
+    rows[names[4]][n] = gmm_errors(d, n, draws)
+    print(f"ssvae: {n} labels: " + ", ".join(
+        f"{k.split(' (')[0]} {100 * np.mean(r[n]):.2f}%"
+        for k, r in rows.items()), flush=True)
+  small = labels[0] if quick else 100
+  alphas = ALPHAS[-2:] if quick else ALPHAS
+  alpha_err = draw_errors(m2, d, small, steps, alphas=alphas, draws=1)[:, 0]
+  fig, axes = plotting.figure(1, 1, 4)
+  axes[0, 0].semilogx(alphas, 100 * alpha_err, "o-")
+  axes[0, 0].set_xlabel("alpha")
+  axes[0, 0].set_ylabel(f"test error (%), {small} labels")
+  plotting.save(fig, os.path.join(workdir, "ssvae_alpha.png"))
+  curve = {}
+  sizes = (400,) if quick else UNLABELLED
+  for size in sizes:
+    keep = np.sort(np.random.default_rng(0).permutation(len(ds.x_train))[:size])
+    sub = _arrays(ds.x_train[keep], ds.y_train[keep], ds.x_test, ds.y_test)
+    curve[size] = draw_errors(m2, sub, small, steps, draws=draws)[0]
+
+  results = {"table": {k: {n: v.tolist() for n, v in r.items()}
+                       for k, r in rows.items()},
+             "alpha_sweep": dict(zip(alphas, alpha_err.tolist())),
+             "unlabelled_curve": {s: v.tolist() for s, v in curve.items()},
+             "config": {"m2": M2, "m1": M1, "steps": steps, "draws": draws}}
+  md = ["## Semi-supervised VAEs (Kingma et al. 2014, Table 1)", "",
+        f"{ds.x_train.shape[0]} training images (all also unlabelled), "
+        f"{ds.x_test.shape[0]} test images; test error (%), mean ± std over "
+        f"{draws} class-balanced label draws. M2: {hidden[0]}-unit MLPs, "
+        f"z of size {M2['latent_dim']}, alpha = {M2['alpha']:g} (jgen's "
+        f"per-example convention), Adam {M2['lr']:g}, batch {M2['batch_size']} "
+        f"labelled + {M2['batch_size']} unlabelled, {steps} steps; M1: "
+        f"{M1['latent_dim']}-D VAE; the published rows used 50,000 "
+        f"unlabelled images.", "",
+        "| model | " + " | ".join(f"{n} labels" for n in labels) + " |",
+        "|---|" + "---|" * len(labels)]
+  for name, pub in PUBLISHED.items():
+    md.append(f"| {name} | " + " | ".join(
+        f"{pub[n]:.2f}" if n in pub else "-" for n in labels) + " |")
+  for name, r in rows.items():
+    md.append(f"| {name} | " + " | ".join(
+        f"{100 * np.mean(r[n]):.2f} ± {100 * np.std(r[n]):.2f}"
+        for n in labels) + " |")
+  md += ["", f"**Alpha** ({small} labels, draw 0, one vmapped call): " +
+         ", ".join(f"alpha {a:g}: {100 * e:.1f}%"
+                   for a, e in zip(alphas, alpha_err)), "",
+         "![alpha](ssvae_alpha.png)", "",
+         f"**Unlabelled images** (M2, {small} labels, {draws} draws): " +
+         ", ".join(f"{s}: {100 * np.mean(v):.2f} ± {100 * np.std(v):.2f}%"
+                   for s, v in curve.items()), ""]
+  return results, "\n".join(md)
