@@ -315,7 +315,7 @@ def test_dynamics_script_tiny(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["em", "hybrid", "gradient_dynamics", "vae",
-                                  "gan"])
+                                  "gan", "ssvae"])
 def test_notebook_runs(name):
   nbformat = pytest.importorskip("nbformat")
   nbclient = pytest.importorskip("nbclient")
