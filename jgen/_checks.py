@@ -52,6 +52,14 @@ def choice(value: Any, name: str, options: Iterable[str]) -> str:
   return value
 
 
+def has_keys(mapping: Any, name: str, keys: Iterable[str]) -> Any:
+  """``mapping`` holds every one of ``keys`` (e.g. the entries of hparams)."""
+  for key in keys:
+    if key not in mapping:
+      raise ValueError(f"{name} must hold {key!r} (got {sorted(mapping)}).")
+  return mapping
+
+
 def integer(value: Any, name: str, *, low: int, high: float = np.inf) -> int:
   """Checks that `value` is an integer in [low, high] and returns it."""
   if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -67,9 +67,7 @@ def check_hparams(hparams: dict) -> dict:
   Raises:
     ValueError: a missing entry, or a negative or non-finite value.
   """
-  for name in ("lr_u", "lr_v", "reg_weight"):
-    if name not in hparams:
-      raise ValueError(f"hparams must hold {name!r} (got {sorted(hparams)}).")
+  _checks.has_keys(hparams, "hparams", ("lr_u", "lr_v", "reg_weight"))
   minimax.check_hparams(**hparams)
   return hparams
 

@@ -72,9 +72,7 @@ def check_hparams(hparams: dict) -> dict:
   Raises:
     ValueError: a missing entry or a value out of range.
   """
-  for name in ("alpha", "lr", "draw"):
-    if name not in hparams:
-      raise ValueError(f"hparams must hold {name!r} (got {sorted(hparams)}).")
+  _checks.has_keys(hparams, "hparams", ("alpha", "lr", "draw"))
   for a in np.ravel(hparams["alpha"]):
     variational.check_alpha(float(a))
   for lr in np.ravel(hparams["lr"]):

@@ -107,6 +107,23 @@ def benchmark_flags(steps: int, chunk: int) -> BenchmarkFlags:
   return out
 
 
+def flag_config(names, check: Callable | None = None) -> dict:
+  """The values of the flags ``names`` as a config dict, checked.
+
+  ``check(config)`` runs first (e.g. loading the data set to test shapes);
+  a ``ValueError("flag: message")`` it raises exits through :func:`fail`
+  naming that flag, before any work.
+  """
+  config = {name: flags.FLAGS[name].value for name in names}
+  if check is not None:
+    try:
+      check(config)
+    except ValueError as err:
+      flag, _, message = str(err).partition(": ")
+      fail(flag, message)
+  return config
+
+
 def claim_workdir(path: str, config: dict) -> None:
   """Creates ``path`` and writes ``config.json``, refusing a workdir that
   holds a run with another configuration (its checkpoints would be resumed
@@ -164,6 +181,28 @@ def time_call(fn: Callable, repeats: int) -> tuple[float, list[float]]:
     jax.block_until_ready(fn())
     times.append(time.perf_counter() - t0)
   return first, times
+
+
+def chunk_rate(run_chunk: Callable, state, args: tuple, steps: int,
+               chunk: int, repeats: int) -> tuple[float, float]:
+  """Median steps per second of a compiled chunk ``run_chunk(state, *args)
+  -> (state, metrics)`` of ``chunk`` steps, called ``steps // chunk`` times
+  per timed repeat after one untimed (compiling) call.
+
+  Returns:
+    ``(steps per second, seconds of the first call)``.
+  """
+  t0 = time.perf_counter()
+  state, _ = jax.block_until_ready(run_chunk(state, *args))
+  compile_s = time.perf_counter() - t0
+  rates = []
+  for _ in range(repeats):
+    t0 = time.perf_counter()
+    for _ in range(steps // chunk):
+      state, _ = run_chunk(state, *args)
+    jax.block_until_ready(state)
+    rates.append((steps // chunk) * chunk / (time.perf_counter() - t0))
+  return median(rates), compile_s
 
 
 def loop_rate(step: Callable, steps: int, repeats: int, warmup: int) -> float:

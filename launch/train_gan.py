@@ -247,17 +247,14 @@ def _figures(workdir, snapshots, history, x_test, image_shape, modes):
 def main(argv):
   del argv
   common.quiet_logs()
-  config = {name: flags.FLAGS[name].value for name in (
+  def check(config):
+    x_train, _, image_shape, _ = load(config)
+    build(config, image_shape, x_train.shape[1])
+  config = common.flag_config((
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
       "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
-      "label_smoothing", "clip", "seed")}
-  try:
-    x_train, _, image_shape, _ = load(config)
-    build(config, image_shape, x_train.shape[1])
-  except ValueError as err:
-    flag, _, message = str(err).partition(": ")
-    common.fail(flag, message)
+      "label_smoothing", "clip", "seed"), check)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()

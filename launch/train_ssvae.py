@@ -273,15 +273,10 @@ def _figures(workdir, s, params, x_test, y_test, config, c):
 def main(argv):
   del argv
   common.quiet_logs()
-  config = {name: flags.FLAGS[name].value for name in (
+  config = common.flag_config((
       "model", "dataset", "n_labels", "alpha", "latent_dim", "hidden",
       "m1_latent_dim", "m1_steps", "num_steps", "batch_size", "learning_rate",
-      "n_draws", "eval_samples", "seed")}
-  try:
-    load(config)
-  except ValueError as err:
-    flag, _, message = str(err).partition(": ")
-    common.fail(flag, message)
+      "n_draws", "eval_samples", "seed"), load)
   common.claim_workdir(_WORKDIR.value, config)
   out = run(config, _WORKDIR.value)
   print(json.dumps({k: v for k, v in out.items() if k != "test_error"}))

@@ -203,18 +203,10 @@ def _figures(workdir, model, params, x_test, y_test, config, key, d):
 def main(argv):
   del argv
   common.quiet_logs()
-  config = {"model": _MODEL.value, "dataset": _DATASET.value,
-            "eval_dataset": _EVAL_DATASET.value, "latent_dim": _LATENT.value,
-            "hidden": _HIDDEN.value, "conv": _CONV.value, "beta": _BETA.value,
-            "n_clusters": _CLUSTERS.value,
-            "num_samples": _SAMPLES.value, "num_steps": _STEPS.value,
-            "batch_size": _BATCH.value, "learning_rate": _LR.value,
-            "eval_samples": _EVAL_SAMPLES.value, "seed": _SEED.value}
-  try:
-    check_data(config)
-  except ValueError as err:
-    flag, _, message = str(err).partition(": ")
-    common.fail(flag, message)
+  config = common.flag_config((
+      "model", "dataset", "eval_dataset", "latent_dim", "hidden", "conv",
+      "beta", "n_clusters", "num_samples", "num_steps", "batch_size",
+      "learning_rate", "eval_samples", "seed"), check_data)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items() if k != "eval"}, res.get("eval", ""))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import time
 
 from absl import flags
 import jax
@@ -71,18 +70,8 @@ def jgen_steps_per_s(d: dict, steps: int, chunk: int, repeats: int):
   hp = {"alpha": jnp.float32(ALPHA), "lr": jnp.float32(LR)}
   run_chunk = jax.jit(train.make_chunk(s.step, ssvae.batches(BATCH), chunk))
   state = s.init(jax.random.PRNGKey(0), hp)
-  d = jax.tree.map(jnp.asarray, d)
-  t0 = time.perf_counter()
-  state, _ = jax.block_until_ready(run_chunk(state, d, hp))
-  compile_s = time.perf_counter() - t0
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps // chunk):
-      state, _ = run_chunk(state, d, hp)
-    jax.block_until_ready(state)
-    rates.append((steps // chunk) * chunk / (time.perf_counter() - t0))
-  return common.median(rates), compile_s
+  return common.chunk_rate(run_chunk, state, (jax.tree.map(jnp.asarray, d),
+                                               hp), steps, chunk, repeats)
 
 
 def pyro_steps_per_s(d: dict, steps: int, repeats: int) -> float:

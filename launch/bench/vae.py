@@ -18,7 +18,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import time
 
 from absl import flags
 import jax
@@ -54,18 +53,8 @@ def jgen_steps_per_s(x: np.ndarray, steps: int, chunk: int, repeats: int):
                              opt)
   run_chunk = jax.jit(train.make_chunk(step, train.minibatch(BATCH), chunk))
   state = train.init_state(params, opt, jax.random.PRNGKey(0))
-  d = {"x": jnp.asarray(x)}
-  t0 = time.perf_counter()
-  state, _ = jax.block_until_ready(run_chunk(state, d, {}))
-  compile_s = time.perf_counter() - t0
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps // chunk):
-      state, _ = run_chunk(state, d, {})
-    jax.block_until_ready(state)
-    rates.append((steps // chunk) * chunk / (time.perf_counter() - t0))
-  return common.median(rates), compile_s
+  return common.chunk_rate(run_chunk, state, ({"x": jnp.asarray(x)}, {}),
+                           steps, chunk, repeats)
 
 
 def torch_steps_per_s(x: np.ndarray, steps: int, repeats: int) -> float:
