@@ -150,11 +150,13 @@ def draw_labels(key: jax.Array, y, n_labels: int, *, n_classes: int
     int32 indices into ``y``, [n_labels].
 
   Raises:
-    ValueError: ``n_labels`` below C, above N, or not a multiple of C; a
-      class with too few examples.
+    ValueError: labels outside 0..C-1; ``n_labels`` below C, above N, or
+      not a multiple of C; a class with too few examples.
   """
   _checks.integer(n_classes, "n_classes", low=2)
   n = np.shape(y)[0]
+  if not isinstance(y, jax.core.Tracer):
+    _checks.labels(y, "y", n=n, low=0, high=n_classes - 1)
   _checks.integer(n_labels, "n_labels", low=n_classes, high=n)
   if n_labels % n_classes:
     raise ValueError(f"n_labels must be a multiple of n_classes={n_classes} "

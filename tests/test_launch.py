@@ -289,6 +289,18 @@ def test_train_ssvae_m1_m2_tiny(tmp_path):
     assert len(result["test_error"]) == 2, result
 
 
+def test_train_ssvae_divergence_stops_with_a_message(tmp_path):
+  env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+  env.pop("XLA_FLAGS", None)
+  proc = subprocess.run([sys.executable, "-m", "launch.train_ssvae",
+                         "--dataset=digits", "--n_labels=20", "--n_draws=1",
+                         "--hidden=8", "--num_steps=100",
+                         "--learning_rate=1e12", f"--workdir={tmp_path}"],
+                        cwd=ROOT, env=env, capture_output=True, text=True)
+  assert proc.returncode != 0
+  assert "training diverged at step" in proc.stderr, proc.stderr[-2000:]
+
+
 def test_bench_ssvae_script_tiny(tmp_path):
   _run(["launch.bench.ssvae", "--steps=2", "--chunk=2", "--repeats=1",
         "--draws=2", "--run_steps=2", "--notorch", f"--workdir={tmp_path}"])

@@ -40,6 +40,13 @@ def test_bad_n_labels(n_labels, match):
                       n_classes=10)
 
 
+def test_labels_outside_the_classes_are_refused():
+  y = np.array(_digits()["y"])
+  y[3] = 10
+  with pytest.raises(ValueError, match="y"):
+    ssvae.draw_labels(jax.random.PRNGKey(0), y, 20, n_classes=10)
+
+
 @pytest.mark.parametrize("hp,name", [
     ({"alpha": -1.0, "lr": 1e-3, "draw": 0}, "alpha"),
     ({"alpha": 1.0, "lr": 0.0, "draw": 0}, "lr"),
