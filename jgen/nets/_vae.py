@@ -42,8 +42,8 @@ class GaussianEncoder(nn.Module):
                ) -> tuple[jax.Array, jax.Array]:
     """``x`` [B, D] (or [B, H, W]) -> ``(mean, log_scale)``, [B, L] each.
 
-    ``context`` [B, K] (e.g. a one-hot class, for a conditional VAE) is
-    concatenated to the features before the dense layers.
+    ``context`` [B, K] (e.g. a one-hot class, for a conditional VAE) enters
+    the first dense layer as if concatenated to the features.
     """
     if self.conv is not None:
       h = x.reshape(x.shape[0], *self.conv, 1)
@@ -52,12 +52,15 @@ class GaussianEncoder(nn.Module):
       x = h.reshape(h.shape[0], -1)
     else:
       x = x.reshape(x.shape[0], -1)
-    if context is not None:
-      x = jnp.concatenate([x, context.astype(x.dtype)], axis=-1)
-    for width in self.hidden:
-      x = nn.relu(nn.Dense(width)(x))
-    out = nn.Dense(2 * self.latent_dim)(x)
-    return out[:, :self.latent_dim], out[:, self.latent_dim:]
+    widths = (*self.hidden, 2 * self.latent_dim)
+    for i, width in enumerate(widths):
+      h = nn.Dense(width)(x)
+      if i == 0 and context is not None:
+        # W [x; c] as W_x x + W_c c: when only the context varies (M2's sum
+        # over classes under vmap), W_x x is computed once, not per class.
+        h = h + nn.Dense(width, use_bias=False)(context.astype(x.dtype))
+      x = nn.relu(h) if i < len(widths) - 1 else h
+    return x[:, :self.latent_dim], x[:, self.latent_dim:]
 
 
 class Decoder(nn.Module):
