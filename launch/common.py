@@ -124,6 +124,12 @@ def flag_config(names, check: Callable | None = None) -> dict:
   return config
 
 
+def largest_divisor(n: int, at_most: int) -> int:
+  """The largest divisor of ``n`` not above ``at_most`` (a chunk size that
+  splits ``n`` steps or samples without a remainder)."""
+  return max(c for c in range(1, min(n, at_most) + 1) if n % c == 0)
+
+
 def claim_workdir(path: str, config: dict) -> None:
   """Creates ``path`` and writes ``config.json``, refusing a workdir that
   holds a run with another configuration (its checkpoints would be resumed

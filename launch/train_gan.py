@@ -183,7 +183,7 @@ def run(config: dict, workdir: str) -> dict:
   # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
   steps = config["num_steps"]
   longest = 500 if image_shape is None else 10
-  chunk = max(c for c in range(1, min(longest, steps) + 1) if steps % c == 0)
+  chunk = common.largest_divisor(steps, longest)
   every = max(1, steps // chunk // _SNAPSHOTS)
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
   sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls

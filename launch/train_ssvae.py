@@ -120,7 +120,7 @@ def _train_m1(x, binary, config, workdir):
   opt = optax.adam(config["learning_rate"])
   key = jax.random.PRNGKey(config["seed"])
   params = vae.init(key, jnp.asarray(x[:2]))
-  chunk = _chunk(config["m1_steps"])
+  chunk = common.largest_divisor(config["m1_steps"], 500)
   res = train.train(train.init_state(params, opt, key),
                     train.gradient_step(loss, opt), {"x": jnp.asarray(x)}, None,
                     num_steps=config["m1_steps"], chunk_size=chunk,
@@ -128,10 +128,6 @@ def _train_m1(x, binary, config, workdir):
                     workdir=os.path.join(workdir, "m1"),
                     checkpoint_seconds=60.0)
   return vae, res.state.params
-
-
-def _chunk(steps: int) -> int:
-  return max(c for c in range(1, min(steps, 500) + 1) if steps % c == 0)
 
 
 class _ErrorLog:
@@ -194,7 +190,8 @@ def run(config: dict, workdir: str) -> dict:
                     y_test)
     res = train.train(states, s.step, per_draw, hp,
                       num_steps=config["num_steps"],
-                      chunk_size=_chunk(config["num_steps"]),
+                      chunk_size=common.largest_divisor(config["num_steps"],
+                                                        500),
                       batch_fn=ssvae.batches(config["batch_size"]),
                       batched=True, data_axes={"x_l": 0, "y_l": 0, "x_u": None},
                       workdir=os.path.join(workdir, "m2"),
@@ -219,7 +216,7 @@ def _log_likelihood(s, params, x_test, config) -> float:
   """Mean importance-sampled log p(x) of draw 0's M2 on the test set."""
   fns = variational.m2_fns(s.model, params)
   k = config["eval_samples"]
-  chunk = max(c for c in range(1, min(k, 100) + 1) if k % c == 0)
+  chunk = common.largest_divisor(k, 100)
   est = jax.jit(lambda key, xb: variational.m2_log_likelihood(
       key, xb, num_samples=k, chunk_size=chunk, **fns))
   vals = [np.asarray(est(jax.random.PRNGKey(i), jnp.asarray(x_test[i:i + 100])))

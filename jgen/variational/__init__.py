@@ -10,7 +10,7 @@ r"""Variational objectives: bounds, VAE objectives by name, inference.
 * the semi-supervised M2 bounds of Kingma et al. (2014):
   :func:`labelled_bound` (eq. 6), :func:`unlabelled_bound` (eq. 7, the sum
   over classes enumerated), :func:`make_m2_loss` (eq. 8-9),
-  :func:`m2_log_likelihood`, :func:`m2_predict`;
+  :func:`m2_log_likelihood`;
 * per-datapoint inference (:func:`local_elbo_ascent`,
   :func:`amortization_gap`, :func:`vb_step`).
 """
@@ -35,7 +35,6 @@ from jgen.variational._semi_supervised import check_alpha
 from jgen.variational._semi_supervised import labelled_bound
 from jgen.variational._semi_supervised import m2_fns
 from jgen.variational._semi_supervised import m2_log_likelihood
-from jgen.variational._semi_supervised import m2_predict
 from jgen.variational._semi_supervised import make_m2_loss
 from jgen.variational._semi_supervised import unlabelled_bound
 
@@ -43,7 +42,7 @@ __all__ = [
     "OBJECTIVES", "Objective", "amortization_gap", "bound_fns",
     "check_alpha", "chunked_log_mean_exp", "elbo", "evaluate",
     "importance_log_likelihood", "iwae", "labelled_bound", "local_elbo_ascent",
-    "log_importance_weights", "m2_fns", "m2_log_likelihood", "m2_predict",
+    "log_importance_weights", "m2_fns", "m2_log_likelihood",
     "make_loss", "make_m2_loss", "mixture_prior_terms", "reparameterize",
     "standard_normal_log_prob", "unlabelled_bound", "vb_step",
 ]

@@ -35,7 +35,6 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jgen import _checks
 from jgen import data
@@ -218,22 +217,3 @@ def make_m2_loss(model: M2, *, num_samples: int = 1,
         "accuracy": jnp.mean(jnp.argmax(logits_l, -1) == y_l)}
   return loss
 
-
-def m2_predict(model: M2, params, x, *, batch_size: int = 1000) -> np.ndarray:
-  """``argmax_y q(y | x)``, in batches.
-
-  Args:
-    model: an :class:`jgen.nets.M2`.
-    params: its parameters.
-    x: inputs [N, D] (M2's own inputs: for M1+M2, M1's features).
-    batch_size: examples per call.
-
-  Returns:
-    int predictions, [N].
-  """
-  x = _checks.data_matrix(x, "x")
-  _checks.integer(batch_size, "batch_size", low=1)
-  logits = jax.jit(lambda p, xb: model.apply(p, xb, method=M2.class_logits))
-  return np.concatenate([np.asarray(jnp.argmax(logits(params, x[i:i + batch_size]),
-                                               -1))
-                         for i in range(0, len(x), batch_size)])
