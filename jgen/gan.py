@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jgen import _checks
@@ -42,8 +43,15 @@ class Gan(NamedTuple):
     step: ``step(state, batch, hparams) -> (state, metrics)``.
     players: the players' :class:`jgen.minimax.Players`.
     init: ``init(key) -> MinimaxState`` (the key also seeds the run).
-    sample: ``sample(u, key, n) -> [n, D]`` generated examples.
-    latent_dim: the latent size.
+    sample: ``sample(u, key, n) -> [n, D]`` generated examples (the
+      class-conditional models ask for classes ``i mod C`` in turn, InfoGAN
+      draws its codes from their prior).
+    latent_dim: the size of ``z``.
+    model: a name of :data:`MODELS`.
+    codes: ``(K, M)``, the one-hot and continuous parts of the code the
+      generator sees beside ``z``: ``(C, 0)`` for the class-conditional
+      models, InfoGAN's ``(K, M)``, ``(0, 0)`` for the GAN.
+    generate: ``generate(u, z [n, L], code [n, K + M]) -> [n, D]``.
   """
   generator: nets.Generator
   critic: nets.Critic
@@ -53,22 +61,39 @@ class Gan(NamedTuple):
   init: Callable
   sample: Callable
   latent_dim: int
+  model: str = "gan"
+  codes: tuple[int, int] = (0, 0)
+  generate: Callable | None = None
 
 
-def check_hparams(hparams: dict) -> dict:
-  """Checks ``lr_u``, ``lr_v`` (>= 0) and ``reg_weight`` (>= 0) on the host.
+# The games of gan.make, and the traced weight each adds to the hparams.
+MODELS = ("gan", "cgan", "acgan", "infogan")
+_WEIGHTS = {"acgan": "aux_weight", "infogan": "info_weight"}
+
+
+def check_hparams(hparams: dict, model: str = "gan") -> dict:
+  """Checks ``lr_u``, ``lr_v``, ``reg_weight`` and the model's weight
+  (``aux_weight`` of AC-GAN, ``info_weight`` of InfoGAN), all >= 0, on the
+  host.
 
   Args:
     hparams: a dict of scalars or sweep lists.
+    model: a name of :data:`MODELS`.
 
   Returns:
     ``hparams`` unchanged.
 
   Raises:
-    ValueError: a missing entry, or a negative or non-finite value.
+    ValueError: an unknown model, a missing entry, or a negative or
+      non-finite value.
   """
-  _checks.has_keys(hparams, "hparams", ("lr_u", "lr_v", "reg_weight"))
+  _checks.choice(model, "model", MODELS)
+  extra = (_WEIGHTS[model],) if model in _WEIGHTS else ()
+  _checks.has_keys(hparams, "hparams", ("lr_u", "lr_v", "reg_weight") + extra)
   minimax.check_hparams(**hparams)
+  for name in extra:
+    for v in np.ravel(np.asarray(hparams[name], dtype=np.float64)):
+      _checks.real(v, name, low=0.0, high=1e30)
   return hparams
 
 
@@ -80,8 +105,18 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          method: str = "simultaneous", n_critic: int = 1,
          order: str = "v_first", betas: tuple[float, float] = (0.5, 0.999),
          clip: float | None = None,
-         ema_decay: float | None = None) -> Gan:
+         ema_decay: float | None = None, model: str = "gan",
+         n_classes: int = 10, conditioning: str = "projection",
+         n_categorical: int = 10, n_continuous: int = 2) -> Gan:
   """Builds a :class:`Gan` from names and sizes (all checked here).
+
+  ``model`` picks the game: ``"gan"`` (:func:`jgen.adversarial.gan`),
+  ``"cgan"`` (:func:`jgen.adversarial.conditional_gan`, the critic
+  conditioned by ``conditioning``), ``"acgan"``
+  (:func:`jgen.adversarial.acgan`, a ``n_classes``-way head on the critic) or
+  ``"infogan"`` (:func:`jgen.adversarial.infogan`, a ``Q`` head on the
+  critic). The class-conditional models train on labelled data ``{"x",
+  "y"}``.
 
   Args:
     data_dim: D, the size of a flat example.
@@ -102,6 +137,12 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     betas: Adam's ``(b1, b2)`` for both players.
     clip: WGAN weight clipping of the critic to ``[-clip, clip]``, or None.
     ema_decay: keep an EMA of the generator with this decay, or None.
+    model: a name of :data:`MODELS`.
+    n_classes: C of ``cgan``/``acgan``.
+    conditioning: ``cgan``'s critic conditioning, ``"projection"`` or
+      ``"concat"`` (:class:`jgen.nets.Critic`).
+    n_categorical: InfoGAN's K (0 or >= 2).
+    n_continuous: InfoGAN's M.
 
   Returns:
     The :class:`Gan`.
@@ -109,8 +150,10 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   Raises:
     ValueError: an unknown name or option (the message lists the valid
       ones), non-positive sizes, ``n_critic < 1``, betas outside [0, 1), an
-      ``image_shape`` that does not fit ``data_dim`` or the networks.
+      ``image_shape`` that does not fit ``data_dim`` or the networks,
+      ``n_classes < 2``, negative code sizes or no InfoGAN code.
   """
+  _checks.choice(model, "model", MODELS)
   _checks.integer(data_dim, "data_dim", low=1)
   _checks.integer(latent_dim, "latent_dim", low=1)
   _checks.integer(n_critic, "n_critic", low=1)
@@ -119,8 +162,20 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   for i, b in enumerate(betas):
     _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
   hidden = tuple(_checks.integer(h, "hidden", low=1) for h in hidden)
+  conditional = model in ("cgan", "acgan")
+  if conditional:
+    _checks.integer(n_classes, "n_classes", low=2)
+  codes, aux_dim = ((n_classes, 0), n_classes) if conditional else ((0, 0), 0)
+  if model == "infogan":
+    codes = (n_categorical, n_continuous)
+    aux_dim = adversarial.q_size(n_categorical, n_continuous)   # checks
+  code_dim = sum(codes)
   generator = nets.Generator(data_dim, image_shape, hidden, width)
-  critic = nets.Critic(data_dim, image_shape, hidden, width, spectral_norm)
+  critic = nets.Critic(
+      data_dim, image_shape, hidden, width, spectral_norm,
+      n_classes=n_classes if model == "cgan" else 0,
+      conditioning=conditioning,
+      aux_dim=0 if model == "cgan" else aux_dim)
   pair = adversarial.make_loss(loss, **(loss_options or {}))
   pen = (None if penalty is None else
          adversarial.make_penalty(penalty, **(penalty_options or {})))
@@ -128,8 +183,19 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   def sample_latent(key, n):
     return jax.random.normal(key, (n, latent_dim), jnp.float32)
 
-  game = adversarial.gan(critic.apply, generator.apply, sample_latent,
-                         loss=pair, penalty=pen, noise_std=noise_std)
+  common = dict(loss=pair, penalty=pen, noise_std=noise_std)
+  if model == "gan":
+    game = adversarial.gan(critic.apply, generator.apply, sample_latent,
+                           **common)
+  elif model == "infogan":
+    game = adversarial.infogan(critic.apply, generator.apply, sample_latent,
+                               n_categorical=n_categorical,
+                               n_continuous=n_continuous, **common)
+  else:
+    build = (adversarial.conditional_gan if model == "cgan" else
+             adversarial.acgan)
+    game = build(critic.apply, generator.apply, sample_latent,
+                 n_classes=n_classes, **common)
   adam = optax.scale_by_adam(*betas)
   players = (minimax.Players(adam, adam) if clip is None else
              minimax.Players(adam, adam,
@@ -139,14 +205,29 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
 
   def init(key):
     k_u, k_v = jax.random.split(jax.random.fold_in(key, 1))
-    u = generator.init(k_u, jnp.zeros((1, latent_dim)))
-    v = critic.init(k_v, jnp.zeros((1, data_dim)))
+    u = generator.init(k_u, jnp.zeros((1, latent_dim + code_dim)))
+    v = critic.init(k_v, jnp.zeros((1, data_dim)),
+                    jnp.zeros((1,), jnp.int32) if model == "cgan" else None)
     return minimax.init(u, v, players, key=key, ema=ema_decay is not None)
 
-  def sample(u, key, n):
-    return generator.apply(u, sample_latent(key, n))
+  def generate(u, z, code):
+    return generator.apply(u, jnp.concatenate([z, code], 1) if code_dim
+                           else z)
 
-  return Gan(generator, critic, game, step, players, init, sample, latent_dim)
+  def sample(u, key, n):
+    k_z, k_c = jax.random.split(key)
+    z = sample_latent(k_z if code_dim else key, n)
+    if conditional:
+      code = jax.nn.one_hot(jnp.arange(n) % n_classes, n_classes)
+    elif model == "infogan":
+      code = adversarial.code_vector(*adversarial.sample_codes(
+          k_c, n, n_categorical, n_continuous), n_categorical)
+    else:
+      code = None
+    return generate(u, z, code)
+
+  return Gan(generator, critic, game, step, players, init, sample, latent_dim,
+             model, codes, generate)
 
 
 def generator_params(state: minimax.MinimaxState):
@@ -160,6 +241,54 @@ def generator_params(state: minimax.MinimaxState):
     A parameter pytree of the generator.
   """
   return state.u if state.ema_u is None else state.ema_u
+
+
+def grid_inputs(g: Gan, key: jax.Array, *, n_cols: int = 10,
+                vary: int | None = None) -> tuple[jax.Array, jax.Array]:
+  """Latents and codes of the figures of structured GANs, row by row.
+
+  * CGAN / AC-GAN: one row per class, the columns' ``z`` shared by every row
+    (the class-conditional grid of Mirza & Osindero 2014, Fig. 2).
+  * InfoGAN with ``vary=None``: one row per value of the categorical code,
+    continuous codes 0 (Chen et al. 2016, Fig. 2(a)); with ``vary=j``: the
+    ``j``-th continuous code from -2 to 2 along the columns, one ``z`` for
+    the whole grid (Fig. 2(c)-(d); the prior covers [-1, 1]).
+
+  Args:
+    g: a :class:`Gan` of model ``cgan``, ``acgan`` or ``infogan``.
+    key: PRNG key of the latents.
+    n_cols: columns.
+    vary: InfoGAN's continuous code to traverse (0-based), or None.
+
+  Returns:
+    ``(z [R * n_cols, L], code [R * n_cols, K + M])``; ``g.generate(u, z,
+    code)`` draws the grid.
+
+  Raises:
+    ValueError: an unstructured model, ``n_cols < 1``, ``vary`` with a
+      class-conditional model or out of range.
+  """
+  _checks.integer(n_cols, "n_cols", low=1)
+  if g.model == "gan":
+    raise ValueError("grid_inputs needs a structured model (cgan, acgan, "
+                     "infogan), got 'gan'.")
+  k, m = g.codes
+  if vary is not None:
+    if not m:
+      raise ValueError(f"vary needs continuous codes; the {g.model} has "
+                       "none.")
+    _checks.integer(vary, "vary", low=0, high=m - 1)
+  rows = max(k, 1)
+  z = jax.random.normal(key, (1 if vary is not None else n_cols,
+                              g.latent_dim))
+  z = jnp.tile(z, (rows, 1)) if vary is None else jnp.broadcast_to(
+      z, (rows * n_cols, g.latent_dim))
+  cat = jnp.repeat(jnp.arange(rows), n_cols)
+  cont = jnp.zeros((rows * n_cols, m))
+  if vary is not None:
+    cont = cont.at[:, vary].set(jnp.tile(jnp.linspace(-2.0, 2.0, n_cols),
+                                         rows))
+  return z, adversarial.code_vector(cat, cont, k)
 
 
 def make_run(g: Gan, *, num_steps: int, batch_size: int,

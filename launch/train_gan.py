@@ -43,6 +43,22 @@ from jgen import train
 from launch import common
 
 _PENALTIES = ["none"] + list(adversarial.PENALTIES)
+_MODEL = flags.DEFINE_enum("model", "gan", list(gan.MODELS),
+                           "gan; cgan (critic conditioned on the class); "
+                           "acgan (critic with a class head); infogan "
+                           "(codes recovered by a Q head). cgan and acgan "
+                           "need a labelled dataset.")
+_CONDITIONING = flags.DEFINE_enum("conditioning", "projection",
+                                  list(nets.CONDITIONING),
+                                  "cgan: how the label enters the critic.")
+_AUX_WEIGHT = flags.DEFINE_float("aux_weight", 1.0, "acgan: weight of the "
+                                 "classification terms.")
+_INFO_WEIGHT = flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, the "
+                                  "weight of the mutual-information bound.")
+_N_CAT = flags.DEFINE_integer("n_categorical", 10, "infogan: categories of "
+                              "the categorical code (0: none).")
+_N_CONT = flags.DEFINE_integer("n_continuous", 2, "infogan: continuous codes "
+                               "U(-1, 1).")
 _DATASET = flags.DEFINE_string("dataset", "ring8", "ring8, grid25, mnist5k, "
                                "digits or npz:PATH (images 28x28 or 8x8 in "
                                "[0, 1], or 2-D points).")
@@ -80,8 +96,10 @@ _WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
 common.validate("dataset", data.check_name)
 for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width"):
   common.validate(_name, common.at_least(1))
-common.validate("latent_dim", common.at_least(0))
-for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip"):
+for _name in ("latent_dim", "n_categorical", "n_continuous"):
+  common.validate(_name, common.at_least(0))
+for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip",
+              "aux_weight", "info_weight"):
   common.validate(_name, lambda v, n=_name: _checks.real(v, n, low=0.0,
                                                          high=1e30))
 common.validate("beta1", lambda v: _checks.real(v, "beta1", low=0.0,
@@ -95,6 +113,13 @@ flags.register_multi_flags_validator(
     message="--label_smoothing: only the minimax and non_saturating critics "
             "take label smoothing.")
 
+flags.register_multi_flags_validator(
+    ["model", "n_categorical", "n_continuous"], lambda f: f["model"] !=
+    "infogan" or (f["n_categorical"] != 1 and f["n_categorical"] +
+                  f["n_continuous"] > 0),
+    message="--n_categorical/--n_continuous: infogan needs a code "
+            "(n_categorical 0 or >= 2, and at least one code).")
+
 _SNAPSHOTS = 4        # sample panels over training
 _EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol
 _SHAPES = {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}
@@ -104,12 +129,15 @@ def load(config: dict):
   """The training data and what to compare samples with.
 
   Returns:
-    ``(x_train, x_test, image_shape, modes)``: flat float32 arrays, the image
-    shape (None for points) and ``(means, std)`` of a known mixture or None.
+    ``(x_train, x_test, image_shape, modes, labels)``: flat float32 arrays,
+    the image shape (None for points), ``(means, std)`` of a known mixture or
+    None, and ``(y_train, y_test, n_classes)`` when the data are labelled
+    (else None).
 
   Raises:
     ValueError: starting with ``dataset:`` when the examples are neither 2-D
-      points nor 28x28/8x8 images.
+      points nor 28x28/8x8 images, or when a class-conditional model gets a
+      dataset without labels.
   """
   name = config["dataset"]
   ds = data.load(name, seed=config["seed"],
@@ -120,10 +148,19 @@ def load(config: dict):
   if d != 2 and d not in _SHAPES:
     raise ValueError(f"dataset: the networks take 2-D points or 28x28/8x8 "
                      f"images, got {d} values per example.")
-  return x_train, x_test, _SHAPES.get(d), data.MODES.get(name)
+  labels = None
+  if np.min(ds.y_train) >= 0:
+    labels = (np.asarray(ds.y_train, np.int32), np.asarray(ds.y_test,
+                                                           np.int32),
+              int(max(ds.y_train.max(), ds.y_test.max())) + 1)
+  elif config["model"] in ("cgan", "acgan"):
+    raise ValueError(f"dataset: {config['model']} conditions on labels and "
+                     f"{name!r} has none (an npz file needs an array 'y' of "
+                     f"classes 0..C-1).")
+  return x_train, x_test, _SHAPES.get(d), data.MODES.get(name), labels
 
 
-def build(config: dict, image_shape, d: int) -> gan.Gan:
+def build(config: dict, image_shape, d: int, n_classes: int = 10) -> gan.Gan:
   """The :class:`jgen.gan.Gan` of a configuration."""
   latent = config["latent_dim"] or (2 if image_shape is None else 64)
   smoothing = config["label_smoothing"]
@@ -136,13 +173,20 @@ def build(config: dict, image_shape, d: int) -> gan.Gan:
       noise_std=config["noise_std"], spectral_norm=config["spectral_norm"],
       method=config["method"], n_critic=config["n_critic"],
       order=config["order"], betas=(config["beta1"], 0.999),
-      clip=config["clip"] or None, ema_decay=config["ema"] or None)
+      clip=config["clip"] or None, ema_decay=config["ema"] or None,
+      model=config["model"], n_classes=n_classes,
+      conditioning=config["conditioning"],
+      n_categorical=config["n_categorical"],
+      n_continuous=config["n_continuous"])
 
 
-def evaluator(x_train, x_test, modes):
+def evaluator(x_train, x_test, modes, n_classes: int = 0):
   """``evaluate(samples) -> dict``: mode coverage for known mixtures,
   classifier metrics against the test split for images (the reference
-  features are computed once), nothing for other points."""
+  features are computed once), nothing for other points. With ``n_classes``
+  the samples were asked for classes ``i mod n_classes`` in turn
+  (:attr:`jgen.gan.Gan.sample`) and ``conditional_accuracy`` is the shipped
+  classifier's accuracy on them."""
   if modes is not None:
     def coverage(samples):
       out = metrics.mode_coverage(samples, *modes)
@@ -162,22 +206,34 @@ def evaluator(x_train, x_test, modes):
     f_fake, p_fake = metrics.mnist_features(samples)
     pr = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=3)
     dc = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=5)
-    return {"fid": metrics.frechet_distance(f_test, f_fake),
-            "inception_score": metrics.inception_score(p_fake),
-            "precision": pr["precision"], "recall": pr["recall"],
-            "density": dc["density"], "coverage": dc["coverage"],
-            "fid_real_floor": floor, "n_test": n, "n_samples": len(samples)}
+    out = {"fid": metrics.frechet_distance(f_test, f_fake),
+           "inception_score": metrics.inception_score(p_fake),
+           "precision": pr["precision"], "recall": pr["recall"],
+           "density": dc["density"], "coverage": dc["coverage"],
+           "fid_real_floor": floor, "n_test": n, "n_samples": len(samples)}
+    if n_classes:
+      asked = np.arange(len(samples)) % n_classes
+      out["conditional_accuracy"] = float(np.mean(np.argmax(p_fake, 1)
+                                                  == asked))
+    return out
   return quality
 
 
 def run(config: dict, workdir: str) -> dict:
   """Trains, evaluates, draws; returns the contents of ``result.json``."""
-  x_train, x_test, image_shape, modes = load(config)
+  x_train, x_test, image_shape, modes, labels = load(config)
   d = x_train.shape[1]
-  g = build(config, image_shape, d)
+  model = config["model"]
+  conditional = model in ("cgan", "acgan")
+  g = build(config, image_shape, d, labels[2] if labels else 10)
   hparams = {"lr_u": jnp.float32(config["lr_g"]),
              "lr_v": jnp.float32(config["lr_d"]),
-             "reg_weight": jnp.float32(config["penalty_weight"])}
+             "reg_weight": jnp.float32(config["penalty_weight"]),
+             "aux_weight": jnp.float32(config["aux_weight"]),
+             "info_weight": jnp.float32(config["info_weight"])}
+  train_data = jnp.asarray(x_train)
+  if conditional:
+    train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
   key = jax.random.PRNGKey(config["seed"])
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
   # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
@@ -196,7 +252,7 @@ def run(config: dict, workdir: str) -> dict:
       snapshots[step] = np.asarray(sample(u, sample_key, _EVAL_SAMPLES))
 
   try:
-    result = train.train(g.init(key), g.step, jnp.asarray(x_train), hparams,
+    result = train.train(g.init(key), g.step, train_data, hparams,
                          num_steps=steps, batch_fn=train.minibatch(
                              config["batch_size"]), chunk_size=chunk,
                          workdir=workdir,
@@ -209,7 +265,8 @@ def run(config: dict, workdir: str) -> dict:
     snapshots[steps] = np.asarray(sample(gan.generator_params(result.state),
                                          sample_key, _EVAL_SAMPLES))
   samples = snapshots[steps]
-  evaluate = evaluator(x_train, x_test, modes)
+  evaluate = evaluator(x_train, x_test, modes,
+                       labels[2] if conditional and image_shape else 0)
   over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t]).items()
                          if k not in ("counts", "n_test", "n_samples",
                                       "fid_real_floor", "n_modes")}}
@@ -217,7 +274,17 @@ def run(config: dict, workdir: str) -> dict:
   out = {"num_steps": steps, **evaluate(samples), "over_training": over,
          "final": {k: v for k, v in result.history[-1].items()
                    if k != "step"}}
+  n_cat = config["n_categorical"]
+  if model == "infogan" and n_cat and labels is not None:
+    # Chen et al. (2016), Section 7.1: Q's categorical code as a classifier
+    # of the test images, codes matched to classes one-to-one.
+    _, q = jax.jit(g.critic.apply)(result.state.v, jnp.asarray(x_test))
+    out["code_accuracy"] = metrics.cluster_accuracy(
+        np.argmax(np.asarray(q)[:, :n_cat], 1), labels[1])
   _figures(workdir, snapshots, result.history, x_test, image_shape, modes)
+  if model != "gan" and image_shape is not None:
+    _structured_figures(workdir, g, gan.generator_params(result.state),
+                        image_shape)
   common.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
@@ -244,17 +311,37 @@ def _figures(workdir, snapshots, history, x_test, image_shape, modes):
   plotting.save(fig, os.path.join(workdir, "losses.png"))
 
 
+def _structured_figures(workdir, g: gan.Gan, u, image_shape):
+  """``classes.png`` (one row per class) or InfoGAN's ``traversals.png``
+  (Chen et al. 2016, Fig. 2: rows of the categorical code, then each
+  continuous code from -2 to 2)."""
+  key = jax.random.PRNGKey(1)
+  variants = [None] + (list(range(g.codes[1])) if g.model == "infogan"
+                       else [])
+  fig, axes = plotting.figure(len(variants), 1, 3.6)
+  for ax, vary in zip(axes[0], variants):
+    z, code = gan.grid_inputs(g, key, n_cols=10, vary=vary)
+    plotting.image_grid(ax, np.asarray(g.generate(u, z, code)), image_shape,
+                        10)
+    ax.set_title("rows: class" if g.model != "infogan" else
+                 "rows: c1" if vary is None else
+                 f"rows: c1, columns: c{vary + 2} from -2 to 2")
+  plotting.save(fig, os.path.join(
+      workdir, "traversals.png" if g.model == "infogan" else "classes.png"))
+
+
 def main(argv):
   del argv
   common.quiet_logs()
   def check(config):
-    x_train, _, image_shape, _ = load(config)
-    build(config, image_shape, x_train.shape[1])
+    x_train, _, image_shape, _, labels = load(config)
+    build(config, image_shape, x_train.shape[1], labels[2] if labels else 10)
   config = common.flag_config((
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
       "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
-      "label_smoothing", "clip", "seed"), check)
+      "label_smoothing", "clip", "model", "conditioning", "aux_weight",
+      "info_weight", "n_categorical", "n_continuous", "seed"), check)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -73,6 +74,16 @@ def test_fit_gmm_script(tmp_path):
      "--batch_size"),
     (["launch.train_gan", "--loss=hinge", "--label_smoothing=0.2"],
      "--label_smoothing"),
+    (["launch.train_gan", "--model=bigan"], "--model"),
+    (["launch.train_gan", "--model=infogan", "--n_categorical=1"],
+     "--n_categorical"),
+    (["launch.train_gan", "--model=infogan", "--n_categorical=0",
+      "--n_continuous=0"], "--n_categorical"),
+    (["launch.train_gan", "--n_continuous=-1"], "--n_continuous"),
+    (["launch.train_gan", "--aux_weight=-1"], "--aux_weight"),
+    (["launch.train_gan", "--info_weight=nan"], "--info_weight"),
+    (["launch.train_gan", "--model=cgan", "--conditioning=film"],
+     "--conditioning"),
     (["launch.train_classifier", "--out=weights.pt"], "--out"),
     (["launch.bench.gan", "--steps=15", "--chunk=10"], "--steps"),
     (["launch.train_ssvae", "--model=m3"], "--model"),
@@ -119,27 +130,44 @@ def test_bench_gmm_script_tiny(tmp_path):
       assert entry["fit_n_init_s"] > 0
 
 
-def test_reproduce_quick(tmp_path):
-  _run(["launch.reproduce", "--quick", f"--workdir={tmp_path}"], timeout=900)
+_SECTION_CHECKS = {
+    "em": lambda r, md: all(
+        v["max_rel_diff_per_iteration"] < 1e-6
+        for v in r["sklearn_agreement"].values()) and "## EM" in md,
+    "hybrid": lambda r, md: len(r["test_error_mean"]) == 11
+    and "## Generative vs discriminative" in md,
+    "dynamics": lambda r, md: set(r) >= {"bilinear", "dirac_gan",
+                                         "dirac_gan_r1"}
+    and "## Minimax dynamics" in md,
+    "vae": lambda r, md: len(r["beta_sweep"]["rate"]) == 4
+    and "## VAE family" in md,
+    "gan": lambda r, md: r["mnist"]["fid_real_floor"] > 0
+    and "## GANs" in md and "VEEGAN" in md,
+    "ssvae": lambda r, md: len(r["table"]["M2 (jgen)"]["50"]) == 2
+    and "## Semi-supervised VAEs" in md,
+}
+
+
+def test_every_report_section_is_checked():
+  text = (pathlib.Path(ROOT) / "launch" / "reproduce.py").read_text()
+  names = ast.literal_eval(re.search(r"SECTION_NAMES = (\([^)]*\))",
+                                     text).group(1))
+  assert set(names) == set(_SECTION_CHECKS)
+
+
+@pytest.mark.parametrize("name", list(_SECTION_CHECKS))
+def test_reproduce_quick(tmp_path, name):
+  """Each section of the quick report, one process each (so the suite's
+  workers share them out); every figure the report names exists."""
+  _run(["launch.reproduce", "--quick", f"--sections={name}",
+        f"--workdir={tmp_path}"], timeout=900)
   results = json.loads((tmp_path / "results.json").read_text())
-  agree = results["em"]["sklearn_agreement"]
-  assert all(v["max_rel_diff_per_iteration"] < 1e-6 for v in agree.values())
   report = (tmp_path / "report.md").read_text()
-  assert "## EM" in report and "## Generative vs discriminative" in report
-  assert "## Minimax dynamics" in report and "## VAE family" in report
-  assert "## GANs" in report and "VEEGAN" in report
-  assert "## Semi-supervised VAEs" in report
-  assert len(results["ssvae"]["table"]["M2 (jgen)"]["50"]) == 2
-  assert results["gan"]["mnist"]["fid_real_floor"] > 0
-  assert len(results["vae"]["beta_sweep"]["rate"]) == 4
-  assert set(results["dynamics"]) >= {"bilinear", "dirac_gan", "dirac_gan_r1"}
-  assert len(results["hybrid"]["test_error_mean"]) == 11
-  for png in ("em_choose_k.png", "em_restarts.png", "hybrid/alpha_sweep.png",
-              "hybrid/boundaries.png", "dynamics/convergence_maps.png",
-              "rate_distortion.png"):
-    assert (tmp_path / png).stat().st_size > 1000
-  for png in re.findall(r"\]\(([^)]+\.png)\)", report):   # every figure exists
-    assert (tmp_path / png).exists(), png
+  assert results["quick"] and _SECTION_CHECKS[name](results[name], report)
+  figures = re.findall(r"\]\(([^)]+\.png)\)", report)
+  assert figures or name == "dynamics"
+  for png in figures:
+    assert (tmp_path / png).stat().st_size > 1000, png
 
 
 def test_launch_modules_import_only_shared_helpers():
@@ -241,6 +269,31 @@ def test_train_gan_digits_tiny(tmp_path):
   assert {"fid", "inception_score", "precision", "recall", "density",
           "coverage", "fid_real_floor"} <= set(result)
   assert 0 < result["fid_real_floor"] < result["fid"]
+
+
+@pytest.mark.parametrize("model,extra", [
+    ("cgan", ["--conditioning=concat"]), ("acgan", []),
+    ("infogan", ["--n_continuous=1"])])
+def test_train_gan_structured_tiny(tmp_path, model, extra):
+  _run(["launch.train_gan", "--dataset=digits", "--width=4", "--num_steps=10",
+        "--latent_dim=4", f"--model={model}", *extra, f"--workdir={tmp_path}"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  key = "code_accuracy" if model == "infogan" else "conditional_accuracy"
+  assert 0 <= result[key] <= 1 and "fid" in result
+  png = "traversals.png" if model == "infogan" else "classes.png"
+  assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_train_gan_conditioning_needs_labels(tmp_path):
+  path = tmp_path / "unlabelled.npz"
+  np.savez(path, x=np.random.default_rng(0).normal(size=(50, 2)))
+  env = dict(os.environ, PYTHONPATH=ROOT)
+  proc = subprocess.run([sys.executable, "-m", "launch.train_gan",
+                         f"--dataset=npz:{path}", "--model=acgan",
+                         f"--workdir={tmp_path / 'run'}"], cwd=ROOT, env=env,
+                        capture_output=True, text=True)
+  assert proc.returncode == 2 and "has none" in proc.stderr, proc.stderr
+  assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_train_gan_divergence_stops_with_a_message(tmp_path):

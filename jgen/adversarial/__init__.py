@@ -8,12 +8,32 @@ r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
   ``wgan_gp``); :func:`make_penalty` binds their options (``target``,
   ``one_sided``);
 * :class:`Game`, :func:`zero_sum`, :func:`gan` -- two losses of ``(u, v, key,
-  batch, hparams)`` that :mod:`jgen.minimax` turns into training steps.
+  batch, hparams)`` that :mod:`jgen.minimax` turns into training steps;
+  :func:`structured_game` -- the GAN game with a conditioned critic and
+  :class:`Auxiliary` terms, behind :func:`conditional_gan` (CGAN),
+  :func:`acgan` (AC-GAN) and :func:`infogan` (InfoGAN);
+* the auxiliary terms: :func:`acgan_critic_loss`, :func:`acgan_generator_loss`
+  and InfoGAN's :func:`mutual_information_penalty` with its codes
+  (:func:`sample_codes`, :func:`code_vector`, :func:`q_size`,
+  :func:`code_entropy`).
 """
 
+from jgen.adversarial._auxiliary import acgan_critic_loss
+from jgen.adversarial._auxiliary import acgan_generator_loss
+from jgen.adversarial._auxiliary import code_entropy
+from jgen.adversarial._auxiliary import code_vector
+from jgen.adversarial._auxiliary import mutual_information_penalty
+from jgen.adversarial._auxiliary import q_size
+from jgen.adversarial._auxiliary import sample_codes
+from jgen.adversarial._conditional import acgan
+from jgen.adversarial._conditional import conditional_gan
+from jgen.adversarial._conditional import infogan
+from jgen.adversarial._conditional import labelled_batch
+from jgen.adversarial._game import Auxiliary
 from jgen.adversarial._game import Game
 from jgen.adversarial._game import gan
 from jgen.adversarial._game import real_examples
+from jgen.adversarial._game import structured_game
 from jgen.adversarial._game import zero_sum
 from jgen.adversarial._losses import GanLoss
 from jgen.adversarial._losses import hinge_critic_loss
@@ -34,6 +54,10 @@ from jgen.adversarial._penalties import r2
 from jgen.adversarial._penalties import wgan_gp
 
 __all__ = [
+    "Auxiliary", "acgan", "acgan_critic_loss", "acgan_generator_loss",
+    "code_entropy", "code_vector", "conditional_gan", "infogan",
+    "labelled_batch", "mutual_information_penalty", "q_size", "sample_codes",
+    "structured_game",
     "Game", "GanLoss", "LOSSES", "PENALTIES", "critic_gradient_norms", "gan",
     "hinge_critic_loss", "least_squares_critic_loss",
     "least_squares_generator_loss", "make_loss", "make_penalty",

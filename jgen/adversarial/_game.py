@@ -83,6 +83,62 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     ValueError: unknown loss or penalty (the message lists the valid names),
       negative or non-finite ``noise_std``.
   """
+  def draw(u, key, batch):
+    real = real_examples(batch)
+    return real, generator(u, sample_latent(key, real.shape[0])), None, None
+
+  return structured_game(lambda v, x, cond: (critic(v, x), None), draw,
+                         loss=loss, penalty=penalty, noise_std=noise_std)
+
+
+class Auxiliary(NamedTuple):
+  """Extra terms of a structured game, added to the GAN losses.
+
+  Attributes:
+    generator: ``generator(aux_fake, code, hparams) -> scalar``, added to
+      ``loss_u``.
+    critic: ``critic(aux_real, aux_fake, batch, code, hparams) -> scalar``,
+      added to ``loss_v``.
+  """
+  generator: Callable
+  critic: Callable
+
+
+def structured_game(score: Callable, draw: Callable, *,
+                    loss: str | GanLoss = "minimax",
+                    penalty: str | Callable | None = None,
+                    noise_std: float = 0.0,
+                    auxiliary: Auxiliary | None = None) -> Game:
+  """The GAN game with a conditioned critic and auxiliary terms.
+
+  What :func:`gan`, :func:`jgen.adversarial.conditional_gan` and
+  :func:`jgen.adversarial.infogan` share: ``loss_u = mean(generator loss of
+  D(fake)) + auxiliary.generator`` and ``loss_v = mean(critic loss of D(real),
+  D(fake)) + gamma * mean(penalty) + auxiliary.critic``, where the critic
+  scores an example under a condition (a class, or nothing) and may return
+  auxiliary outputs (a classifier's logits, InfoGAN's ``Q``). The penalty
+  differentiates ``x -> D(x, cond_real)``; conditioned games give real and
+  generated examples the same condition, so the interpolates of WGAN-GP keep
+  one label.
+
+  Args:
+    score: ``score(v, x, cond) -> (logits [B], aux or None)``.
+    draw: ``draw(u, key, batch) -> (real, fake, cond, code)``: the real
+      examples, the generated ones, the condition both are scored under
+      (None for none) and the generator's code (what ``auxiliary`` reads).
+    loss: a name of :data:`jgen.adversarial.LOSSES` or a :class:`GanLoss`.
+    penalty: None, a name of :data:`jgen.adversarial.PENALTIES`, or a
+      penalty function.
+    noise_std: instance-noise standard deviation (Sønderby et al. 2017).
+    auxiliary: extra terms, or None.
+
+  Returns:
+    The :class:`Game` (``u`` the generator, ``v`` the critic).
+
+  Raises:
+    ValueError: unknown loss or penalty (the message lists the valid names),
+      negative or non-finite ``noise_std``.
+  """
   if not isinstance(loss, GanLoss):
     _checks.choice(loss, "loss", LOSSES)
   if penalty is not None and not callable(penalty):
@@ -92,25 +148,32 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
   pen = PENALTIES[penalty] if isinstance(penalty, str) else penalty
 
   def examples(u, key, batch):
-    real = real_examples(batch)
-    k_z, k_n1, k_n2 = jax.random.split(key, 3)
-    fake = generator(u, sample_latent(k_z, real.shape[0]))
+    k_d, k_n1, k_n2 = jax.random.split(key, 3)
+    real, fake, cond, code = draw(u, k_d, batch)
     if noise_std:
       real = real + noise_std * jax.random.normal(k_n1, real.shape)
       fake = fake + noise_std * jax.random.normal(k_n2, fake.shape)
-    return real, fake
+    return real, fake, cond, code
 
   def loss_u(u, v, key, batch, hparams):
-    del hparams
-    _, fake = examples(u, key, batch)
-    return jnp.mean(pair.generator(critic(v, fake)))
+    _, fake, cond, code = examples(u, key, batch)
+    logits, aux = score(v, fake, cond)
+    value = jnp.mean(pair.generator(logits))
+    if auxiliary is not None:
+      value = value + auxiliary.generator(aux, code, hparams)
+    return value
 
   def loss_v(u, v, key, batch, hparams):
-    real, fake = examples(u, key, batch)
-    value = jnp.mean(pair.critic(critic(v, real), critic(v, fake)))
+    real, fake, cond, code = examples(u, key, batch)
+    real_logits, aux_real = score(v, real, cond)
+    fake_logits, aux_fake = score(v, fake, cond)
+    value = jnp.mean(pair.critic(real_logits, fake_logits))
     if pen is not None:
       value = value + hparams["reg_weight"] * jnp.mean(pen(
-          critic, v, real, jax.lax.stop_gradient(fake),
-          jax.random.fold_in(key, 7)))
+          lambda p, x: score(p, x, cond)[0], v, real,
+          jax.lax.stop_gradient(fake), jax.random.fold_in(key, 7)))
+    if auxiliary is not None:
+      value = value + auxiliary.critic(aux_real, aux_fake, batch, code,
+                                       hparams)
     return value
   return Game(loss_u=loss_u, loss_v=loss_v)

@@ -10,6 +10,7 @@ semi-supervised :class:`M2` (Kingma et al. 2014).
 """
 
 from jgen.nets._classifier import ConvClassifier
+from jgen.nets._gan import CONDITIONING
 from jgen.nets._gan import Critic
 from jgen.nets._gan import Generator
 from jgen.nets._mlp import HyperNetwork
@@ -22,6 +23,6 @@ from jgen.nets._vae import IMAGE_SHAPES
 from jgen.nets._vae import LIKELIHOODS
 from jgen.nets._vae import VAE
 
-__all__ = ["ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
+__all__ = ["CONDITIONING", "ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
            "IMAGE_SHAPES",
            "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "VAE"]

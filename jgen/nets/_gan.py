@@ -31,9 +31,12 @@ from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 from jgen import _checks
 from jgen.nets._vae import IMAGE_SHAPES
+
+CONDITIONING = ("projection", "concat")
 
 
 def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
@@ -112,6 +115,15 @@ class Critic(nn.Module):
     width: the conv critic's channels (``width`` then ``2 * width``).
     spectral_norm: spectrally normalise every layer (Miyato et al. 2018).
     power_iterations: power-iteration steps per call (with spectral_norm).
+    n_classes: 0 for an unconditional critic; C for ``D(x, y)`` with labels
+      ``y`` in 0..C-1 (:func:`jgen.adversarial.conditional_gan`).
+    conditioning: how ``y`` enters: ``"projection"`` (Miyato & Koyama 2018,
+      eq. (3): ``logit = psi(phi(x)) + embed(y)^T phi(x)``) or ``"concat"``
+      (``one_hot(y)`` appended to the input, as channels for images; Mirza &
+      Osindero 2014).
+    aux_dim: 0, or the width of an auxiliary linear head on the critic's
+      body (AC-GAN's classifier, Odena et al. 2017; InfoGAN's ``Q``, Chen et
+      al. 2016); the critic then returns ``(logits, aux [B, aux_dim])``.
   """
   input_dim: int
   image_shape: tuple[int, int] | None = None
@@ -119,11 +131,20 @@ class Critic(nn.Module):
   width: int = 64
   spectral_norm: bool = False
   power_iterations: int = 5
+  n_classes: int = 0
+  conditioning: str = "projection"
+  aux_dim: int = 0
 
   def __post_init__(self):
     _checks.integer(self.input_dim, "input_dim", low=1)
     _checks.integer(self.width, "width", low=1)
     _checks.integer(self.power_iterations, "power_iterations", low=1)
+    _checks.integer(self.n_classes, "n_classes", low=0)
+    _checks.integer(self.aux_dim, "aux_dim", low=0)
+    _checks.choice(self.conditioning, "conditioning", CONDITIONING)
+    if self.n_classes == 1:
+      raise ValueError("n_classes must be 0 (unconditional) or at least 2, "
+                       "got 1.")
     _check_shapes(self.image_shape, self.input_dim, "input_dim")
     super().__post_init__()
 
@@ -134,19 +155,36 @@ class Critic(nn.Module):
     return layer(x)
 
   @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    """``x`` [B, D] -> [B]."""
+  def __call__(self, x: jax.Array, y: jax.Array | None = None):
+    """``x`` [B, D] (and labels ``y`` ints [B] when ``n_classes``) -> logits
+    [B], or ``(logits [B], aux [B, aux_dim])`` when ``aux_dim``."""
     if x.ndim != 2 or x.shape[1] != self.input_dim:
       raise ValueError(f"x must have shape [B, {self.input_dim}], got "
                        f"{x.shape}.")
+    if (y is None) != (self.n_classes == 0):
+      raise ValueError("y (labels [B]) must be given exactly when the critic "
+                       f"is conditional (n_classes={self.n_classes}).")
     act = lambda t: nn.leaky_relu(t, 0.2)
+    concat = self.n_classes and self.conditioning == "concat"
     if self.image_shape is None:
       h = x
+      if concat:
+        h = jnp.concatenate([h, jax.nn.one_hot(y, self.n_classes)], 1)
       for w in self.hidden:
         h = act(self._layer(nn.Dense(w), h))
     else:
       h = x.reshape(x.shape[0], *self.image_shape, 1)
+      if concat:
+        maps = jnp.broadcast_to(jax.nn.one_hot(y, self.n_classes)[:, None, None],
+                                (*h.shape[:3], self.n_classes))
+        h = jnp.concatenate([h, maps], -1)
       for c in (self.width, 2 * self.width):
         h = act(self._layer(nn.Conv(c, (4, 4), strides=(2, 2)), h))
       h = h.reshape(x.shape[0], -1)
-    return self._layer(nn.Dense(1), h)[:, 0]
+    logits = self._layer(nn.Dense(1), h)[:, 0]
+    if self.n_classes and self.conditioning == "projection":
+      embed = nn.Embed(self.n_classes, h.shape[1], name="projection")(y)
+      logits = logits + jnp.sum(embed * h, 1)
+    if self.aux_dim:
+      return logits, nn.Dense(self.aux_dim, name="aux")(h)
+    return logits

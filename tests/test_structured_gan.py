@@ -1,0 +1,285 @@
+"""CGAN, AC-GAN and InfoGAN: auxiliary terms, games, networks, assembly."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import special
+from scipy import stats
+
+from jgen import adversarial
+from jgen import data
+from jgen import gan
+from jgen import nets
+from jgen import train
+
+KEY = jax.random.PRNGKey(0)
+RNG = np.random.default_rng(0)
+
+
+def _np_xent(logits, labels):
+  logits = np.asarray(logits, np.float64)
+  return -(logits - special.logsumexp(logits, 1, keepdims=True))[
+      np.arange(len(labels)), labels]
+
+
+def test_acgan_terms_match_numpy_cross_entropies():
+  real, fake = RNG.normal(size=(6, 4)), 3 * RNG.normal(size=(6, 4))
+  y_real, y_fake = RNG.integers(0, 4, 6), RNG.integers(0, 4, 6)
+  got = adversarial.acgan_critic_loss(jnp.asarray(real), jnp.asarray(fake),
+                                      jnp.asarray(y_real), jnp.asarray(y_fake))
+  np.testing.assert_allclose(got, _np_xent(real, y_real) + _np_xent(
+      fake, y_fake), rtol=1e-5)
+  np.testing.assert_allclose(
+      adversarial.acgan_generator_loss(jnp.asarray(fake), jnp.asarray(y_fake)),
+      _np_xent(fake, y_fake), rtol=1e-5)
+
+
+def test_mutual_information_penalty_is_minus_log_q_of_the_codes():
+  k, m, b = 5, 3, 7
+  q = RNG.normal(size=(b, k + 2 * m))
+  q[0, k + m] = 9.0                                  # clipped to 5
+  cat, cont = RNG.integers(0, k, b), RNG.uniform(-1, 1, (b, m))
+  got = adversarial.mutual_information_penalty(
+      jnp.asarray(q, jnp.float32), jnp.asarray(cat),
+      jnp.asarray(cont, jnp.float32), n_categorical=k, n_continuous=m)
+  scale = np.exp(np.clip(q[:, k + m:], -5, 5))
+  want = _np_xent(q[:, :k], cat) - stats.norm.logpdf(
+      cont, q[:, k:k + m], scale).sum(1)
+  np.testing.assert_allclose(got, want, rtol=1e-5)
+  only_cont = adversarial.mutual_information_penalty(
+      jnp.asarray(q[:, k:], jnp.float32), jnp.asarray(cat),
+      jnp.asarray(cont, jnp.float32), n_categorical=0, n_continuous=m)
+  np.testing.assert_allclose(only_cont, want - _np_xent(q[:, :k], cat),
+                             rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.3, 0.9])
+def test_mi_bound_with_the_exact_posterior_is_the_mutual_information(eps):
+  """A K-ary symmetric channel x | c: with Q the exact posterior, H(c) -
+  E[-log Q(c|x)] is I(c; x) = log K - H(eps), in closed form."""
+  k = 4
+  c, x = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+  c, x = c.ravel(), x.ravel()
+  p_x_given_c = np.where(c == x, 1 - eps, eps / (k - 1))
+  weight = p_x_given_c / k                                 # p(c, x)
+  post = np.full((k, k), eps / (k - 1))                    # p(c | x) rows x
+  np.fill_diagonal(post, 1 - eps)
+  logits = np.log(np.maximum(post[x], 1e-300))
+  pen = np.asarray(adversarial.mutual_information_penalty(
+      jnp.asarray(logits), jnp.asarray(c), jnp.zeros((k * k, 0)),
+      n_categorical=k, n_continuous=0), np.float64)
+  keep = weight > 0
+  bound = adversarial.code_entropy(k, 0) - np.sum(weight[keep] * pen[keep])
+  h = -sum(p * math.log(p) for p in [1 - eps] + [eps / (k - 1)] * (k - 1)
+           if p > 0)
+  np.testing.assert_allclose(bound, math.log(k) - h, atol=1e-5)
+
+
+def test_code_entropy_and_prior():
+  assert adversarial.code_entropy(10, 2) == pytest.approx(
+      stats.randint(0, 10).entropy() + 2 * stats.uniform(-1, 2).entropy())
+  cat, cont = adversarial.sample_codes(KEY, 20_000, 10, 2)
+  assert set(np.unique(cat)) == set(range(10))
+  assert -1 <= float(cont.min()) and float(cont.max()) <= 1
+  assert abs(float(jnp.var(cont)) - 1 / 3) < 0.02       # U(-1, 1)
+  v = adversarial.code_vector(cat[:3], cont[:3], 10)
+  np.testing.assert_array_equal(v[:, :10], jax.nn.one_hot(cat[:3], 10))
+  np.testing.assert_allclose(v[:, 10:], cont[:3], rtol=1e-6)
+
+
+@pytest.mark.parametrize("k,m,match", [
+    (1, 2, "n_categorical must be 0"), (0, 0, "needs a code"),
+    (-1, 2, "n_categorical"), (3, -2, "n_continuous")])
+def test_bad_codes_are_refused(k, m, match):
+  with pytest.raises(ValueError, match=match):
+    adversarial.q_size(k, m)
+
+
+@pytest.mark.parametrize("shape,d", [(None, 6), ((8, 8), 64)])
+@pytest.mark.parametrize("conditioning", nets.CONDITIONING)
+def test_conditional_critic_depends_on_the_label(shape, d, conditioning):
+  c = nets.Critic(d, shape, hidden=(8,), width=4, n_classes=3,
+                  conditioning=conditioning)
+  x = jax.random.uniform(KEY, (4, d))
+  y = jnp.array([0, 1, 2, 0])
+  params = c.init(KEY, x, y)
+  a, b = c.apply(params, x, y), c.apply(params, x, (y + 1) % 3)
+  assert a.shape == (4,) and float(jnp.max(jnp.abs(a - b))) > 1e-4
+  with pytest.raises(ValueError, match="y .labels"):
+    c.apply(params, x)
+
+
+def test_projection_is_the_unconditional_logit_plus_embed_dot_features():
+  """Miyato & Koyama (2018), eq. (3): zero embeddings give the same logit for
+  every label, and the projection term is linear in the embedding."""
+  c = nets.Critic(6, None, hidden=(8,), n_classes=3)
+  x, y = jax.random.uniform(KEY, (4, 6)), jnp.array([0, 1, 2, 1])
+  p = c.init(KEY, x, y)
+  zero = jax.tree_util.tree_map_with_path(
+      lambda path, a: jnp.zeros_like(a) if "projection" in str(path) else a,
+      p)
+  base = c.apply(zero, x, y)
+  np.testing.assert_allclose(base, c.apply(zero, x, (y + 1) % 3))
+  doubled = jax.tree_util.tree_map_with_path(
+      lambda path, a: 2 * a if "projection" in str(path) else a, p)
+  np.testing.assert_allclose(c.apply(doubled, x, y) - base,
+                             2 * (c.apply(p, x, y) - base), rtol=1e-5,
+                             atol=1e-6)
+
+
+def test_aux_head_returns_logits_and_aux():
+  c = nets.Critic(6, None, hidden=(8,), aux_dim=5)
+  x = jax.random.uniform(KEY, (4, 6))
+  logits, aux = c.apply(c.init(KEY, x), x)
+  assert logits.shape == (4,) and aux.shape == (4, 5)
+
+
+def _linear_parts(n_classes=3, latent=2, d=4):
+  """A generator that ignores z (fakes known in closed form) and a linear
+  critic with an auxiliary head."""
+  w_g = RNG.normal(size=(n_classes, d))
+  w_d, w_c = RNG.normal(size=(d,)), RNG.normal(size=(d, n_classes))
+
+  def generator(u, zc):
+    return zc[:, latent:] @ (u * w_g)
+
+  def critic(v, x):
+    return x @ (v * w_d), x @ w_c
+
+  return generator, critic, w_g, w_d, w_c
+
+
+def test_acgan_losses_match_a_numpy_evaluation():
+  generator, critic, w_g, w_d, w_c = _linear_parts()
+  game = adversarial.acgan(critic, generator,
+                           lambda key, n: jax.random.normal(key, (n, 2)),
+                           n_classes=3, loss="non_saturating")
+  x, y = RNG.normal(size=(5, 4)), np.array([0, 2, 1, 1, 0])
+  batch = {"x": jnp.asarray(x, jnp.float32), "y": jnp.asarray(y)}
+  hp = {"aux_weight": 0.7, "reg_weight": 0.0}
+  fake = np.eye(3)[y] @ w_g                     # asked for the batch's labels
+  sp = lambda t: np.logaddexp(0, t)             # noqa: E731 (softplus)
+  want_v = np.mean(sp(-(x @ w_d)) + sp(fake @ w_d)) + 0.7 * np.mean(
+      _np_xent(x @ w_c, y) + _np_xent(fake @ w_c, y))
+  want_u = np.mean(sp(-(fake @ w_d))) + 0.7 * np.mean(_np_xent(fake @ w_c, y))
+  got_v = game.loss_v(1.0, 1.0, KEY, batch, hp)
+  got_u = game.loss_u(1.0, 1.0, KEY, batch, hp)
+  np.testing.assert_allclose([got_u, got_v], [want_u, want_v], rtol=1e-5)
+
+
+def test_acgan_classification_term_reaches_the_critic_only_through_its_head():
+  """The critic's classification term does not move D's real/fake weights."""
+  generator, critic, *_ = _linear_parts()
+  game = adversarial.acgan(critic, generator,
+                           lambda key, n: jax.random.normal(key, (n, 2)),
+                           n_classes=3)
+  batch = {"x": jnp.ones((4, 4)), "y": jnp.array([0, 1, 2, 0])}
+  grad = lambda w: jax.grad(game.loss_v, 1)(   # noqa: E731
+      1.0, 1.0, KEY, batch, {"aux_weight": w, "reg_weight": 0.0})
+  np.testing.assert_allclose(grad(0.0), grad(5.0), rtol=1e-6)
+
+
+def test_infogan_penalty_enters_both_players():
+  generator, critic, *_ = _linear_parts(n_classes=4)
+  game = adversarial.infogan(
+      lambda v, x: (x @ jnp.ones(4) * v, x @ jnp.ones((4, 4 + 0)) * v),
+      generator, lambda key, n: jax.random.normal(key, (n, 2)),
+      n_categorical=4, n_continuous=0)
+  batch = jnp.ones((6, 4))
+  for loss in (game.loss_u, game.loss_v):
+    lo = loss(1.0, 1.0, KEY, batch, {"info_weight": 0.0, "reg_weight": 0.0})
+    hi = loss(1.0, 1.0, KEY, batch, {"info_weight": 1.0, "reg_weight": 0.0})
+    assert float(hi - lo) > 0.1                 # -log Q(c|x) > 0 is added
+
+
+def test_class_conditional_games_need_labelled_batches():
+  generator, critic, *_ = _linear_parts()
+  game = adversarial.conditional_gan(lambda v, x, y: x[:, 0], generator,
+                                     lambda key, n: jnp.zeros((n, 2)),
+                                     n_classes=3)
+  with pytest.raises(ValueError, match="labelled batches"):
+    game.loss_v(1.0, 1.0, KEY, jnp.ones((4, 4)), {"reg_weight": 0.0})
+  with pytest.raises(ValueError, match="n_classes"):
+    adversarial.conditional_gan(critic, generator, None, n_classes=1)
+
+
+@pytest.mark.parametrize("model", gan.MODELS)
+def test_every_model_trains_one_step_and_samples(model):
+  ds = data.load("ring8", n_samples=64)
+  x = jnp.asarray(ds.x_train[:16], jnp.float32)
+  g = gan.make(2, latent_dim=3, hidden=(8,), model=model, n_classes=8,
+               penalty="wgan_gp", ema_decay=0.9)
+  hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 1.0,
+                          "aux_weight": 1.0, "info_weight": 1.0}, model)
+  batch = {"x": x, "y": jnp.asarray(ds.y_train[:16])} if model in (
+      "cgan", "acgan") else x
+  state, met = jax.jit(g.step)(g.init(KEY), batch, hp)
+  assert np.isfinite(float(met["loss_u"])) and np.isfinite(float(met["loss_v"]))
+  assert g.sample(state.u, KEY, 7).shape == (7, 2)
+  if model != "gan":
+    z, code = gan.grid_inputs(g, KEY, n_cols=3)
+    rows = 8 if model != "infogan" else 10
+    assert z.shape[0] == code.shape[0] == 3 * rows
+    assert g.generate(state.u, z, code).shape == (3 * rows, 2)
+
+
+def test_grid_inputs_rows_and_traversals():
+  g = gan.make(2, latent_dim=3, hidden=(8,), model="infogan",
+               n_categorical=4, n_continuous=2)
+  z, code = gan.grid_inputs(g, KEY, n_cols=5, vary=1)
+  assert z.shape == (20, 3) and code.shape == (20, 6)
+  np.testing.assert_array_equal(z, jnp.broadcast_to(z[0], z.shape))
+  np.testing.assert_array_equal(jnp.argmax(code[:, :4], 1),
+                                np.repeat(np.arange(4), 5))
+  np.testing.assert_allclose(code[:5, 5], np.linspace(-2, 2, 5))
+  np.testing.assert_array_equal(code[:, 4], 0.0)
+  z, code = gan.grid_inputs(g, KEY, n_cols=5)       # rows share the columns' z
+  np.testing.assert_array_equal(z[:5], z[5:10])
+  with pytest.raises(ValueError, match="vary"):
+    gan.grid_inputs(g, KEY, vary=2)
+  with pytest.raises(ValueError, match="structured"):
+    gan.grid_inputs(gan.make(2), KEY)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"model": "bigan"}, "model.*infogan"),
+    ({"model": "cgan", "n_classes": 1}, "n_classes"),
+    ({"model": "infogan", "n_categorical": 1}, "n_categorical must be 0"),
+    ({"model": "infogan", "n_categorical": 0, "n_continuous": 0},
+     "needs a code"),
+    ({"model": "cgan", "conditioning": "film"}, "conditioning.*concat")])
+def test_make_refuses_bad_structures(kwargs, match):
+  with pytest.raises(ValueError, match=match):
+    gan.make(2, **kwargs)
+
+
+def test_check_hparams_asks_for_the_models_weight():
+  base = {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0}
+  with pytest.raises(ValueError, match="aux_weight"):
+    gan.check_hparams(base, "acgan")
+  with pytest.raises(ValueError, match="info_weight"):
+    gan.check_hparams({**base, "info_weight": -1.0}, "infogan")
+  assert gan.check_hparams(base, "cgan") is base
+
+
+def test_cgan_puts_each_class_on_its_own_mode():
+  """ring8 with its mode index as the label: a 2-D CGAN's samples for class
+  c land on mode c, within 3 standard deviations of it."""
+  ds = data.load("ring8", n_samples=4000)
+  means, std = data.MODES["ring8"]
+  g = gan.make(2, latent_dim=2, hidden=(64, 64), model="cgan", n_classes=8,
+               conditioning="concat", penalty="r1", ema_decay=0.99)
+  out = train.train(g.init(KEY), g.step,
+                    {"x": jnp.asarray(ds.x_train, jnp.float32),
+                     "y": jnp.asarray(ds.y_train)},
+                    {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1},
+                    num_steps=1500, batch_fn=train.minibatch(128),
+                    chunk_size=500)
+  s = np.asarray(g.sample(gan.generator_params(out.state), KEY, 800))
+  nearest = np.argmin(((s[:, None] - means[None]) ** 2).sum(-1), 1)
+  asked = np.arange(800) % 8                    # what g.sample asks for
+  assert np.mean(nearest == asked) > 0.95
+  assert np.mean(np.linalg.norm(s - means[asked], axis=1) < 3 * std) > 0.8
