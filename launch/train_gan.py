@@ -3,6 +3,8 @@ r"""Train a GAN on 2-D mixtures or images and evaluate it honestly.
   python -m launch.train_gan --dataset=ring8 --workdir=runs/gan_ring8
   python -m launch.train_gan --dataset=mnist5k --num_steps=10000 \
       --workdir=runs/gan_mnist
+  python -m launch.train_gan --dataset=mnist5k --model=acgan \
+      --num_steps=5000 --workdir=runs/acgan_mnist
 
 Every loss, penalty and schedule of ``jgen.adversarial``/``jgen.minimax`` is
 a flag. Writes into ``--workdir``: ``config.json``; ``metrics.jsonl`` and
@@ -20,6 +22,16 @@ split: ``fid``, ``inception_score``, improved ``precision``/``recall``
 (Kynkaanniemi et al. 2019, k = 3), ``density``/``coverage`` (Naeem et al.
 2020, k = 5), and ``fid_real_floor`` (test images against as many training
 images), the value a perfect generator would get.
+
+``--model`` picks the game (``jgen.gan.MODELS``): ``gan``; ``cgan``
+(Mirza & Osindero 2014; ``--conditioning`` projection or concat) and
+``acgan`` (Odena et al. 2017; ``--aux_weight``) on labelled data, whose
+``result.json`` adds ``conditional_accuracy`` (the shipped classifier's
+accuracy on samples asked for classes ``i mod C``) and who draw
+``classes.png`` (one row per class); ``infogan`` (Chen et al. 2016;
+``--n_categorical``, ``--n_continuous``, ``--info_weight``), which adds
+``code_accuracy`` (Q's categorical code as a classifier of the test images,
+codes matched to classes one-to-one) and draws ``traversals.png``.
 """
 
 from __future__ import annotations

@@ -15,9 +15,17 @@ r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
 * the auxiliary terms: :func:`acgan_critic_loss`, :func:`acgan_generator_loss`
   and InfoGAN's :func:`mutual_information_penalty` with its codes
   (:func:`sample_codes`, :func:`code_vector`, :func:`q_size`,
-  :func:`code_entropy`).
+  :func:`code_entropy`);
+* adversarial autoencoders (Makhzani et al. 2015): :func:`aae` (a critic on
+  codes against a prior of :data:`PRIORS`, :func:`sample_prior`) and
+  :func:`semi_supervised_aae`.
 """
 
+from jgen.adversarial._autoencoding import aae
+from jgen.adversarial._autoencoding import mixture_means
+from jgen.adversarial._autoencoding import PRIORS
+from jgen.adversarial._autoencoding import sample_prior
+from jgen.adversarial._autoencoding import semi_supervised_aae
 from jgen.adversarial._auxiliary import acgan_critic_loss
 from jgen.adversarial._auxiliary import acgan_generator_loss
 from jgen.adversarial._auxiliary import code_entropy
@@ -54,7 +62,8 @@ from jgen.adversarial._penalties import r2
 from jgen.adversarial._penalties import wgan_gp
 
 __all__ = [
-    "Auxiliary", "acgan", "acgan_critic_loss", "acgan_generator_loss",
+    "Auxiliary", "PRIORS", "aae", "mixture_means", "sample_prior",
+    "semi_supervised_aae", "acgan", "acgan_critic_loss", "acgan_generator_loss",
     "code_entropy", "code_vector", "conditional_gan", "infogan",
     "labelled_batch", "mutual_information_penalty", "q_size", "sample_codes",
     "structured_game",

@@ -12,15 +12,17 @@ adds to the GAN losses with a traced weight:
 * InfoGAN (Chen et al. 2016, eq. (4)-(5)): the mutual-information lower bound
   ``L_I(G, Q) = E[log Q(c | G(z, c))] + H(c) <= I(c; G(z, c))``. The codes
   are a categorical ``c_1 ~ Cat(1/K)`` and ``M`` continuous ``c_j ~ U(-1,
-  1)``; ``Q`` is a categorical over ``K`` and a factored Gaussian over the
-  ``M`` continuous codes (Chen et al., Section 6: "simply treating Q(c_j|x)
-  as a factored Gaussian is sufficient").
+  1)``; ``Q`` is a categorical over ``K`` and a factored Gaussian of unit
+  scale over the ``M`` continuous codes (Chen et al., Section 6: "simply
+  treating Q(c_j|x) as a factored Gaussian is sufficient"; the fixed scale is
+  TF-GAN's InfoGAN example's: a learned scale lets the continuous codes'
+  term grow without bound as the scale shrinks and swamp the GAN loss).
   :func:`mutual_information_penalty` is ``-log Q(c | x)`` per example (TF-GAN's
   ``mutual_information_penalty``: the bound without its constant ``H(c)``,
   :func:`code_entropy`); both players minimise it with weight ``lambda``.
 
 Layout of ``Q``'s output (the critic's auxiliary head, :func:`q_size` wide):
-``[K categorical logits | M means | M log-scales]``.
+``[K categorical logits | M means]``.
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ import jax
 import jax.numpy as jnp
 
 from jgen import _checks
+from jgen import likelihoods
 
 
 def _cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
-  return -jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None],
-                              1)[:, 0]
+  return -likelihoods.categorical_log_prob(labels, logits=logits)
 
 
 def acgan_critic_loss(real_class_logits: jax.Array,
@@ -75,22 +77,21 @@ def acgan_generator_loss(fake_class_logits: jax.Array,
 
 
 def q_size(n_categorical: int, n_continuous: int) -> int:
-  """Width of InfoGAN's ``Q`` head: ``K`` logits, ``M`` means, ``M``
-  log-scales.
+  """Width of InfoGAN's ``Q`` head: ``K`` logits and ``M`` means.
 
   Args:
     n_categorical: K, categories of the categorical code (0 for none).
     n_continuous: M, continuous codes.
 
   Returns:
-    ``K + 2 M``.
+    ``K + M``.
 
   Raises:
     ValueError: a negative size, K = 1 (a one-category code carries no
       information), or no code at all.
   """
   _check_codes(n_categorical, n_continuous)
-  return n_categorical + 2 * n_continuous
+  return n_categorical + n_continuous
 
 
 def _check_codes(n_categorical: int, n_continuous: int) -> None:
@@ -149,9 +150,7 @@ def mutual_information_penalty(q_out: jax.Array, categorical: jax.Array,
   """``-log Q(c | x)`` per example: minus InfoGAN's ``L_I`` without ``H(c)``
   (Chen et al. 2016, eq. (4)-(5); TF-GAN's ``mutual_information_penalty``).
 
-  ``log Q(c | x) = log softmax(l)[c_1] + sum_j log N(c_j; mu_j, sigma_j^2)``,
-  with the log-scales clipped to [-5, 5] (a Gaussian whose scale collapses
-  makes the penalty unbounded below).
+  ``log Q(c | x) = log softmax(l)[c_1] + sum_j log N(c_j; mu_j, 1)``.
 
   Args:
     q_out: the ``Q`` head's outputs, [B, :func:`q_size`].
@@ -169,11 +168,8 @@ def mutual_information_penalty(q_out: jax.Array, categorical: jax.Array,
   if k:
     out = out + _cross_entropy(q_out[:, :k], categorical)
   if m:
-    mean = q_out[:, k:k + m]
-    log_scale = jnp.clip(q_out[:, k + m:k + 2 * m], -5.0, 5.0)
-    nll = (0.5 * jnp.square((continuous - mean) * jnp.exp(-log_scale))
-           + log_scale + 0.5 * math.log(2 * math.pi))
-    out = out + jnp.sum(nll, 1)
+    out = out - likelihoods.gaussian_log_prob(
+        continuous, mean=q_out[:, k:k + m], log_scale=jnp.zeros(()))
   return out
 
 

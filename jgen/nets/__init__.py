@@ -4,7 +4,9 @@
 :class:`MixtureOfExperts`; the VAE's :class:`GaussianEncoder`,
 :class:`Decoder` and :class:`VAE` (MLP or convolutional, 28x28 or 8x8); the
 GAN's :class:`Generator` and :class:`Critic` (MLP, or DCGAN-style for 28x28
-and 8x8 images; spectral normalisation for the critic); the
+and 8x8 images; spectral normalisation; class conditioning by projection or
+concatenation; an auxiliary head) and the semi-supervised AAE's pair of
+critics :class:`SplitCritic`; the
 :class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`; the
 semi-supervised :class:`M2` (Kingma et al. 2014).
 """
@@ -13,6 +15,7 @@ from jgen.nets._classifier import ConvClassifier
 from jgen.nets._gan import CONDITIONING
 from jgen.nets._gan import Critic
 from jgen.nets._gan import Generator
+from jgen.nets._gan import SplitCritic
 from jgen.nets._mlp import HyperNetwork
 from jgen.nets._mlp import MixtureOfExperts
 from jgen.nets._mlp import MLP
@@ -25,4 +28,4 @@ from jgen.nets._vae import VAE
 
 __all__ = ["CONDITIONING", "ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
            "IMAGE_SHAPES",
-           "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "VAE"]
+           "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "SplitCritic", "VAE"]

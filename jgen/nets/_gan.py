@@ -188,3 +188,33 @@ class Critic(nn.Module):
     if self.aux_dim:
       return logits, nn.Dense(self.aux_dim, name="aux")(h)
     return logits
+
+
+class SplitCritic(nn.Module):
+  """Two MLP critics on the two parts of ``[a | b]``: ``[B, A + L] -> [B, 2]``.
+
+  The semi-supervised adversarial autoencoder's pair of critics (Makhzani et
+  al. 2015, Section 5, Fig. 8): column 0 scores the categorical part ``a``
+  (A wide), column 1 the style ``b`` (L wide). Each column is an
+  independent critic, so a GAN loss averaged over both columns is the mean
+  of the two critics' losses, and the input gradient of the columns' sum
+  holds each critic's gradient on its own part.
+
+  Attributes:
+    split: A, the width of the first part.
+    rest: L, the width of the second part.
+    hidden: hidden widths of both critics.
+  """
+  split: int
+  rest: int
+  hidden: Sequence[int] = (128, 128)
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    """``x`` [B, A + L] -> logits [B, 2]."""
+    if x.ndim != 2 or x.shape[1] != self.split + self.rest:
+      raise ValueError(f"x must have shape [B, {self.split + self.rest}], "
+                       f"got {x.shape}.")
+    a = Critic(self.split, None, self.hidden, name="first")(x[:, :self.split])
+    b = Critic(self.rest, None, self.hidden, name="second")(x[:, self.split:])
+    return jnp.stack([a, b], 1)

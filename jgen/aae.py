@@ -1,0 +1,171 @@
+r"""Adversarial autoencoders assembled: networks, game and step in one call.
+
+:func:`make` builds the adversarial autoencoder of Makhzani et al. (2015)
+(:func:`jgen.adversarial.aae`; a Gaussian or 10-component mixture prior) or,
+with ``n_classes``, its semi-supervised version
+(:func:`jgen.adversarial.semi_supervised_aae`): MLP encoder and decoder
+(Bernoulli pixels), MLP critics on the codes, Adam for both players, and the
+:func:`jgen.minimax.make_step` step, so :func:`jgen.train.train` trains it
+like any GAN (player ``u`` the autoencoder ``{"encoder", "decoder"}``,
+player ``v`` the critic). Makhzani et al. use two hidden layers of 1,000
+units for every network on MNIST (Appendix A).
+
+The semi-supervised AAE trains on the batches of :func:`jgen.ssvae.batches`
+(``{"x_l", "y_l", "x_u"}``, labelled subsets from
+:func:`jgen.ssvae.draw_labels`) and predicts ``argmax q(y | x)``
+(:func:`error_rate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
+
+from jgen import _checks
+from jgen import adversarial
+from jgen import likelihoods
+from jgen import minimax
+from jgen import nets
+
+
+class AAE(NamedTuple):
+  """A configured adversarial autoencoder.
+
+  Attributes:
+    encoder: ``x -> z`` (or ``x -> [class logits | z]``), a
+      :class:`jgen.nets.MLP`.
+    decoder: ``z`` (or ``[y | z]``) -> Bernoulli logits, a
+      :class:`jgen.nets.MLP`.
+    critic: the critic on codes (:class:`jgen.nets.Critic`, or
+      :class:`jgen.nets.SplitCritic` for the semi-supervised AAE).
+    game: the :class:`jgen.adversarial.Game`.
+    step: ``step(state, batch, hparams) -> (state, metrics)``.
+    players: the players' :class:`jgen.minimax.Players`.
+    init: ``init(key) -> MinimaxState``.
+    encode: ``encode(u, x) -> z [B, L]`` (``(class_logits, z)`` when
+      semi-supervised).
+    sample: ``sample(u, key, n) -> [n, D]`` decoded prior draws (means of the
+      Bernoulli pixels; classes ``i mod C`` when semi-supervised).
+    latent_dim: L.
+    prior: a name of :data:`jgen.adversarial.PRIORS`.
+    n_classes: C of the semi-supervised AAE, 0 for the unsupervised one.
+  """
+  encoder: nn.Module
+  decoder: nn.Module
+  critic: nn.Module
+  game: adversarial.Game
+  step: Callable
+  players: minimax.Players
+  init: Callable
+  encode: Callable
+  sample: Callable
+  latent_dim: int
+  prior: str
+  n_classes: int
+
+
+def make(data_dim: int, *, latent_dim: int = 8, prior: str = "gaussian",
+         hidden=(1000, 1000), n_classes: int = 0,
+         loss: str = "non_saturating", penalty: str | None = None,
+         method: str = "simultaneous",
+         betas: tuple[float, float] = (0.5, 0.999)) -> AAE:
+  """Builds an :class:`AAE` (all arguments checked here).
+
+  Args:
+    data_dim: D, the size of a flat example in [0, 1].
+    latent_dim: L.
+    prior: a name of :data:`jgen.adversarial.PRIORS` (unsupervised only; the
+      semi-supervised style prior is ``N(0, I)``).
+    hidden: hidden widths of every network.
+    n_classes: 0 for the AAE, C >= 2 for the semi-supervised AAE.
+    loss: a name of :data:`jgen.adversarial.LOSSES`.
+    penalty: a name of :data:`jgen.adversarial.PENALTIES` or None.
+    method: a name of :data:`jgen.minimax.METHODS`.
+    betas: Adam's ``(b1, b2)``.
+
+  Returns:
+    The :class:`AAE`; hparams are ``{"lr_u", "lr_v", "reg_weight"}`` plus
+    ``"alpha"`` (the classification weight) when semi-supervised.
+
+  Raises:
+    ValueError: bad sizes, an unknown prior, loss, penalty or method, or a
+      mixture prior with ``n_classes``.
+  """
+  _checks.integer(data_dim, "data_dim", low=1)
+  _checks.integer(n_classes, "n_classes", low=0)
+  if n_classes == 1:
+    raise ValueError("n_classes must be 0 (unsupervised) or at least 2, got "
+                     "1.")
+  if n_classes and prior != "gaussian":
+    raise ValueError(f"prior: the semi-supervised AAE's style prior is "
+                     f"gaussian, got {prior!r}.")
+  hidden = tuple(_checks.integer(h, "hidden", low=1) for h in hidden)
+  for i, b in enumerate(betas):
+    _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
+  encoder = nets.MLP((*hidden, n_classes + latent_dim))
+  decoder = nets.MLP((*hidden, data_dim))
+  critic = (nets.SplitCritic(n_classes, latent_dim, hidden) if n_classes
+            else nets.Critic(latent_dim, None, hidden))
+
+  def encode(u, x):
+    out = encoder.apply(u["encoder"], x)
+    return (out[:, :n_classes], out[:, n_classes:]) if n_classes else out
+
+  def decode_log_prob(u, z, x):
+    return likelihoods.bernoulli_log_prob(
+        x, logits=decoder.apply(u["decoder"], z))
+
+  options = dict(loss=loss, penalty=penalty, latent_dim=latent_dim)
+  if n_classes:
+    game = adversarial.semi_supervised_aae(encode, decode_log_prob,
+                                           critic.apply, n_classes=n_classes,
+                                           **options)
+  else:
+    game = adversarial.aae(encode, decode_log_prob, critic.apply, prior=prior,
+                           **options)
+  adam = optax.scale_by_adam(*betas)
+  players = minimax.Players(adam, adam)
+  step = minimax.make_step(game, method, players)
+
+  def init(key):
+    k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
+    code = jnp.zeros((1, n_classes + latent_dim))
+    u = {"encoder": encoder.init(k_e, jnp.zeros((1, data_dim))),
+         "decoder": decoder.init(k_d, code)}
+    return minimax.init(u, critic.init(k_v, code), players, key=key)
+
+  def sample(u, key, n):
+    z = adversarial.sample_prior(key, n, latent_dim,
+                                 "gaussian" if n_classes else prior)
+    if n_classes:
+      z = jnp.concatenate([jax.nn.one_hot(jnp.arange(n) % n_classes,
+                                          n_classes), z], 1)
+    return jax.nn.sigmoid(decoder.apply(u["decoder"], z))
+
+  return AAE(encoder, decoder, critic, game, step, players, init, encode,
+             sample, latent_dim, prior, n_classes)
+
+
+def error_rate(a: AAE, u, x, y) -> jax.Array:
+  """The error rate of the semi-supervised AAE's ``argmax q(y | x)``.
+
+  Args:
+    a: a semi-supervised :class:`AAE`.
+    u: the autoencoder's parameters (``state.u``).
+    x: images, [N, D].
+    y: labels, [N].
+
+  Returns:
+    The error rate (traceable).
+
+  Raises:
+    ValueError: ``a`` is not semi-supervised.
+  """
+  if not a.n_classes:
+    raise ValueError("error_rate needs a semi-supervised AAE (n_classes > 0).")
+  return jnp.mean(jnp.argmax(a.encode(u, x)[0], -1) != y)
