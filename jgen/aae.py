@@ -1,4 +1,9 @@
-r"""Adversarial autoencoders assembled: networks, game and step in one call.
+r"""Autoencoders trained against critics, assembled: networks, game, step.
+
+:func:`make_vaegan` builds VAE-GAN (Larsen et al. 2016,
+:func:`jgen.adversarial.vaegan`): a Gaussian encoder, the GAN's generator as
+decoder and the GAN's critic, whose body's last layer measures the
+reconstruction (DCGAN-style networks for images, MLPs for vectors).
 
 :func:`make` builds the adversarial autoencoder of Makhzani et al. (2015)
 (:func:`jgen.adversarial.aae`; a Gaussian or 10-component mixture prior) or,
@@ -34,7 +39,7 @@ from jgen import nets
 
 
 class AAE(NamedTuple):
-  """A configured adversarial autoencoder.
+  """A configured adversarial autoencoder (or VAE-GAN, :func:`make_vaegan`).
 
   Attributes:
     encoder: ``x -> z`` (or ``x -> [class logits | z]``), a
@@ -149,6 +154,65 @@ def make(data_dim: int, *, latent_dim: int = 8, prior: str = "gaussian",
 
   return AAE(encoder, decoder, critic, game, step, players, init, encode,
              sample, latent_dim, prior, n_classes)
+
+
+def make_vaegan(data_dim: int, *, image_shape: tuple[int, int] | None = None,
+                latent_dim: int = 32, hidden=(128, 128), width: int = 32,
+                loss: str = "non_saturating", penalty: str | None = "r1",
+                method: str = "simultaneous",
+                betas: tuple[float, float] = (0.5, 0.999)) -> AAE:
+  """Builds VAE-GAN (Larsen et al. 2016) as an :class:`AAE` record.
+
+  Args:
+    data_dim: D, the size of a flat example in [0, 1].
+    image_shape: ``(H, W)`` of :data:`jgen.nets.IMAGE_SHAPES` for conv
+      networks, or None for MLPs.
+    latent_dim: L.
+    hidden: MLP widths (the encoder's after its conv stack).
+    width: the conv generator's and critic's channels.
+    loss: a name of :data:`jgen.adversarial.LOSSES`.
+    penalty: a name of :data:`jgen.adversarial.PENALTIES` or None.
+    method: a name of :data:`jgen.minimax.METHODS`.
+    betas: Adam's ``(b1, b2)``.
+
+  Returns:
+    The record (``encode(u, x)`` gives the posterior means; ``sample``
+    decodes ``N(0, I)`` draws); hparams are ``{"lr_u", "lr_v",
+    "reg_weight", "recon_weight"}``.
+
+  Raises:
+    ValueError: bad sizes or shapes, an unknown loss, penalty or method.
+  """
+  _checks.integer(data_dim, "data_dim", low=1)
+  _checks.integer(latent_dim, "latent_dim", low=1)
+  hidden = tuple(_checks.integer(h, "hidden", low=1) for h in hidden)
+  for i, b in enumerate(betas):
+    _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
+  encoder = nets.GaussianEncoder(latent_dim, hidden, image_shape)
+  decoder = nets.Generator(data_dim, image_shape, hidden, width)
+  critic = nets.Critic(data_dim, image_shape, hidden, width)
+  game = adversarial.vaegan(
+      lambda u, x: encoder.apply(u["encoder"], x),
+      lambda u, z: decoder.apply(u["decoder"], z),
+      lambda v, x: critic.apply(v, x, with_features=True),
+      latent_dim=latent_dim, loss=loss, penalty=penalty)
+  adam = optax.scale_by_adam(*betas)
+  players = minimax.Players(adam, adam)
+  step = minimax.make_step(game, method, players)
+
+  def init(key):
+    k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
+    x = jnp.zeros((1, data_dim))
+    u = {"encoder": encoder.init(k_e, x),
+         "decoder": decoder.init(k_d, jnp.zeros((1, latent_dim)))}
+    return minimax.init(u, critic.init(k_v, x), players, key=key)
+
+  def sample(u, key, n):
+    return decoder.apply(u["decoder"], jax.random.normal(key, (n, latent_dim)))
+
+  return AAE(encoder, decoder, critic, game, step, players, init,
+             lambda u, x: encoder.apply(u["encoder"], x)[0], sample,
+             latent_dim, "gaussian", 0)
 
 
 def error_rate(a: AAE, u, x, y) -> jax.Array:

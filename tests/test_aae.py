@@ -155,3 +155,72 @@ def test_semi_supervised_aae_trains_on_ssvae_batches():
   err = float(aae.error_rate(a, out.state.u, xt, jnp.asarray(ds.y_test)))
   assert err < 0.4                              # chance is 0.9
   assert a.sample(out.state.u, KEY, 5).shape == (5, 64)
+
+
+def test_feature_distance_matches_numpy():
+  a, b = RNG.normal(size=(4, 7)), RNG.normal(size=(4, 7))
+  np.testing.assert_allclose(
+      adversarial.feature_distance(jnp.asarray(a), jnp.asarray(b)),
+      0.5 * ((a - b) ** 2).sum(1), rtol=1e-6)
+
+
+def _vaegan_parts(latent=2, d=5, f=3):
+  w_m, w_s = RNG.normal(size=(d, latent)), 0.1 * RNG.normal(size=(d, latent))
+  w_dec, w_f = RNG.normal(size=(latent, d)), RNG.normal(size=(d, f))
+  encode = lambda u, x: (x @ (u["enc"] * w_m), x @ w_s)          # noqa: E731
+  decode = lambda u, z: z @ (u["dec"] * w_dec)                   # noqa: E731
+  critic = lambda v, x: (x @ v["a"], x @ (v["f"] * w_f))         # noqa: E731
+  return encode, decode, critic, w_m, w_s
+
+
+def test_vaegan_with_a_blind_critic_is_the_kl_plus_a_constant():
+  """Zero features and logits: loss_u = mean KL(q(z|x) || N(0, I)) + log 2
+  (the non-saturating loss at logit 0), loss_v = 2 log 2."""
+  encode, decode, critic, w_m, w_s = _vaegan_parts()
+  game = adversarial.vaegan(encode, decode, critic, latent_dim=2,
+                            loss="non_saturating")
+  x = RNG.normal(size=(6, 5))
+  u, v = {"enc": 1.0, "dec": 1.0}, {"a": jnp.zeros(5), "f": 0.0}
+  hp = {"recon_weight": 3.0, "reg_weight": 0.0}
+  m, s = x @ w_m, np.exp(x @ w_s)
+  kl = np.mean(np.sum(0.5 * (m ** 2 + s ** 2 - 1) - np.log(s), 1))
+  np.testing.assert_allclose(game.loss_u(u, v, KEY, jnp.asarray(x), hp),
+                             kl + np.log(2), rtol=1e-5)
+  np.testing.assert_allclose(game.loss_v(u, v, KEY, jnp.asarray(x), hp),
+                             2 * np.log(2), rtol=1e-6)
+
+
+def test_vaegan_routes_each_term_to_its_network():
+  """Larsen et al., Algorithm 1: the encoder's gradient ignores gamma and the
+  GAN term; the decoder's is affine in gamma."""
+  encode, decode, critic, *_ = _vaegan_parts()
+  game = adversarial.vaegan(encode, decode, critic, latent_dim=2)
+  x = jnp.asarray(RNG.normal(size=(6, 5)))
+  u = {"enc": 1.0, "dec": 1.0}
+
+  def grad(gamma, a):
+    v = {"a": a * jnp.ones(5), "f": 1.0}
+    return jax.grad(game.loss_u)(u, v, KEY, x, {"recon_weight": gamma,
+                                                "reg_weight": 0.0})
+  g = {(gm, a): grad(gm, a) for gm in (0.0, 1.0, 2.0) for a in (0.0, 1.0)}
+  for key in g:
+    np.testing.assert_allclose(g[key]["enc"], g[(0.0, 0.0)]["enc"],
+                               rtol=1e-5)
+  d = [float(g[(gm, 1.0)]["dec"]) for gm in (0.0, 1.0, 2.0)]
+  np.testing.assert_allclose(d[2] - d[1], d[1] - d[0], rtol=1e-4)
+  assert abs(d[1] - d[0]) > 1e-3
+  assert abs(float(g[(0.0, 1.0)]["dec"]) - float(g[(0.0, 0.0)]["dec"])) > 1e-3
+
+
+def test_make_vaegan_trains_and_samples():
+  x = jnp.asarray(data.load("digits").x_train.reshape(-1, 64), jnp.float32)
+  a = aae.make_vaegan(64, image_shape=(8, 8), latent_dim=4, hidden=(16,),
+                      width=4)
+  out = train.train(a.init(KEY), a.step, x,
+                    {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1,
+                     "recon_weight": 1.0},
+                    num_steps=20, batch_fn=train.minibatch(32), chunk_size=10,
+                    unroll=True)
+  assert all(np.isfinite(r["loss_u"]) for r in out.history)
+  s = a.sample(out.state.u, KEY, 5)
+  assert s.shape == (5, 64) and 0 <= float(s.min()) and float(s.max()) <= 1

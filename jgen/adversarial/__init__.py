@@ -18,14 +18,17 @@ r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
   :func:`code_entropy`);
 * adversarial autoencoders (Makhzani et al. 2015): :func:`aae` (a critic on
   codes against a prior of :data:`PRIORS`, :func:`sample_prior`) and
-  :func:`semi_supervised_aae`.
+  :func:`semi_supervised_aae`; VAE-GAN (Larsen et al. 2016), :func:`vaegan`
+  with :func:`feature_distance`.
 """
 
 from jgen.adversarial._autoencoding import aae
+from jgen.adversarial._autoencoding import feature_distance
 from jgen.adversarial._autoencoding import mixture_means
 from jgen.adversarial._autoencoding import PRIORS
 from jgen.adversarial._autoencoding import sample_prior
 from jgen.adversarial._autoencoding import semi_supervised_aae
+from jgen.adversarial._autoencoding import vaegan
 from jgen.adversarial._auxiliary import acgan_critic_loss
 from jgen.adversarial._auxiliary import acgan_generator_loss
 from jgen.adversarial._auxiliary import code_entropy
@@ -41,6 +44,7 @@ from jgen.adversarial._game import Auxiliary
 from jgen.adversarial._game import Game
 from jgen.adversarial._game import gan
 from jgen.adversarial._game import real_examples
+from jgen.adversarial._game import resolve
 from jgen.adversarial._game import structured_game
 from jgen.adversarial._game import zero_sum
 from jgen.adversarial._losses import GanLoss
@@ -63,7 +67,7 @@ from jgen.adversarial._penalties import wgan_gp
 
 __all__ = [
     "Auxiliary", "PRIORS", "aae", "mixture_means", "sample_prior",
-    "semi_supervised_aae", "acgan", "acgan_critic_loss", "acgan_generator_loss",
+    "semi_supervised_aae", "feature_distance", "resolve", "vaegan", "acgan", "acgan_critic_loss", "acgan_generator_loss",
     "code_entropy", "code_vector", "conditional_gan", "infogan",
     "labelled_batch", "mutual_information_penalty", "q_size", "sample_codes",
     "structured_game",

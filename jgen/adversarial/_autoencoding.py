@@ -1,4 +1,5 @@
-r"""Adversarial autoencoders (Makhzani et al. 2015) as games.
+r"""Autoencoders trained against critics: the adversarial autoencoder
+(Makhzani et al. 2015) and VAE-GAN (Larsen et al. 2016), as games.
 
 The autoencoder ``u`` (encoder ``q(z | x)`` and decoder ``p(x | z)``) and a
 critic ``v`` on codes ``z``: the critic tells samples of the prior ``p(z)``
@@ -20,6 +21,10 @@ Priors (:data:`PRIORS`, :func:`sample_prior`): ``gaussian`` ``N(0, I)``;
 ``mixture``, ten Gaussians of standard deviation 0.5 with means on a circle
 of radius 4 in the first two coordinates (Makhzani et al., Fig. 4), the other
 coordinates ``N(0, 1)``.
+
+VAE-GAN (:func:`vaegan`) has the critic on images instead: a VAE whose
+reconstruction error is measured in the critic's features, trained with the
+critic's GAN loss on its reconstructions and samples.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ import jax
 import jax.numpy as jnp
 
 from jgen import _checks
+from jgen import divergences
 from jgen import likelihoods
 from jgen.adversarial._game import Auxiliary
 from jgen.adversarial._game import Game
 from jgen.adversarial._game import real_examples
+from jgen.adversarial._game import resolve
 from jgen.adversarial._game import structured_game
 
 PRIORS = ("gaussian", "mixture")
@@ -174,3 +181,97 @@ def semi_supervised_aae(encode: Callable, decode_log_prob: Callable,
       auxiliary=Auxiliary(
           generator=lambda aux, terms, hp: terms[0] + hp["alpha"] * terms[1],
           critic=lambda *args: 0.0))
+
+
+def _penalised_critic_loss(pair, pen, critic_logits, v, real, fake, key, hp):
+  value = jnp.mean(pair.critic(critic_logits(v, real),
+                               critic_logits(v, fake)))
+  if pen is not None:
+    value = value + hp["reg_weight"] * jnp.mean(pen(
+        critic_logits, v, real, jax.lax.stop_gradient(fake), key))
+  return value
+
+
+def feature_distance(real_features: jax.Array,
+                     fake_features: jax.Array) -> jax.Array:
+  """``1/2 ||Dis_l(x) - Dis_l(x~)||^2`` per example: ``-log`` of Larsen et
+  al.'s (2016) Gaussian ``p(Dis_l(x) | z) = N(Dis_l(x~), I)`` (eq. (6)) up to
+  its constant.
+
+  Args:
+    real_features: the critic's layer ``l`` on data, [B, F].
+    fake_features: on reconstructions, [B, F].
+
+  Returns:
+    [B] distances.
+  """
+  return 0.5 * jnp.sum(jnp.square(real_features - fake_features), -1)
+
+
+def vaegan(encode: Callable, decode: Callable, critic: Callable, *,
+           latent_dim: int, loss="minimax", penalty=None) -> Game:
+  """VAE-GAN (Larsen et al. 2016, Algorithm 1): a VAE whose reconstruction is
+  measured in a critic layer, trained against that critic.
+
+  With ``z ~ q(z | x)``, ``x~ = Dec(z)``, ``x_p = Dec(z_p)``, ``z_p ~ N(0,
+  I)``, ``L_prior = KL(q(z | x) || p(z))`` and ``L_llike =``
+  :func:`feature_distance` of ``Dis_l(x)`` and ``Dis_l(x~)``:
+
+  * encoder: ``L_prior + L_llike``;
+  * decoder: ``gamma L_llike`` plus the GAN generator loss on ``x~`` and
+    ``x_p`` (``gamma = hparams["recon_weight"]``, traced);
+  * critic: the GAN critic loss of data against the even mixture of
+    reconstructions and samples (Larsen et al.'s ``L_GAN`` with both fake
+    terms), plus ``reg_weight`` times the penalty.
+
+  The three losses are one ``loss_u`` whose gradient reaches each network
+  only through its own terms: the encoder's ``L_llike`` goes through a
+  decoder with stopped parameters, the decoder's through stopped codes.
+
+  Args:
+    encode: ``encode(u, x) -> (mean, log_scale)`` of ``q(z | x)``, [B, L].
+    decode: ``decode(u, z) -> x~`` [B, D] (reads only the decoder's
+      parameters in ``u``).
+    critic: ``critic(v, x) -> (logits [B], features [B, F])``.
+    latent_dim: L.
+    loss: a name of :data:`jgen.adversarial.LOSSES` or a ``GanLoss``.
+    penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a penalty.
+
+  Returns:
+    The :class:`Game` (``u`` the encoder and decoder, ``v`` the critic);
+    hparams need ``recon_weight`` and ``reg_weight``.
+
+  Raises:
+    ValueError: ``latent_dim < 1``; an unknown loss or penalty.
+  """
+  _checks.integer(latent_dim, "latent_dim", low=1)
+  pair, pen = resolve(loss, penalty)
+  logits_of = lambda v, x: critic(v, x)[0]          # noqa: E731
+
+  def fakes(u, key, x):
+    k_q, k_p = jax.random.split(key)
+    mean, log_scale = encode(u, x)
+    z = mean + jnp.exp(log_scale) * jax.random.normal(k_q, mean.shape)
+    z_p = jax.random.normal(k_p, mean.shape)
+    both = decode(u, jnp.concatenate([jax.lax.stop_gradient(z), z_p]))
+    return mean, log_scale, z, both
+
+  def loss_u(u, v, key, batch, hp):
+    x = real_examples(batch)
+    mean, log_scale, z, both = fakes(u, key, x)
+    _, f_x = critic(v, x)
+    _, f_enc = critic(v, decode(jax.lax.stop_gradient(u), z))
+    logits, f_both = critic(v, both)
+    prior = jnp.mean(divergences.kl_diag_gaussians(mean, log_scale))
+    llike_enc = jnp.mean(feature_distance(f_x, f_enc))
+    llike_dec = jnp.mean(feature_distance(f_x, f_both[:x.shape[0]]))
+    return (prior + llike_enc + hp["recon_weight"] * llike_dec
+            + jnp.mean(pair.generator(logits)))
+
+  def loss_v(u, v, key, batch, hp):
+    x = real_examples(batch)
+    both = jax.lax.stop_gradient(fakes(u, key, x)[3])
+    return _penalised_critic_loss(pair, pen, logits_of, v,
+                                  jnp.concatenate([x, x]), both,
+                                  jax.random.fold_in(key, 7), hp)
+  return Game(loss_u=loss_u, loss_v=loss_v)

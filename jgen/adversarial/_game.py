@@ -91,6 +91,29 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
                          loss=loss, penalty=penalty, noise_std=noise_std)
 
 
+def resolve(loss: str | GanLoss, penalty: str | Callable | None
+            ) -> tuple[GanLoss, Callable | None]:
+  """The loss pair and penalty function of names (or themselves).
+
+  Args:
+    loss: a name of :data:`jgen.adversarial.LOSSES` or a :class:`GanLoss`.
+    penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a
+      penalty function.
+
+  Returns:
+    ``(GanLoss, penalty function or None)``.
+
+  Raises:
+    ValueError: an unknown name (the message lists the valid ones).
+  """
+  if not isinstance(loss, GanLoss):
+    _checks.choice(loss, "loss", LOSSES)
+  if penalty is not None and not callable(penalty):
+    _checks.choice(penalty, "penalty", PENALTIES)
+  return (loss if isinstance(loss, GanLoss) else LOSSES[loss],
+          PENALTIES[penalty] if isinstance(penalty, str) else penalty)
+
+
 class Auxiliary(NamedTuple):
   """Extra terms of a structured game, added to the GAN losses.
 
@@ -139,13 +162,8 @@ def structured_game(score: Callable, draw: Callable, *,
     ValueError: unknown loss or penalty (the message lists the valid names),
       negative or non-finite ``noise_std``.
   """
-  if not isinstance(loss, GanLoss):
-    _checks.choice(loss, "loss", LOSSES)
-  if penalty is not None and not callable(penalty):
-    _checks.choice(penalty, "penalty", PENALTIES)
+  pair, pen = resolve(loss, penalty)
   noise_std = _checks.real(noise_std, "noise_std", low=0.0, high=1e30)
-  pair = loss if isinstance(loss, GanLoss) else LOSSES[loss]
-  pen = PENALTIES[penalty] if isinstance(penalty, str) else penalty
 
   def examples(u, key, batch):
     k_d, k_n1, k_n2 = jax.random.split(key, 3)

@@ -155,9 +155,12 @@ class Critic(nn.Module):
     return layer(x)
 
   @nn.compact
-  def __call__(self, x: jax.Array, y: jax.Array | None = None):
+  def __call__(self, x: jax.Array, y: jax.Array | None = None, *,
+               with_features: bool = False):
     """``x`` [B, D] (and labels ``y`` ints [B] when ``n_classes``) -> logits
-    [B], or ``(logits [B], aux [B, aux_dim])`` when ``aux_dim``."""
+    [B], or ``(logits [B], aux [B, aux_dim])`` when ``aux_dim``; with
+    ``with_features`` also the body's last layer ``[B, F]`` (VAE-GAN's
+    ``Dis_l``, Larsen et al. 2016), as ``(output, features)``."""
     if x.ndim != 2 or x.shape[1] != self.input_dim:
       raise ValueError(f"x must have shape [B, {self.input_dim}], got "
                        f"{x.shape}.")
@@ -185,9 +188,9 @@ class Critic(nn.Module):
     if self.n_classes and self.conditioning == "projection":
       embed = nn.Embed(self.n_classes, h.shape[1], name="projection")(y)
       logits = logits + jnp.sum(embed * h, 1)
-    if self.aux_dim:
-      return logits, nn.Dense(self.aux_dim, name="aux")(h)
-    return logits
+    out = (logits, nn.Dense(self.aux_dim, name="aux")(h)) if self.aux_dim \
+        else logits
+    return (out, h) if with_features else out
 
 
 class SplitCritic(nn.Module):
