@@ -27,6 +27,21 @@ name           what                                         x
 Labels ``y`` are int32 (the mixture component for the toys; -1 when a file
 has none). Splits other than mnist5k's and tfds's come from a seeded
 permutation with `test_fraction` of the points held out.
+
+``load_task(name)`` returns a :class:`Task`, two domains for image-to-image
+translation (flat 28x28 images in [0, 1], labels kept):
+
+===================== ======= ============================================
+name                  paired  domains
+===================== ======= ============================================
+``mnist5k_inpaint``   yes     A: mnist5k with its centre 14x14 square set
+                              to 0; B: the same images whole (the pix2pix
+                              inpainting task; mnist5k's split)
+``digits_to_mnist5k`` no      A: scikit-learn's 8x8 digits brought to
+                              28x28 (a 20x20 box in a 28x28 frame, as
+                              MNIST's); B: mnist5k (two real handwriting
+                              sets; digits' seeded 80/20 split)
+===================== ======= ============================================
 """
 
 from __future__ import annotations
@@ -138,6 +153,63 @@ def _as_dataset(x, y, split) -> Dataset:
   x = np.asarray(x, np.float32)
   y = np.asarray(y, np.int32)
   return split(x, y)
+
+
+class Task(NamedTuple):
+  """Two image domains for translation.
+
+  Attributes:
+    a: domain A (the inputs), a :class:`Dataset`.
+    b: domain B (the targets), a :class:`Dataset`.
+    paired: whether ``a.x_train[i]`` and ``b.x_train[i]`` (and the test
+      arrays) are pairs.
+  """
+  a: Dataset
+  b: Dataset
+  paired: bool
+
+
+def _masked_centre(x: np.ndarray) -> np.ndarray:
+  img = x.reshape(-1, 28, 28).copy()
+  img[:, 7:21, 7:21] = 0.0
+  return img.reshape(len(x), -1)
+
+
+def _inpaint(seed: int) -> Task:
+  del seed
+  b = load("mnist5k")
+  a = Dataset(_masked_centre(b.x_train), b.y_train, _masked_centre(b.x_test),
+              b.y_test)
+  return Task(a, b, True)
+
+
+def _digits_to_mnist5k(seed: int) -> Task:
+  from jgen import metrics                 # metrics imports nets: load late
+  d = load("digits", seed=seed)
+  a = Dataset(metrics.to_28x28(d.x_train).astype(np.float32), d.y_train,
+              metrics.to_28x28(d.x_test).astype(np.float32), d.y_test)
+  return Task(a, load("mnist5k"), False)
+
+
+TASKS: dict[str, Callable[[int], Task]] = {
+    "mnist5k_inpaint": _inpaint, "digits_to_mnist5k": _digits_to_mnist5k}
+
+
+def load_task(name: str, *, seed: int = 0) -> Task:
+  """Loads an image-to-image task by name (module doc lists them).
+
+  Args:
+    name: a name of :data:`TASKS`.
+    seed: seed of the splits that are seeded.
+
+  Returns:
+    A :class:`Task`; the same arguments give the same arrays.
+
+  Raises:
+    ValueError: an unknown name (the message lists the tasks).
+  """
+  _checks.choice(name, "name", TASKS)
+  return TASKS[name](seed)
 
 
 def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray]:

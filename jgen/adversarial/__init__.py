@@ -19,7 +19,9 @@ r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
 * adversarial autoencoders (Makhzani et al. 2015): :func:`aae` (a critic on
   codes against a prior of :data:`PRIORS`, :func:`sample_prior`) and
   :func:`semi_supervised_aae`; VAE-GAN (Larsen et al. 2016), :func:`vaegan`
-  with :func:`feature_distance`.
+  with :func:`feature_distance`;
+* image-to-image translation: :func:`pix2pix` (with :func:`l1_distance`)
+  and :func:`cyclegan` (with :func:`cycle_consistency_loss`).
 """
 
 from jgen.adversarial._autoencoding import aae
@@ -64,10 +66,15 @@ from jgen.adversarial._penalties import PENALTIES
 from jgen.adversarial._penalties import r1
 from jgen.adversarial._penalties import r2
 from jgen.adversarial._penalties import wgan_gp
+from jgen.adversarial._translation import cycle_consistency_loss
+from jgen.adversarial._translation import cyclegan
+from jgen.adversarial._translation import l1_distance
+from jgen.adversarial._translation import pix2pix
 
 __all__ = [
     "Auxiliary", "PRIORS", "aae", "mixture_means", "sample_prior",
-    "semi_supervised_aae", "feature_distance", "resolve", "vaegan", "acgan", "acgan_critic_loss", "acgan_generator_loss",
+    "semi_supervised_aae", "feature_distance", "resolve", "vaegan",
+    "cycle_consistency_loss", "cyclegan", "l1_distance", "pix2pix", "acgan", "acgan_critic_loss", "acgan_generator_loss",
     "code_entropy", "code_vector", "conditional_gan", "infogan",
     "labelled_batch", "mutual_information_penalty", "q_size", "sample_codes",
     "structured_game",

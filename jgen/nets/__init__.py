@@ -6,7 +6,8 @@
 GAN's :class:`Generator` and :class:`Critic` (MLP, or DCGAN-style for 28x28
 and 8x8 images; spectral normalisation; class conditioning by projection or
 concatenation; an auxiliary head) and the semi-supervised AAE's pair of
-critics :class:`SplitCritic`; the
+critics :class:`SplitCritic`; image-to-image translation's :class:`UNet`
+generator and :class:`PatchCritic`; the
 :class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`; the
 semi-supervised :class:`M2` (Kingma et al. 2014).
 """
@@ -20,6 +21,8 @@ from jgen.nets._mlp import HyperNetwork
 from jgen.nets._mlp import MixtureOfExperts
 from jgen.nets._mlp import MLP
 from jgen.nets._ssvae import M2
+from jgen.nets._translation import PatchCritic
+from jgen.nets._translation import UNet
 from jgen.nets._vae import Decoder
 from jgen.nets._vae import GaussianEncoder
 from jgen.nets._vae import IMAGE_SHAPES
@@ -28,4 +31,4 @@ from jgen.nets._vae import VAE
 
 __all__ = ["CONDITIONING", "ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
            "IMAGE_SHAPES",
-           "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "SplitCritic", "VAE"]
+           "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "PatchCritic", "SplitCritic", "UNet", "VAE"]
