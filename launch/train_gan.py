@@ -37,6 +37,8 @@ codes matched to classes one-to-one) and draws ``traversals.png``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from absl import flags
 import jax
@@ -44,6 +46,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jgen import _checks
+from jgen import aae
 from jgen import adversarial
 from jgen import data
 from jgen import gan
@@ -51,15 +54,20 @@ from jgen import metrics
 from jgen import minimax
 from jgen import nets
 from jgen import plotting
+from jgen import ssvae
 from jgen import train
+from jgen import translation
 from launch import common
 
 _PENALTIES = ["none"] + list(adversarial.PENALTIES)
-_MODEL = flags.DEFINE_enum("model", "gan", list(gan.MODELS),
-                           "gan; cgan (critic conditioned on the class); "
-                           "acgan (critic with a class head); infogan "
-                           "(codes recovered by a Q head). cgan and acgan "
-                           "need a labelled dataset.")
+_TRANSLATION = translation.MODELS
+_MODEL = flags.DEFINE_enum(
+    "model", "gan", list(gan.MODELS) + ["vaegan", "aae", *_TRANSLATION],
+    "gan; cgan (critic conditioned on the class); acgan (critic with a class "
+    "head); infogan (codes recovered by a Q head); vaegan; aae (adversarial "
+    "autoencoder; semi-supervised with --n_labels); pix2pix and cyclegan "
+    "(translation; --dataset a task of jgen.data.TASKS). cgan, acgan and "
+    "the semi-supervised aae need a labelled dataset.")
 _CONDITIONING = flags.DEFINE_enum("conditioning", "projection",
                                   list(nets.CONDITIONING),
                                   "cgan: how the label enters the critic.")
@@ -71,6 +79,21 @@ _N_CAT = flags.DEFINE_integer("n_categorical", 10, "infogan: categories of "
                               "the categorical code (0: none).")
 _N_CONT = flags.DEFINE_integer("n_continuous", 2, "infogan: continuous codes "
                                "U(-1, 1).")
+_PRIOR = flags.DEFINE_enum("prior", "gaussian", list(adversarial.PRIORS),
+                           "aae: the prior the codes are matched to.")
+_N_LABELS = flags.DEFINE_integer("n_labels", 0, "aae: labelled images of "
+                                 "the semi-supervised AAE (0: unsupervised).")
+_ALPHA = flags.DEFINE_float("alpha", 1.0, "semi-supervised aae: weight of "
+                            "the labelled cross-entropy.")
+_RECON = flags.DEFINE_float("recon_weight", 1.0, "vaegan: gamma, the "
+                            "decoder's weight of the feature reconstruction.")
+_L1 = flags.DEFINE_float("l1_weight", 100.0, "pix2pix: lambda of the L1 "
+                         "term (Isola et al.: 100).")
+_CYCLE = flags.DEFINE_float("cycle_weight", 10.0, "cyclegan: lambda of the "
+                            "cycle-consistency term (Zhu et al.: 10).")
+_IDENTITY = flags.DEFINE_float("identity_weight", 5.0, "cyclegan: weight of "
+                               "the identity term (0: off; Zhu et al.: 0.5 "
+                               "lambda).")
 _DATASET = flags.DEFINE_string("dataset", "ring8", "ring8, grid25, mnist5k, "
                                "digits or npz:PATH (images 28x28 or 8x8 in "
                                "[0, 1], or 2-D points).")
@@ -105,13 +128,24 @@ _CLIP = flags.DEFINE_float("clip", 0.0, "WGAN weight clipping bound (0: off).")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
 
-common.validate("dataset", data.check_name)
+def _check_dataset(name):
+  if name in data.TASKS:
+    return
+  try:
+    data.check_name(name)
+  except ValueError as err:
+    raise ValueError(f"{err} (or a translation task: {list(data.TASKS)})"
+                     ) from None
+
+
+common.validate("dataset", _check_dataset)
 for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width"):
   common.validate(_name, common.at_least(1))
-for _name in ("latent_dim", "n_categorical", "n_continuous"):
+for _name in ("latent_dim", "n_categorical", "n_continuous", "n_labels"):
   common.validate(_name, common.at_least(0))
 for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip",
-              "aux_weight", "info_weight"):
+              "aux_weight", "info_weight", "alpha", "recon_weight",
+              "l1_weight", "cycle_weight", "identity_weight"):
   common.validate(_name, lambda v, n=_name: _checks.real(v, n, low=0.0,
                                                          high=1e30))
 common.validate("beta1", lambda v: _checks.real(v, "beta1", low=0.0,
@@ -137,21 +171,46 @@ _EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol
 _SHAPES = {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}
 
 
-def load(config: dict):
-  """The training data and what to compare samples with.
+class Loaded(NamedTuple):
+  """What :func:`load` gives: flat float32 arrays, the image shape (None for
+  points), ``(means, std)`` of a known mixture or None, ``(y_train, y_test,
+  n_classes)`` when the data are labelled (else None), and the
+  :class:`jgen.data.Task` of a translation model (else None; then
+  ``x_train``/``x_test`` are its domain B)."""
+  x_train: np.ndarray
+  x_test: np.ndarray
+  image_shape: tuple[int, int] | None
+  modes: tuple | None
+  labels: tuple | None
+  task: data.Task | None
 
-  Returns:
-    ``(x_train, x_test, image_shape, modes, labels)``: flat float32 arrays,
-    the image shape (None for points), ``(means, std)`` of a known mixture or
-    None, and ``(y_train, y_test, n_classes)`` when the data are labelled
-    (else None).
+
+def load(config: dict) -> Loaded:
+  """The training data and what to compare samples with.
 
   Raises:
     ValueError: starting with ``dataset:`` when the examples are neither 2-D
-      points nor 28x28/8x8 images, or when a class-conditional model gets a
-      dataset without labels.
+      points nor 28x28/8x8 images, when a model that needs labels gets a
+      dataset without them, when a translation model gets no task (or
+      pix2pix an unpaired one), or another model a task.
   """
-  name = config["dataset"]
+  name, model = config["dataset"], config["model"]
+  if model in _TRANSLATION:
+    if name not in data.TASKS:
+      raise ValueError(f"dataset: {model} translates between the two domains "
+                       f"of a task, one of {list(data.TASKS)}; got {name!r}.")
+    task = data.load_task(name, seed=config["seed"])
+    if model == "pix2pix" and not task.paired:
+      raise ValueError(f"dataset: pix2pix needs paired domains and {name!r} "
+                       f"is unpaired; paired tasks: " + str(
+                           [t for t in data.TASKS
+                            if data.load_task(t).paired]) + ".")
+    b = task.b
+    return Loaded(b.x_train, b.x_test, (28, 28), None,
+                  (b.y_train, b.y_test, 10), task)
+  if name in data.TASKS:
+    raise ValueError(f"dataset: {name!r} is a translation task, for "
+                     f"--model=pix2pix or cyclegan.")
   ds = data.load(name, seed=config["seed"],
                  n_samples=50_000 if name in data.MODES else 2000)
   x_train = np.asarray(ds.x_train, np.float32).reshape(len(ds.x_train), -1)
@@ -165,31 +224,95 @@ def load(config: dict):
     labels = (np.asarray(ds.y_train, np.int32), np.asarray(ds.y_test,
                                                            np.int32),
               int(max(ds.y_train.max(), ds.y_test.max())) + 1)
-  elif config["model"] in ("cgan", "acgan"):
-    raise ValueError(f"dataset: {config['model']} conditions on labels and "
-                     f"{name!r} has none (an npz file needs an array 'y' of "
-                     f"classes 0..C-1).")
-  return x_train, x_test, _SHAPES.get(d), data.MODES.get(name), labels
+  elif model in ("cgan", "acgan") or (model == "aae" and config["n_labels"]):
+    raise ValueError(f"dataset: {model} needs labels and {name!r} has none "
+                     f"(an npz file needs an array 'y' of classes 0..C-1).")
+  if model in ("aae", "vaegan") and d == 2:
+    raise ValueError(f"dataset: {model} is built for images; got 2-D points.")
+  return Loaded(x_train, x_test, _SHAPES.get(d), data.MODES.get(name), labels,
+                None)
 
 
-def build(config: dict, image_shape, d: int, n_classes: int = 10) -> gan.Gan:
-  """The :class:`jgen.gan.Gan` of a configuration."""
+class Setup(NamedTuple):
+  """A model ready for ``train.train`` and for evaluation."""
+  init: Callable            # key -> state
+  step: Callable
+  data: Any
+  batch_fn: Callable
+  hparams: dict
+  draw: Callable            # state -> samples [n, D] (snapshots)
+  extra: Callable           # state -> dict of model-specific results
+  figures: Callable         # (workdir, state) -> None
+
+
+def _weights(config: dict) -> dict:
+  names = ("aux_weight", "info_weight", "alpha", "recon_weight", "l1_weight",
+           "cycle_weight", "identity_weight")
+  return {"lr_u": jnp.float32(config["lr_g"]),
+          "lr_v": jnp.float32(config["lr_d"]),
+          "reg_weight": jnp.float32(config["penalty_weight"]),
+          **{n: jnp.float32(config[n]) for n in names}}
+
+
+def build(config: dict, loaded: Loaded) -> Setup:
+  """The model of a configuration, its data and its evaluation."""
+  model = config["model"]
+  if model in _TRANSLATION:
+    return _translation_setup(config, loaded)
+  if model in ("aae", "vaegan"):
+    return _autoencoder_setup(config, loaded)
+  return _gan_setup(config, loaded)
+
+
+def _penalty(config):
+  return None if config["penalty"] == "none" else config["penalty"]
+
+
+def _gan_setup(config: dict, loaded: Loaded) -> Setup:
+  image_shape, labels = loaded.image_shape, loaded.labels
+  d = loaded.x_train.shape[1]
   latent = config["latent_dim"] or (2 if image_shape is None else 64)
   smoothing = config["label_smoothing"]
-  return gan.make(
+  g = gan.make(
       d, image_shape=image_shape, latent_dim=latent,
       hidden=(config["hidden"],) * 3, width=config["width"],
       loss=config["loss"],
       loss_options={"label_smoothing": smoothing} if smoothing else None,
-      penalty=None if config["penalty"] == "none" else config["penalty"],
-      noise_std=config["noise_std"], spectral_norm=config["spectral_norm"],
-      method=config["method"], n_critic=config["n_critic"],
-      order=config["order"], betas=(config["beta1"], 0.999),
-      clip=config["clip"] or None, ema_decay=config["ema"] or None,
-      model=config["model"], n_classes=n_classes,
+      penalty=_penalty(config), noise_std=config["noise_std"],
+      spectral_norm=config["spectral_norm"], method=config["method"],
+      n_critic=config["n_critic"], order=config["order"],
+      betas=(config["beta1"], 0.999), clip=config["clip"] or None,
+      ema_decay=config["ema"] or None, model=config["model"],
+      n_classes=labels[2] if labels else 10,
       conditioning=config["conditioning"],
       n_categorical=config["n_categorical"],
       n_continuous=config["n_continuous"])
+  train_data = jnp.asarray(loaded.x_train)
+  if config["model"] in ("cgan", "acgan"):
+    train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
+  sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls
+  sample_key = jax.random.PRNGKey(10_000 + config["seed"])
+
+  def extra(state):
+    n_cat = config["n_categorical"]
+    if config["model"] != "infogan" or not n_cat or labels is None:
+      return {}
+    # Chen et al. (2016), Section 7.1: Q's categorical code as a classifier
+    # of the test images, codes matched to classes one-to-one.
+    _, q = jax.jit(g.critic.apply)(state.v, jnp.asarray(loaded.x_test))
+    return {"code_accuracy": metrics.cluster_accuracy(
+        np.argmax(np.asarray(q)[:, :n_cat], 1), labels[1])}
+
+  def figures(workdir, state):
+    if config["model"] != "gan" and image_shape is not None:
+      _structured_figures(workdir, g, gan.generator_params(state),
+                          image_shape)
+
+  return Setup(g.init, g.step, train_data,
+               train.minibatch(config["batch_size"]), _weights(config),
+               lambda state: np.asarray(sample(gan.generator_params(state),
+                                               sample_key, _EVAL_SAMPLES)),
+               extra, figures)
 
 
 def evaluator(x_train, x_test, modes, n_classes: int = 0):
@@ -231,72 +354,166 @@ def evaluator(x_train, x_test, modes, n_classes: int = 0):
   return quality
 
 
+def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
+  """AAE (semi-supervised with --n_labels) or VAE-GAN."""
+  d, labels = loaded.x_train.shape[1], loaded.labels
+  latent = config["latent_dim"] or (2 if config["model"] == "aae" else 32)
+  n_labels = config["n_labels"] if config["model"] == "aae" else 0
+  betas = (config["beta1"], 0.999)
+  if config["model"] == "aae":
+    a = aae.make(d, latent_dim=latent, prior=config["prior"],
+                 hidden=(config["hidden"],) * 2,
+                 n_classes=labels[2] if n_labels else 0, loss=config["loss"],
+                 penalty=_penalty(config), method=config["method"],
+                 betas=betas)
+  else:
+    a = aae.make_vaegan(d, image_shape=loaded.image_shape,
+                        latent_dim=latent, hidden=(config["hidden"],),
+                        width=config["width"], loss=config["loss"],
+                        penalty=_penalty(config), method=config["method"],
+                        betas=betas)
+  x = jnp.asarray(loaded.x_train)
+  train_data, batch_fn = x, train.minibatch(config["batch_size"])
+  if n_labels:
+    y = jnp.asarray(labels[0])
+    try:
+      i = ssvae.draw_labels(jax.random.PRNGKey(config["seed"]), y, n_labels,
+                            n_classes=labels[2])
+    except ValueError as err:
+      raise ValueError(f"n_labels: {err}") from None
+    train_data = {"x_l": x[i], "y_l": y[i], "x_u": x}
+    batch_fn = ssvae.batches(config["batch_size"])
+  sample = jax.jit(a.sample, static_argnums=2)
+  sample_key = jax.random.PRNGKey(10_000 + config["seed"])
+  x_test = jnp.asarray(loaded.x_test)
+
+  def extra(state):
+    if not n_labels:
+      return {}
+    return {"test_error": float(aae.error_rate(
+        a, state.u, x_test, jnp.asarray(labels[1]))), "n_labels": n_labels}
+
+  def figures(workdir, state):
+    if config["model"] != "aae" or labels is None:
+      return
+    z = a.encode(state.u, x_test)
+    z = np.asarray(z[1] if n_labels else z)
+    fig, axes = plotting.figure(1, 1, 4.5)
+    ax = axes[0, 0]
+    points = ax.scatter(z[:, 0], z[:, 1], c=labels[1], cmap="tab10", s=4)
+    fig.colorbar(points, ax=ax, label="digit")
+    ax.set_title("codes of the test images" + (" (style z)" if n_labels
+                                               else ""))
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    plotting.save(fig, os.path.join(workdir, "latent.png"))
+
+  return Setup(a.init, a.step, train_data, batch_fn, _weights(config),
+               lambda state: np.asarray(sample(state.u, sample_key,
+                                               _EVAL_SAMPLES)),
+               extra, figures)
+
+
+def _translation_setup(config: dict, loaded: Loaded) -> Setup:
+  """pix2pix or CycleGAN on a task's domains A -> B."""
+  task, model = loaded.task, config["model"]
+  t = translation.make(model=model, width=config["width"],
+                       loss=config["loss"], penalty=_penalty(config),
+                       identity=config["identity_weight"] > 0,
+                       method=config["method"],
+                       betas=(config["beta1"], 0.999))
+  train_data = {"a": jnp.asarray(task.a.x_train),
+                "b": jnp.asarray(task.b.x_train)}
+  a_test, b_test = jnp.asarray(task.a.x_test), jnp.asarray(task.b.x_test)
+  translate = jax.jit(t.translate, static_argnums=2)
+
+  def extra(state):
+    out_b = np.asarray(translate(state.u, a_test, "ab"))
+    _, probs = metrics.mnist_features(out_b)
+    res = {"class_kept": float(np.mean(np.argmax(probs, 1) == task.a.y_test))}
+    if task.paired:
+      res["l1"] = float(np.mean(np.abs(out_b - np.asarray(b_test))))
+      res["psnr"] = float(np.mean(translation.psnr(out_b, b_test)))
+    else:
+      back_a = np.asarray(translate(state.u, jnp.asarray(out_b), "ba"))
+      out_a = np.asarray(translate(state.u, b_test, "ba"))
+      back_b = np.asarray(translate(state.u, jnp.asarray(out_a), "ab"))
+      res["cycle_l1"] = float(0.5 * (
+          np.mean(np.abs(back_a - np.asarray(a_test)))
+          + np.mean(np.abs(back_b - np.asarray(b_test)))))
+    return res
+
+  def figures(workdir, state):
+    rows = [("input A", a_test[:10])]
+    out_b = translate(state.u, a_test[:10], "ab")
+    rows.append(("output A -> B", out_b))
+    if task.paired:
+      rows.append(("target B", b_test[:10]))
+    else:
+      rows.append(("back B -> A", translate(state.u, out_b, "ba")))
+      out_a = translate(state.u, b_test[:10], "ba")
+      rows += [("input B", b_test[:10]), ("output B -> A", out_a),
+               ("back A -> B", translate(state.u, out_a, "ab"))]
+    fig, axes = plotting.figure(1, 1, 6)
+    plotting.image_grid(axes[0, 0], np.concatenate(
+        [np.asarray(r) for _, r in rows]), (28, 28), 10)
+    axes[0, 0].set_title("rows: " + "; ".join(name for name, _ in rows),
+                         fontsize=8)
+    plotting.save(fig, os.path.join(
+        workdir, "triples.png" if task.paired else "cycles.png"))
+
+  return Setup(t.init, t.step, train_data,
+               translation.batches(config["batch_size"], task.paired),
+               _weights(config),
+               lambda state: np.asarray(translate(state.u, a_test, "ab")),
+               extra, figures)
+
+
 def run(config: dict, workdir: str) -> dict:
   """Trains, evaluates, draws; returns the contents of ``result.json``."""
-  x_train, x_test, image_shape, modes, labels = load(config)
-  d = x_train.shape[1]
-  model = config["model"]
-  conditional = model in ("cgan", "acgan")
-  g = build(config, image_shape, d, labels[2] if labels else 10)
-  hparams = {"lr_u": jnp.float32(config["lr_g"]),
-             "lr_v": jnp.float32(config["lr_d"]),
-             "reg_weight": jnp.float32(config["penalty_weight"]),
-             "aux_weight": jnp.float32(config["aux_weight"]),
-             "info_weight": jnp.float32(config["info_weight"])}
-  train_data = jnp.asarray(x_train)
-  if conditional:
-    train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
+  loaded = load(config)
+  setup = build(config, loaded)
+  image_shape, labels = loaded.image_shape, loaded.labels
   key = jax.random.PRNGKey(config["seed"])
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
   # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
   steps = config["num_steps"]
-  longest = 500 if image_shape is None else 10
-  chunk = common.largest_divisor(steps, longest)
+  conv = image_shape is not None and config["model"] != "aae"
+  chunk = common.largest_divisor(steps, 10 if conv else 500)
   every = max(1, steps // chunk // _SNAPSHOTS)
-  sample_key = jax.random.PRNGKey(10_000 + config["seed"])
-  sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls
   snapshots = {}
 
   def snapshot(step, record, state):
     del record
     if (step // chunk) % every == 0 or step == steps:
-      u = gan.generator_params(state)
-      snapshots[step] = np.asarray(sample(u, sample_key, _EVAL_SAMPLES))
+      snapshots[step] = setup.draw(state)
 
   try:
-    result = train.train(g.init(key), g.step, train_data, hparams,
-                         num_steps=steps, batch_fn=train.minibatch(
-                             config["batch_size"]), chunk_size=chunk,
+    result = train.train(setup.init(key), setup.step, setup.data,
+                         setup.hparams, num_steps=steps,
+                         batch_fn=setup.batch_fn, chunk_size=chunk,
                          workdir=workdir,
                          checkpoint_every=max(1, 2000 // chunk),
                          checkpoint_seconds=60.0, callback=snapshot,
-                         unroll=image_shape is not None)
+                         unroll=conv)
   except train.TrainingDiverged as err:
     raise SystemExit(f"train_gan: {err}") from None
   if steps not in snapshots:          # a finished run resumed: no chunk ran
-    snapshots[steps] = np.asarray(sample(gan.generator_params(result.state),
-                                         sample_key, _EVAL_SAMPLES))
-  samples = snapshots[steps]
-  evaluate = evaluator(x_train, x_test, modes,
+    snapshots[steps] = setup.draw(result.state)
+  conditional = config["model"] in ("cgan", "acgan")
+  evaluate = evaluator(loaded.x_train, loaded.x_test, loaded.modes,
                        labels[2] if conditional and image_shape else 0)
   over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t]).items()
                          if k not in ("counts", "n_test", "n_samples",
                                       "fid_real_floor", "n_modes")}}
           for t in sorted(snapshots)]
-  out = {"num_steps": steps, **evaluate(samples), "over_training": over,
+  out = {"num_steps": steps, **evaluate(snapshots[steps]),
+         "over_training": over, **setup.extra(result.state),
          "final": {k: v for k, v in result.history[-1].items()
                    if k != "step"}}
-  n_cat = config["n_categorical"]
-  if model == "infogan" and n_cat and labels is not None:
-    # Chen et al. (2016), Section 7.1: Q's categorical code as a classifier
-    # of the test images, codes matched to classes one-to-one.
-    _, q = jax.jit(g.critic.apply)(result.state.v, jnp.asarray(x_test))
-    out["code_accuracy"] = metrics.cluster_accuracy(
-        np.argmax(np.asarray(q)[:, :n_cat], 1), labels[1])
-  _figures(workdir, snapshots, result.history, x_test, image_shape, modes)
-  if model != "gan" and image_shape is not None:
-    _structured_figures(workdir, g, gan.generator_params(result.state),
-                        image_shape)
+  _figures(workdir, snapshots, result.history, loaded.x_test, image_shape,
+           loaded.modes)
+  setup.figures(workdir, result.state)
   common.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
@@ -346,14 +563,15 @@ def main(argv):
   del argv
   common.quiet_logs()
   def check(config):
-    x_train, _, image_shape, _, labels = load(config)
-    build(config, image_shape, x_train.shape[1], labels[2] if labels else 10)
+    build(config, load(config))
   config = common.flag_config((
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
       "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
       "label_smoothing", "clip", "model", "conditioning", "aux_weight",
-      "info_weight", "n_categorical", "n_continuous", "seed"), check)
+      "info_weight", "n_categorical", "n_continuous", "prior", "n_labels",
+      "alpha", "recon_weight", "l1_weight", "cycle_weight", "identity_weight",
+      "seed"), check)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()

@@ -84,6 +84,16 @@ def test_fit_gmm_script(tmp_path):
     (["launch.train_gan", "--info_weight=nan"], "--info_weight"),
     (["launch.train_gan", "--model=cgan", "--conditioning=film"],
      "--conditioning"),
+    (["launch.train_gan", "--model=pix2pix", "--dataset=mnist5k"],
+     "--dataset"),
+    (["launch.train_gan", "--model=pix2pix", "--dataset=digits_to_mnist5k"],
+     "--dataset"),
+    (["launch.train_gan", "--dataset=mnist5k_inpaint"], "--dataset"),
+    (["launch.train_gan", "--model=aae", "--dataset=digits",
+      "--n_labels=55"], "--n_labels"),
+    (["launch.train_gan", "--model=aae", "--dataset=ring8"], "--dataset"),
+    (["launch.train_gan", "--prior=cauchy"], "--prior"),
+    (["launch.train_gan", "--cycle_weight=-1"], "--cycle_weight"),
     (["launch.train_classifier", "--out=weights.pt"], "--out"),
     (["launch.bench.gan", "--steps=15", "--chunk=10"], "--steps"),
     (["launch.train_ssvae", "--model=m3"], "--model"),
@@ -271,17 +281,25 @@ def test_train_gan_digits_tiny(tmp_path):
   assert 0 < result["fid_real_floor"] < result["fid"]
 
 
-@pytest.mark.parametrize("model,extra", [
-    ("cgan", ["--conditioning=concat"]), ("acgan", []),
-    ("infogan", ["--n_continuous=1"])])
-def test_train_gan_structured_tiny(tmp_path, model, extra):
+@pytest.mark.parametrize("model,extra,key,png", [
+    ("cgan", ["--conditioning=concat"], "conditional_accuracy", "classes"),
+    ("acgan", [], "conditional_accuracy", "classes"),
+    ("infogan", ["--n_continuous=1"], "code_accuracy", "traversals"),
+    ("aae", ["--n_labels=50", "--hidden=16"], "test_error", "latent"),
+    ("vaegan", ["--hidden=16"], "fid", "samples"),
+    ("pix2pix", ["--dataset=mnist5k_inpaint", "--batch_size=8"], "psnr",
+     "triples"),
+    ("cyclegan", ["--dataset=digits_to_mnist5k", "--batch_size=8"],
+     "cycle_l1", "cycles")])
+def test_train_gan_every_model_tiny(tmp_path, model, extra, key, png):
+  """Each model of the zoo trains and reports through the script."""
   _run(["launch.train_gan", "--dataset=digits", "--width=4", "--num_steps=10",
         "--latent_dim=4", f"--model={model}", *extra, f"--workdir={tmp_path}"])
   result = json.loads((tmp_path / "result.json").read_text())
-  key = "code_accuracy" if model == "infogan" else "conditional_accuracy"
-  assert 0 <= result[key] <= 1 and "fid" in result
-  png = "traversals.png" if model == "infogan" else "classes.png"
-  assert (tmp_path / png).stat().st_size > 1000
+  assert np.isfinite(result[key]) and "fid" in result
+  if model in ("pix2pix", "cyclegan"):
+    assert 0 <= result["class_kept"] <= 1
+  assert (tmp_path / f"{png}.png").stat().st_size > 1000
 
 
 def test_train_gan_conditioning_needs_labels(tmp_path):
