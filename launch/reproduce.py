@@ -22,11 +22,13 @@ from launch import common
 from launch.sections import dynamics
 from launch.sections import em
 from launch.sections import gan
+from launch.sections import gan_zoo
 from launch.sections import hybrid
 from launch.sections import ssvae
 from launch.sections import vae
 
-SECTION_NAMES = ("em", "hybrid", "dynamics", "vae", "gan", "ssvae")
+SECTION_NAMES = ("em", "hybrid", "dynamics", "vae", "gan", "ssvae",
+                 "gan_zoo")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/report", "Output folder.")
 _QUICK = flags.DEFINE_bool("quick", False, "Reduced report (minutes).")
 _SECTIONS = flags.DEFINE_list("sections", None,
@@ -38,7 +40,8 @@ common.validate("sections", lambda v: v is None or [
 # name -> section(workdir, quick) -> (results dict, markdown)
 SECTIONS = dict(zip(SECTION_NAMES, (em.section, hybrid.section,
                                     dynamics.section, vae.section,
-                                    gan.section, ssvae.section)))
+                                    gan.section, ssvae.section,
+                                    gan_zoo.section)))
 
 
 def run(workdir: str, quick: bool = False, sections=None) -> dict:
