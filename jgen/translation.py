@@ -43,8 +43,8 @@ class Translation(NamedTuple):
     step: ``step(state, batch, hparams) -> (state, metrics)``.
     players: the players' :class:`jgen.minimax.Players`.
     init: ``init(key) -> MinimaxState``.
-    translate: ``translate(u, x, direction="ab") -> [B, D]`` (``"ba"`` only
-      for CycleGAN).
+    translate: ``translate(u, x, direction="ab") -> [B, D]`` clipped to
+      [0, 1] (``"ba"`` only for CycleGAN).
   """
   model: str
   generator: nets.UNet
@@ -118,7 +118,7 @@ def make(image_shape: tuple[int, int] = (28, 28), *, model: str = "pix2pix",
     if direction not in ("ab", "ba") or (pix and direction == "ba"):
       raise ValueError(f"direction must be 'ab'{'' if pix else ' or ba'} for "
                        f"{model}, got {direction!r}.")
-    return generator.apply(u if pix else u[direction], x)
+    return jnp.clip(generator.apply(u if pix else u[direction], x), 0.0, 1.0)
 
   return Translation(model, generator, critic, game, step, players, init,
                      translate)

@@ -384,7 +384,7 @@ def test_dynamics_script_tiny(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["em", "hybrid", "gradient_dynamics", "vae",
-                                  "gan", "ssvae"])
+                                  "gan", "ssvae", "gan_zoo"])
 def test_notebook_runs(name):
   nbformat = pytest.importorskip("nbformat")
   nbclient = pytest.importorskip("nbclient")

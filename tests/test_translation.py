@@ -91,8 +91,11 @@ def test_translation_games_need_two_domains():
 def test_networks_shapes_and_ranges():
   x = jax.random.uniform(KEY, (3, 784))
   g = nets.UNet((28, 28), 4)
-  y = g.apply(g.init(KEY, x), x)
-  assert y.shape == (3, 784) and 0 <= float(y.min()) and float(y.max()) <= 1
+  p = g.init(KEY, x)
+  assert g.apply(p, x).shape == (3, 784)
+  t = translation.make(model="pix2pix", width=4)
+  y = t.translate(p, x)
+  assert 0 <= float(y.min()) and float(y.max()) <= 1
   c = nets.PatchCritic((28, 28), 4, conditional=True)
   assert c.apply(c.init(KEY, x, x), x, x).shape == (3, 49)
   with pytest.raises(ValueError, match="condition"):

@@ -5,7 +5,10 @@
 stride-2 convolutions down to ``H/4 x W/4``, a 3x3 convolution there, and two
 sub-pixel upsamplings (Shi et al. 2016; see :mod:`jgen.nets` on why not
 transposed convolutions) each followed by the skip connection from the
-encoder's layer of that size; sigmoid outputs in [0, 1]. :class:`PatchCritic`
+encoder's layer of that size; linear outputs (a sigmoid output layer under
+the L1 term saturates at 0 within a few hundred steps on mostly black digit
+images, and its gradient vanishes there; clip to [0, 1] to show them).
+:class:`PatchCritic`
 (pix2pix's PatchGAN, Section 3.2.2) scores every ``H/4 x W/4`` patch of an
 image, or of an (input, output) pair stacked as channels, with one logit:
 ``[B, (H/4) (W/4)]``. Neither uses normalisation layers, so both are pure
@@ -32,7 +35,7 @@ def _check_image(image_shape, name: str) -> tuple[int, int]:
 
 
 class UNet(nn.Module):
-  """``x [B, H W] -> [B, H W]`` in [0, 1], with skip connections.
+  """``x [B, H W] -> [B, H W]`` (linear outputs), with skip connections.
 
   Attributes:
     image_shape: ``(H, W)``, multiples of 4.
@@ -59,7 +62,7 @@ class UNet(nn.Module):
     h = nn.relu(jnp.concatenate([h, e2], -1))
     h = depth_to_space(nn.Conv(4 * self.width, (3, 3))(h))       # H
     h = nn.relu(jnp.concatenate([h, e1], -1))
-    return jax.nn.sigmoid(nn.Conv(1, (3, 3))(h)).reshape(b, -1)
+    return nn.Conv(1, (3, 3))(h).reshape(b, -1)
 
 
 class PatchCritic(nn.Module):
