@@ -83,8 +83,9 @@ _PRIOR = flags.DEFINE_enum("prior", "gaussian", list(adversarial.PRIORS),
                            "aae: the prior the codes are matched to.")
 _N_LABELS = flags.DEFINE_integer("n_labels", 0, "aae: labelled images of "
                                  "the semi-supervised AAE (0: unsupervised).")
-_ALPHA = flags.DEFINE_float("alpha", 1.0, "semi-supervised aae: weight of "
-                            "the labelled cross-entropy.")
+_ALPHA = flags.DEFINE_float("alpha", 100.0, "semi-supervised aae: weight of "
+                            "the labelled cross-entropy against the "
+                            "per-image reconstruction (nats).")
 _RECON = flags.DEFINE_float("recon_weight", 1.0, "vaegan: gamma, the "
                             "decoder's weight of the feature reconstruction.")
 _L1 = flags.DEFINE_float("l1_weight", 100.0, "pix2pix: lambda of the L1 "

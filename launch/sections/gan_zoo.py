@@ -47,7 +47,7 @@ MODELS = {
     "infogan": {"dataset": "mnist5k", "n_continuous": 2},
     "vaegan": {"dataset": "mnist5k", "latent_dim": 32},
     "aae": {"dataset": "mnist5k", "n_labels": 100, "hidden": 1000,
-            "latent_dim": 10, "penalty": "none"},
+            "latent_dim": 10, "penalty": "none", "alpha": 100.0},
     "pix2pix": {"dataset": "mnist5k_inpaint"},
     "cyclegan": {"dataset": "digits_to_mnist5k", "loss": "least_squares",
                  "penalty": "none"},
