@@ -44,7 +44,9 @@ COMMON = {"loss": "non_saturating", "penalty": "r1", "penalty_weight": 1.0,
 MODELS = {
     "cgan": {"dataset": "mnist5k"},
     "acgan": {"dataset": "mnist5k"},
-    "infogan": {"dataset": "mnist5k", "n_continuous": 2},
+    # Chen et al. (2016), Appendix C.1: Adam 1e-3 for G, 2e-4 for D
+    "infogan": {"dataset": "mnist5k", "n_continuous": 2, "lr_g": 1e-3,
+                "lr_d": 2e-4},
     "vaegan": {"dataset": "mnist5k", "latent_dim": 32},
     "aae": {"dataset": "mnist5k", "n_labels": 100, "hidden": 1000,
             "latent_dim": 10, "penalty": "none", "alpha": 100.0},
