@@ -203,9 +203,7 @@ def load(config: dict) -> Loaded:
     task = data.load_task(name, seed=config["seed"])
     if model == "pix2pix" and not task.paired:
       raise ValueError(f"dataset: pix2pix needs paired domains and {name!r} "
-                       f"is unpaired; paired tasks: " + str(
-                           [t for t in data.TASKS
-                            if data.load_task(t).paired]) + ".")
+                       f"is unpaired (see jgen.data.TASKS).")
     b = task.b
     return Loaded(b.x_train, b.x_test, (28, 28), None,
                   (b.y_train, b.y_test, 10), task)
