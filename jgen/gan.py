@@ -66,15 +66,16 @@ class Gan(NamedTuple):
   generate: Callable | None = None
 
 
-# The games of gan.make, and the traced weight each adds to the hparams.
+# The games of gan.make, and the traced weights each adds to the hparams.
 MODELS = ("gan", "cgan", "acgan", "infogan")
-_WEIGHTS = {"acgan": "aux_weight", "infogan": "info_weight"}
+_WEIGHTS = {"acgan": ("aux_weight",),
+            "infogan": ("info_weight", "continuous_weight")}
 
 
 def check_hparams(hparams: dict, model: str = "gan") -> dict:
-  """Checks ``lr_u``, ``lr_v``, ``reg_weight`` and the model's weight
-  (``aux_weight`` of AC-GAN, ``info_weight`` of InfoGAN), all >= 0, on the
-  host.
+  """Checks ``lr_u``, ``lr_v``, ``reg_weight`` and the model's weights
+  (``aux_weight`` of AC-GAN, ``info_weight`` and ``continuous_weight`` of
+  InfoGAN), all >= 0, on the host.
 
   Args:
     hparams: a dict of scalars or sweep lists.
@@ -88,7 +89,7 @@ def check_hparams(hparams: dict, model: str = "gan") -> dict:
       non-finite value.
   """
   _checks.choice(model, "model", MODELS)
-  extra = (_WEIGHTS[model],) if model in _WEIGHTS else ()
+  extra = _WEIGHTS.get(model, ())
   _checks.has_keys(hparams, "hparams", ("lr_u", "lr_v", "reg_weight") + extra)
   minimax.check_hparams(**hparams)
   for name in extra:
@@ -107,7 +108,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          clip: float | None = None,
          ema_decay: float | None = None, model: str = "gan",
          n_classes: int = 10, conditioning: str = "projection",
-         n_categorical: int = 10, n_continuous: int = 2) -> Gan:
+         n_categorical: int = 10, n_continuous: int = 2,
+         q_hidden: int = 128) -> Gan:
   """Builds a :class:`Gan` from names and sizes (all checked here).
 
   ``model`` picks the game: ``"gan"`` (:func:`jgen.adversarial.gan`),
@@ -143,6 +145,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
       ``"concat"`` (:class:`jgen.nets.Critic`).
     n_categorical: InfoGAN's K (0 or >= 2).
     n_continuous: InfoGAN's M.
+    q_hidden: width of the hidden layer of InfoGAN's ``Q`` head (0: linear;
+      Chen et al. 2016, Table 1: 128).
 
   Returns:
     The :class:`Gan`.
@@ -175,7 +179,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
       data_dim, image_shape, hidden, width, spectral_norm,
       n_classes=n_classes if model == "cgan" else 0,
       conditioning=conditioning,
-      aux_dim=0 if model == "cgan" else aux_dim)
+      aux_dim=0 if model == "cgan" else aux_dim,
+      aux_hidden=q_hidden if model == "infogan" else 0)
   pair = adversarial.make_loss(loss, **(loss_options or {}))
   pen = (None if penalty is None else
          adversarial.make_penalty(penalty, **(penalty_options or {})))

@@ -29,7 +29,8 @@ images), the value a perfect generator would get.
 ``result.json`` adds ``conditional_accuracy`` (the shipped classifier's
 accuracy on samples asked for classes ``i mod C``) and who draw
 ``classes.png`` (one row per class); ``infogan`` (Chen et al. 2016;
-``--n_categorical``, ``--n_continuous``, ``--info_weight``), which adds
+``--n_categorical``, ``--n_continuous``, ``--info_weight``,
+``--continuous_weight``), which adds
 ``code_accuracy`` (Q's categorical code as a classifier of the test images,
 codes matched to classes one-to-one) and draws ``traversals.png``.
 """
@@ -74,11 +75,17 @@ _CONDITIONING = flags.DEFINE_enum("conditioning", "projection",
 _AUX_WEIGHT = flags.DEFINE_float("aux_weight", 1.0, "acgan: weight of the "
                                  "classification terms.")
 _INFO_WEIGHT = flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, the "
-                                  "weight of the mutual-information bound.")
+                                  "weight of the mutual-information bound "
+                                  "of the categorical code.")
+_CONT_WEIGHT = flags.DEFINE_float("continuous_weight", 0.1, "infogan: the "
+                                  "weight of the continuous codes' bound "
+                                  "(Chen et al.: smaller than lambda).")
 _N_CAT = flags.DEFINE_integer("n_categorical", 10, "infogan: categories of "
                               "the categorical code (0: none).")
 _N_CONT = flags.DEFINE_integer("n_continuous", 2, "infogan: continuous codes "
                                "U(-1, 1).")
+_Q_HIDDEN = flags.DEFINE_integer("q_hidden", 128, "infogan: hidden units of "
+                                 "the Q head (0: linear).")
 _PRIOR = flags.DEFINE_enum("prior", "gaussian", list(adversarial.PRIORS),
                            "aae: the prior the codes are matched to.")
 _N_LABELS = flags.DEFINE_integer("n_labels", 0, "aae: labelled images of "
@@ -127,6 +134,11 @@ _SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
                              "smoothing (minimax, non_saturating).")
 _CLIP = flags.DEFINE_float("clip", 0.0, "WGAN weight clipping bound (0: off).")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+_N_SEEDS = flags.DEFINE_integer(
+    "n_seeds", 1, "Train seeds seed, seed+1, ... as one vmapped computation "
+    "(members share --seed's data; the semi-supervised aae draws each "
+    "member's labels with its own seed). result.json then holds each "
+    "member's results under 'runs' and their mean and std.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
 
 def _check_dataset(name):
@@ -140,13 +152,15 @@ def _check_dataset(name):
 
 
 common.validate("dataset", _check_dataset)
-for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width"):
+for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width",
+              "n_seeds"):
   common.validate(_name, common.at_least(1))
-for _name in ("latent_dim", "n_categorical", "n_continuous", "n_labels"):
+for _name in ("latent_dim", "n_categorical", "n_continuous", "n_labels",
+              "q_hidden"):
   common.validate(_name, common.at_least(0))
 for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip",
-              "aux_weight", "info_weight", "alpha", "recon_weight",
-              "l1_weight", "cycle_weight", "identity_weight"):
+              "aux_weight", "info_weight", "continuous_weight", "alpha",
+              "recon_weight", "l1_weight", "cycle_weight", "identity_weight"):
   common.validate(_name, lambda v, n=_name: _checks.real(v, n, low=0.0,
                                                          high=1e30))
 common.validate("beta1", lambda v: _checks.real(v, "beta1", low=0.0,
@@ -242,11 +256,12 @@ class Setup(NamedTuple):
   draw: Callable            # state -> samples [n, D] (snapshots)
   extra: Callable           # state -> dict of model-specific results
   figures: Callable         # (workdir, state) -> None
+  data_axes: Any = None     # with --n_seeds: the members' own data leaves
 
 
 def _weights(config: dict) -> dict:
-  names = ("aux_weight", "info_weight", "alpha", "recon_weight", "l1_weight",
-           "cycle_weight", "identity_weight")
+  names = ("aux_weight", "info_weight", "continuous_weight", "alpha",
+           "recon_weight", "l1_weight", "cycle_weight", "identity_weight")
   return {"lr_u": jnp.float32(config["lr_g"]),
           "lr_v": jnp.float32(config["lr_d"]),
           "reg_weight": jnp.float32(config["penalty_weight"]),
@@ -285,7 +300,7 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
       n_classes=labels[2] if labels else 10,
       conditioning=config["conditioning"],
       n_categorical=config["n_categorical"],
-      n_continuous=config["n_continuous"])
+      n_continuous=config["n_continuous"], q_hidden=config["q_hidden"])
   train_data = jnp.asarray(loaded.x_train)
   if config["model"] in ("cgan", "acgan"):
     train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
@@ -373,13 +388,19 @@ def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
                         betas=betas)
   x = jnp.asarray(loaded.x_train)
   train_data, batch_fn = x, train.minibatch(config["batch_size"])
+  data_axes = None
   if n_labels:
     y = jnp.asarray(labels[0])
     try:
-      i = ssvae.draw_labels(jax.random.PRNGKey(config["seed"]), y, n_labels,
-                            n_classes=labels[2])
+      i = jnp.stack([ssvae.draw_labels(jax.random.PRNGKey(s), y, n_labels,
+                                       n_classes=labels[2])
+                     for s in _seeds(config)])
     except ValueError as err:
       raise ValueError(f"n_labels: {err}") from None
+    if config["n_seeds"] == 1:
+      i = i[0]
+    else:       # each member its own labelled subset
+      data_axes = {"x_l": 0, "y_l": 0, "x_u": None}
     train_data = {"x_l": x[i], "y_l": y[i], "x_u": x}
     batch_fn = ssvae.batches(config["batch_size"])
   sample = jax.jit(a.sample, static_argnums=2)
@@ -410,7 +431,7 @@ def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
   return Setup(a.init, a.step, train_data, batch_fn, _weights(config),
                lambda state: np.asarray(sample(state.u, sample_key,
                                                _EVAL_SAMPLES)),
-               extra, figures)
+               extra, figures, data_axes)
 
 
 def _translation_setup(config: dict, loaded: Loaded) -> Setup:
@@ -468,12 +489,47 @@ def _translation_setup(config: dict, loaded: Loaded) -> Setup:
                extra, figures)
 
 
+def _seeds(config: dict) -> list[int]:
+  return [config["seed"] + i for i in range(config["n_seeds"])]
+
+
+def _member(state, i: int):
+  """Member ``i`` of a batched (``--n_seeds``) state."""
+  return jax.tree.map(lambda a: a[i], state)
+
+
+_SETTINGS = ("num_steps", "n_test", "n_samples", "fid_real_floor", "n_modes",
+             "n_labels")     # the same for every member
+
+
+def _summary(runs: list) -> dict:
+  """Mean and std over members of each scalar result."""
+  keys = [k for k, v in runs[0].items() if k not in _SETTINGS
+          and isinstance(v, (int, float)) and not isinstance(v, bool)]
+  return {stat: {k: float(f([r[k] for r in runs])) for k in keys}
+          for stat, f in (("mean", np.mean), ("std", np.std))}
+
+
 def run(config: dict, workdir: str) -> dict:
-  """Trains, evaluates, draws; returns the contents of ``result.json``."""
+  """Trains, evaluates, draws; returns the contents of ``result.json``.
+
+  With ``n_seeds > 1`` the members train as one vmapped computation
+  (:func:`jgen.train.train` with ``batched=True``) and ``result.json`` holds
+  ``runs`` (each member's results, as a single run's), ``mean`` and ``std``;
+  the figures show member 0."""
   loaded = load(config)
   setup = build(config, loaded)
   image_shape, labels = loaded.image_shape, loaded.labels
-  key = jax.random.PRNGKey(config["seed"])
+  n = config["n_seeds"]
+  hparams = setup.hparams
+  if n == 1:
+    state = setup.init(jax.random.PRNGKey(config["seed"]))
+    members = lambda state: [state]               # noqa: E731
+  else:
+    state = jax.vmap(setup.init)(jnp.stack(
+        [jax.random.PRNGKey(s) for s in _seeds(config)]))
+    hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
+    members = lambda state: [_member(state, i) for i in range(n)]  # noqa: E731
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
   # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
   steps = config["num_steps"]
@@ -485,34 +541,38 @@ def run(config: dict, workdir: str) -> dict:
   def snapshot(step, record, state):
     del record
     if (step // chunk) % every == 0 or step == steps:
-      snapshots[step] = setup.draw(state)
+      snapshots[step] = [setup.draw(m) for m in members(state)]
 
   try:
-    result = train.train(setup.init(key), setup.step, setup.data,
-                         setup.hparams, num_steps=steps,
-                         batch_fn=setup.batch_fn, chunk_size=chunk,
-                         workdir=workdir,
+    result = train.train(state, setup.step, setup.data, hparams,
+                         num_steps=steps, batch_fn=setup.batch_fn,
+                         chunk_size=chunk, workdir=workdir,
                          checkpoint_every=max(1, 2000 // chunk),
                          checkpoint_seconds=60.0, callback=snapshot,
-                         unroll=conv)
+                         unroll=conv, batched=n > 1,
+                         data_axes=setup.data_axes)
   except train.TrainingDiverged as err:
     raise SystemExit(f"train_gan: {err}") from None
   if steps not in snapshots:          # a finished run resumed: no chunk ran
-    snapshots[steps] = setup.draw(result.state)
+    snapshots[steps] = [setup.draw(m) for m in members(result.state)]
   conditional = config["model"] in ("cgan", "acgan")
   evaluate = evaluator(loaded.x_train, loaded.x_test, loaded.modes,
                        labels[2] if conditional and image_shape else 0)
-  over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t]).items()
-                         if k not in ("counts", "n_test", "n_samples",
-                                      "fid_real_floor", "n_modes")}}
-          for t in sorted(snapshots)]
-  out = {"num_steps": steps, **evaluate(snapshots[steps]),
-         "over_training": over, **setup.extra(result.state),
-         "final": {k: v for k, v in result.history[-1].items()
-                   if k != "step"}}
-  _figures(workdir, snapshots, result.history, loaded.x_test, image_shape,
-           loaded.modes)
-  setup.figures(workdir, result.state)
+  final = {k: v for k, v in result.history[-1].items() if k != "step"}
+  runs = []
+  for i, state_i in enumerate(members(result.state)):
+    over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t][i]).items()
+                           if k not in ("counts", "n_test", "n_samples",
+                                        "fid_real_floor", "n_modes")}}
+            for t in sorted(snapshots)]
+    runs.append({"num_steps": steps, **evaluate(snapshots[steps][i]),
+                 "over_training": over, **setup.extra(state_i)})
+  out = {**runs[0], "final": final} if n == 1 else {
+      "num_steps": steps, "seeds": _seeds(config), "runs": runs,
+      **_summary(runs), "final": final}
+  _figures(workdir, {t: s[0] for t, s in snapshots.items()}, result.history,
+           loaded.x_test, image_shape, loaded.modes)
+  setup.figures(workdir, members(result.state)[0])
   common.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
@@ -568,13 +628,13 @@ def main(argv):
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
       "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
       "label_smoothing", "clip", "model", "conditioning", "aux_weight",
-      "info_weight", "n_categorical", "n_continuous", "prior", "n_labels",
-      "alpha", "recon_weight", "l1_weight", "cycle_weight", "identity_weight",
-      "seed"), check)
+      "info_weight", "continuous_weight", "n_categorical", "n_continuous",
+      "q_hidden", "prior", "n_labels", "alpha", "recon_weight", "l1_weight",
+      "cycle_weight", "identity_weight", "seed", "n_seeds"), check)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()
-         if k not in ("counts", "final", "over_training")})
+         if k not in ("counts", "final", "over_training", "runs")})
 
 
 if __name__ == "__main__":

@@ -219,7 +219,7 @@ def test_make_vaegan_trains_and_samples():
   out = train.train(a.init(KEY), a.step, x,
                     {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1,
                      "recon_weight": 1.0},
-                    num_steps=20, batch_fn=train.minibatch(32), chunk_size=10,
+                    num_steps=4, batch_fn=train.minibatch(32), chunk_size=2,
                     unroll=True)
   assert all(np.isfinite(r["loss_u"]) for r in out.history)
   s = a.sample(out.state.u, KEY, 5)

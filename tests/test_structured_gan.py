@@ -127,11 +127,14 @@ def test_projection_is_the_unconditional_logit_plus_embed_dot_features():
                              atol=1e-6)
 
 
-def test_aux_head_returns_logits_and_aux():
-  c = nets.Critic(6, None, hidden=(8,), aux_dim=5)
+@pytest.mark.parametrize("aux_hidden", [0, 7])
+def test_aux_head_returns_logits_and_aux(aux_hidden):
+  c = nets.Critic(6, None, hidden=(8,), aux_dim=5, aux_hidden=aux_hidden)
   x = jax.random.uniform(KEY, (4, 6))
-  logits, aux = c.apply(c.init(KEY, x), x)
+  params = c.init(KEY, x)
+  logits, aux = c.apply(params, x)
   assert logits.shape == (4,) and aux.shape == (4, 5)
+  assert params["params"]["aux"]["kernel"].shape == (aux_hidden or 8, 5)
 
 
 def _linear_parts(n_classes=3, latent=2, d=4):
@@ -179,17 +182,26 @@ def test_acgan_classification_term_reaches_the_critic_only_through_its_head():
   np.testing.assert_allclose(grad(0.0), grad(5.0), rtol=1e-6)
 
 
-def test_infogan_penalty_enters_both_players():
-  generator, critic, *_ = _linear_parts(n_classes=4)
+def test_infogan_weights_each_code_part_for_both_players():
+  """With Q's outputs 0, the categorical term is log K exactly and the
+  continuous one (1/2) c^2 + (1/2) log(2 pi) per code, c in [-1, 1]; each
+  traced weight scales its own part, in both players' losses."""
+  k, m = 4, 2
   game = adversarial.infogan(
-      lambda v, x: (x @ jnp.ones(4) * v, x @ jnp.ones((4, 4 + 0)) * v),
-      generator, lambda key, n: jax.random.normal(key, (n, 2)),
-      n_categorical=4, n_continuous=0)
-  batch = jnp.ones((6, 4))
+      lambda v, x: (x @ jnp.ones(3) * v, jnp.zeros((x.shape[0], k + m))),
+      lambda u, zc: u * zc[:, :3], lambda key, n: jax.random.normal(key, (n, 2)),
+      n_categorical=k, n_continuous=m)
+  batch = jnp.ones((64, 3))
   for loss in (game.loss_u, game.loss_v):
-    lo = loss(1.0, 1.0, KEY, batch, {"info_weight": 0.0, "reg_weight": 0.0})
-    hi = loss(1.0, 1.0, KEY, batch, {"info_weight": 1.0, "reg_weight": 0.0})
-    assert float(hi - lo) > 0.1                 # -log Q(c|x) > 0 is added
+    f = lambda a, b: float(loss(1.0, 1.0, KEY, batch, {  # noqa: E731
+        "info_weight": a, "continuous_weight": b, "reg_weight": 0.0}))
+    base = f(0.0, 0.0)
+    np.testing.assert_allclose(f(1.0, 0.0) - base, math.log(k), rtol=1e-5)
+    cont = f(0.0, 1.0) - base
+    assert m * 0.5 * math.log(2 * math.pi) < cont < m * 0.5 * (
+        1 + math.log(2 * math.pi))
+    np.testing.assert_allclose(f(2.0, 0.3) - base,
+                               2 * math.log(k) + 0.3 * cont, rtol=1e-4)
 
 
 def test_class_conditional_games_need_labelled_batches():
@@ -210,7 +222,8 @@ def test_every_model_trains_one_step_and_samples(model):
   g = gan.make(2, latent_dim=3, hidden=(8,), model=model, n_classes=8,
                penalty="wgan_gp", ema_decay=0.9)
   hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 1.0,
-                          "aux_weight": 1.0, "info_weight": 1.0}, model)
+                          "aux_weight": 1.0, "info_weight": 1.0,
+                          "continuous_weight": 0.1}, model)
   batch = {"x": x, "y": jnp.asarray(ds.y_train[:16])} if model in (
       "cgan", "acgan") else x
   state, met = jax.jit(g.step)(g.init(KEY), batch, hp)

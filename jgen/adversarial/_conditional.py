@@ -24,7 +24,8 @@ AC-GAN    ``D(x)`` and a classifier ``C(y | x)``        :func:`acgan_critic_loss
 InfoGAN   ``D(x)`` and ``Q(c | x)`` sharing its body    :func:`mutual_information_penalty`
           (Chen et al. 2016, Section 6)                 for both players
                                                         (``info_weight``,
-                                                        the lambda of eq. (6))
+                                                        the lambda of eq. (6);
+                                                        ``continuous_weight``)
 ========= ============================================ =====================
 """
 
@@ -152,9 +153,12 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
 
   The codes ``c ~ Cat(1/K) x U(-1, 1)^M`` (:func:`sample_codes`) enter the
   generator beside ``z``; ``Q`` is the critic's auxiliary head, so the critic
-  player ``v`` holds ``Q`` and both players minimise ``lambda *
-  mean(mutual_information_penalty)`` with ``lambda = hparams["info_weight"]``.
-  The batch needs no labels.
+  player ``v`` holds ``Q`` and both players minimise the weighted
+  :func:`mutual_information_penalty`: ``hparams["info_weight"]`` (lambda)
+  times the categorical code's term plus ``hparams["continuous_weight"]``
+  times the continuous codes'. Chen et al. (Appendix C) take lambda = 1 for
+  discrete codes and a smaller one for continuous codes, whose term (a
+  differential entropy) is on another scale. The batch needs no labels.
 
   Args:
     critic: ``critic(v, x) -> (logits [B], q_out [B, q_size(K, M)])``.
@@ -167,7 +171,8 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     noise_std: instance-noise standard deviation.
 
   Returns:
-    The :class:`Game`; hparams need ``info_weight``.
+    The :class:`Game`; hparams need ``info_weight`` and
+    ``continuous_weight``.
 
   Raises:
     ValueError: negative code sizes, ``K = 1``, no code; an unknown loss or
@@ -184,9 +189,16 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
         [z, code_vector(cat, cont, n_categorical)], 1))
     return real, fake, None, (cat, cont)
 
+  k, m = n_categorical, n_continuous
+
   def penalty_of(q, code, hp):
-    return hp["info_weight"] * jnp.mean(mutual_information_penalty(
-        q, *code, n_categorical=n_categorical, n_continuous=n_continuous))
+    cat, cont = code
+    cat_term = mutual_information_penalty(q[:, :k], cat, cont[:, :0],
+                                          n_categorical=k, n_continuous=0)
+    cont_term = mutual_information_penalty(q[:, k:], cat, cont,
+                                           n_categorical=0, n_continuous=m)
+    return jnp.mean(hp["info_weight"] * cat_term
+                    + hp["continuous_weight"] * cont_term)
 
   aux = Auxiliary(generator=penalty_of,
                   critic=lambda q_real, q_fake, batch, code, hp: penalty_of(

@@ -85,17 +85,21 @@ def _kth_neighbour_sq(a: np.ndarray, k: int) -> np.ndarray:
   return out
 
 
-def _in_balls(centres, radii_sq, points):
-  """For balls B(c_i, r_i): per point, how many balls hold it; per ball,
-  whether it holds any point (strict inequality, as in the reference code)."""
-  per_point = np.zeros(len(points), np.int64)
-  per_ball = np.zeros(len(centres), bool)
-  for s in range(0, len(centres), _CHUNK):
-    inside = _sq_dist(centres[s:s + _CHUNK], points) < radii_sq[
-        s:s + _CHUNK, None]
-    per_point += inside.sum(0)
-    per_ball[s:s + _CHUNK] = inside.any(1)
-  return per_point, per_ball
+def _ball_counts(real, r_real, fake, r_fake):
+  """One pass over the real-fake distances (strict inequalities, as in the
+  reference code): per fake point, how many real balls hold it; per real
+  ball, whether it holds a fake point; per real point, whether some fake
+  ball holds it."""
+  fake_hits = np.zeros(len(fake), np.int64)
+  real_covered = np.zeros(len(real), bool)
+  real_recalled = np.zeros(len(real), bool)
+  for s in range(0, len(real), _CHUNK):
+    d = _sq_dist(real[s:s + _CHUNK], fake)
+    inside = d < r_real[s:s + _CHUNK, None]
+    fake_hits += inside.sum(0)
+    real_covered[s:s + _CHUNK] = inside.any(1)
+    real_recalled[s:s + _CHUNK] = (d < r_fake[None]).any(1)
+  return fake_hits, real_covered, real_recalled
 
 
 def precision_recall_density_coverage(real, fake, *, k: int = 5) -> dict:
@@ -124,9 +128,9 @@ def precision_recall_density_coverage(real, fake, *, k: int = 5) -> dict:
   _checks.integer(k, "k", low=1, high=min(len(real), len(fake)) - 1)
   r_real = _kth_neighbour_sq(real, k)
   r_fake = _kth_neighbour_sq(fake, k)
-  fake_hits, real_covered = _in_balls(real, r_real, fake)
-  real_hits, _ = _in_balls(fake, r_fake, real)
+  fake_hits, real_covered, real_recalled = _ball_counts(real, r_real, fake,
+                                                        r_fake)
   return {"precision": float(np.mean(fake_hits > 0)),
-          "recall": float(np.mean(real_hits > 0)),
+          "recall": float(np.mean(real_recalled)),
           "density": float(fake_hits.sum() / (k * len(fake))),
           "coverage": float(np.mean(real_covered))}

@@ -124,6 +124,8 @@ class Critic(nn.Module):
     aux_dim: 0, or the width of an auxiliary linear head on the critic's
       body (AC-GAN's classifier, Odena et al. 2017; InfoGAN's ``Q``, Chen et
       al. 2016); the critic then returns ``(logits, aux [B, aux_dim])``.
+    aux_hidden: 0 for a linear head, or the width of one leaky-ReLU hidden
+      layer in it (InfoGAN's ``Q``: 128 units, Chen et al. 2016, Table 1).
   """
   input_dim: int
   image_shape: tuple[int, int] | None = None
@@ -134,6 +136,7 @@ class Critic(nn.Module):
   n_classes: int = 0
   conditioning: str = "projection"
   aux_dim: int = 0
+  aux_hidden: int = 0
 
   def __post_init__(self):
     _checks.integer(self.input_dim, "input_dim", low=1)
@@ -141,6 +144,7 @@ class Critic(nn.Module):
     _checks.integer(self.power_iterations, "power_iterations", low=1)
     _checks.integer(self.n_classes, "n_classes", low=0)
     _checks.integer(self.aux_dim, "aux_dim", low=0)
+    _checks.integer(self.aux_hidden, "aux_hidden", low=0)
     _checks.choice(self.conditioning, "conditioning", CONDITIONING)
     if self.n_classes == 1:
       raise ValueError("n_classes must be 0 (unconditional) or at least 2, "
@@ -188,8 +192,11 @@ class Critic(nn.Module):
     if self.n_classes and self.conditioning == "projection":
       embed = nn.Embed(self.n_classes, h.shape[1], name="projection")(y)
       logits = logits + jnp.sum(embed * h, 1)
-    out = (logits, nn.Dense(self.aux_dim, name="aux")(h)) if self.aux_dim \
-        else logits
+    out = logits
+    if self.aux_dim:
+      a = act(nn.Dense(self.aux_hidden, name="aux_hidden")(h)) \
+          if self.aux_hidden else h
+      out = (logits, nn.Dense(self.aux_dim, name="aux")(a))
     return (out, h) if with_features else out
 
 
