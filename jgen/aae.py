@@ -137,6 +137,7 @@ def make(data_dim: int, *, latent_dim: int = 8, prior: str = "gaussian",
   players = minimax.Players(adam, adam)
   step = minimax.make_step(game, method, players)
 
+  @jax.jit      # one compile, not one per initialiser op
   def init(key):
     k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
     code = jnp.zeros((1, n_classes + latent_dim))
@@ -200,6 +201,7 @@ def make_vaegan(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   players = minimax.Players(adam, adam)
   step = minimax.make_step(game, method, players)
 
+  @jax.jit      # one compile, not one per initialiser op
   def init(key):
     k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
     x = jnp.zeros((1, data_dim))

@@ -208,6 +208,7 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   step = minimax.make_step(game, method, players, n_v=n_critic, order=order,
                            ema_decay=ema_decay)
 
+  @jax.jit      # one compile, not one per initialiser op
   def init(key):
     k_u, k_v = jax.random.split(jax.random.fold_in(key, 1))
     u = generator.init(k_u, jnp.zeros((1, latent_dim + code_dim)))

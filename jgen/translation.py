@@ -104,6 +104,7 @@ def make(image_shape: tuple[int, int] = (28, 28), *, model: str = "pix2pix",
   step = minimax.make_step(game, method, players)
   d = image_shape[0] * image_shape[1]
 
+  @jax.jit      # one compile, not one per initialiser op
   def init(key):
     keys = jax.random.split(jax.random.fold_in(key, 1), 4)
     x = jnp.zeros((1, d))

@@ -122,8 +122,8 @@ def per_datapoint(num_steps: int, n_test: int = 200) -> dict:
 
 def section(workdir: str, quick: bool) -> tuple[dict, str]:
   """VAE vs IWAE and the beta sweep: ``(results, markdown)``."""
-  steps = 300 if quick else 10_000
-  k = 50 if quick else 1000
+  steps = 100 if quick else 10_000
+  k = 20 if quick else 1000
   res = {}
   for name, extra in (("vae", {"model": "vae", "num_samples": 1}),
                       ("iwae_k5", {"model": "iwae", "num_samples": 5})):
