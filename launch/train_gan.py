@@ -498,8 +498,9 @@ def _member(state, i: int):
   return jax.tree.map(lambda a: a[i], state)
 
 
+# results that are settings, the same for every member and snapshot
 _SETTINGS = ("num_steps", "n_test", "n_samples", "fid_real_floor", "n_modes",
-             "n_labels")     # the same for every member
+             "n_labels")
 
 
 def _summary(runs: list) -> dict:
@@ -561,11 +562,11 @@ def run(config: dict, workdir: str) -> dict:
   final = {k: v for k, v in result.history[-1].items() if k != "step"}
   runs = []
   for i, state_i in enumerate(members(result.state)):
-    over = [{"step": t, **{k: v for k, v in evaluate(snapshots[t][i]).items()
-                           if k not in ("counts", "n_test", "n_samples",
-                                        "fid_real_floor", "n_modes")}}
-            for t in sorted(snapshots)]
-    runs.append({"num_steps": steps, **evaluate(snapshots[steps][i]),
+    scores = {t: evaluate(snapshots[t][i]) for t in sorted(snapshots)}
+    over = [{"step": t, **{k: v for k, v in score.items()
+                           if k != "counts" and k not in _SETTINGS}}
+            for t, score in scores.items()]
+    runs.append({"num_steps": steps, **scores[steps],
                  "over_training": over, **setup.extra(state_i)})
   out = {**runs[0], "final": final} if n == 1 else {
       "num_steps": steps, "seeds": _seeds(config), "runs": runs,
