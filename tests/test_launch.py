@@ -23,6 +23,28 @@ def _run(args, timeout=600):
   return proc
 
 
+@pytest.fixture(scope="module")
+def launcher():
+  """``launcher([module, *args]) -> (exit status, stderr)`` of ``python -m
+  module args``, each run forked from one process that imported JAX, Flax,
+  scikit-learn and jgen once (``tests/forkrun.py``)."""
+  env = dict(os.environ, PYTHONPATH=ROOT)
+  server = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests",
+                                                          "forkrun.py")],
+                            cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+
+  def launch(argv):
+    server.stdin.write(json.dumps(argv) + "\n")
+    server.stdin.flush()
+    reply = json.loads(server.stdout.readline())
+    return reply["rc"], reply["stderr"]
+
+  yield launch
+  server.stdin.close()
+  server.wait(timeout=60)
+
+
 def test_fit_gmm_script(tmp_path):
   _run(["launch.fit_gmm", "--dataset=blobs", "--n_components=4",
         "--labelled_fraction=0.05", "--n_init=2", f"--workdir={tmp_path}"])
@@ -108,14 +130,12 @@ def test_fit_gmm_script(tmp_path):
     (["launch.train_ssvae", "--dataset=ring9"], "--dataset"),
     (["launch.bench.ssvae", "--draws=0"], "--draws"),
 ])
-def test_scripts_reject_bad_flags(tmp_path, args, name):
+def test_scripts_reject_bad_flags(launcher, tmp_path, args, name):
   """One line on stderr naming the flag, exit status 2, nothing written."""
-  env = dict(os.environ, PYTHONPATH=ROOT)
   workdir = tmp_path / "run"
-  proc = subprocess.run([sys.executable, "-m", *args, f"--workdir={workdir}"],
-                        cwd=ROOT, env=env, capture_output=True, text=True)
-  assert proc.returncode == 2 and name in proc.stderr, proc.stderr
-  assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+  rc, stderr = launcher([*args, f"--workdir={workdir}"])
+  assert rc == 2 and name in stderr, stderr
+  assert len(stderr.strip().splitlines()) == 1, stderr
   assert not workdir.exists()
 
 
