@@ -78,6 +78,7 @@ def test_fit_gmm_script(tmp_path):
     (["launch.hybrid", "--n_draws=0"], "--n_draws"),
     (["launch.dynamics", "--tol=0"], "--tol"),
     (["launch.bench.gmm", "--covariance_types=full,banana"], "--covariance_types"),
+    (["launch.bench.gmm", "--peak_gflops=0"], "--peak_gflops"),
     (["launch.bench.sweep", "--batch_size=0"], "--batch_size"),
     (["launch.bench.vae", "--steps=150", "--chunk=100"], "--steps"),
     (["launch.reproduce", "--sections=em,gans"], "--sections"),
