@@ -79,6 +79,21 @@ class BenchmarkFlags(NamedTuple):
   peak_gflops: flags.FlagHolder
 
 
+def peak_gflops_flag() -> flags.FlagHolder:
+  """Defines ``--peak_gflops`` (default 350, about the float32 matmul peak of
+  two CPU cores), the peak a benchmark's arithmetic floor is taken at, with
+  its check (positive).
+
+  Returns:
+    The flag holder.
+  """
+  holder = flags.DEFINE_float("peak_gflops", 350.0, "The machine's float32 "
+                              "matmul peak (GFLOP/s) for the arithmetic floor.")
+  validate("peak_gflops", lambda v: None if v is not None and v > 0 else
+           at_least(1e-9)(v))
+  return holder
+
+
 def benchmark_flags(steps: int, chunk: int) -> BenchmarkFlags:
   """Defines ``--steps --chunk --repeats --torch --peak_gflops`` with their
   checks (``--steps`` a multiple of ``--chunk``).
@@ -95,12 +110,9 @@ def benchmark_flags(steps: int, chunk: int) -> BenchmarkFlags:
       flags.DEFINE_integer("chunk", chunk, "jgen steps per compiled call."),
       flags.DEFINE_integer("repeats", 3, "Timed repeats."),
       flags.DEFINE_bool("torch", True, "Time PyTorch too."),
-      flags.DEFINE_float("peak_gflops", 350.0,
-                         "Machine's float32 matmul peak for the floor."))
+      peak_gflops_flag())
   for name in ("steps", "chunk", "repeats"):
     validate(name, at_least(1))
-  validate("peak_gflops", lambda v: None if v is not None and v > 0 else
-           at_least(1e-9)(v))
   flags.register_multi_flags_validator(
       ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
       message="--steps must be a multiple of --chunk.")

@@ -36,14 +36,11 @@ _N_INIT = flags.DEFINE_integer("n_init", 10, "Restarts of the whole fit.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (median kept).")
 _COV = flags.DEFINE_list("covariance_types", ["full", "diag"],
                          "Covariance types to time.")
-_PEAK = flags.DEFINE_float("peak_gflops", 350.0, "The machine's float32 "
-                           "matmul peak (GFLOP/s) for the arithmetic floor.")
+_PEAK = common.peak_gflops_flag()
 
 for _name, _low in (("n_samples", 2), ("n_features", 1), ("n_components", 1),
                     ("iterations", 1), ("n_init", 1), ("repeats", 1)):
   common.validate(_name, common.at_least(_low))
-common.validate("peak_gflops", lambda v: _checks.real(v, "peak_gflops",
-                                                      low=1e-9, high=1e30))
 common.validate("covariance_types", lambda v: [
     _checks.choice(c, "covariance_type", ("full", "diag")) for c in v])
 
