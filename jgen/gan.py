@@ -109,7 +109,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          ema_decay: float | None = None, model: str = "gan",
          n_classes: int = 10, conditioning: str = "projection",
          n_categorical: int = 10, n_continuous: int = 2,
-         q_hidden: int = 128) -> Gan:
+         q_hidden: int = 128, dense: int = 0, generator_norm: str = "none",
+         critic_norm: str = "none") -> Gan:
   """Builds a :class:`Gan` from names and sizes (all checked here).
 
   ``model`` picks the game: ``"gan"`` (:func:`jgen.adversarial.gan`),
@@ -147,6 +148,11 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     n_continuous: InfoGAN's M.
     q_hidden: width of the hidden layer of InfoGAN's ``Q`` head (0: linear;
       Chen et al. 2016, Table 1: 128).
+    dense: 0, or the width of a fully connected hidden layer in both conv
+      networks (:class:`jgen.nets.Generator`, :class:`jgen.nets.Critic`;
+      Chen et al. 2016, Table 1: 1024).
+    generator_norm: a name of :data:`jgen.nets.GENERATOR_NORMS`.
+    critic_norm: a name of :data:`jgen.nets.CRITIC_NORMS`.
 
   Returns:
     The :class:`Gan`.
@@ -174,13 +180,15 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     codes = (n_categorical, n_continuous)
     aux_dim = adversarial.q_size(n_categorical, n_continuous)   # checks
   code_dim = sum(codes)
-  generator = nets.Generator(data_dim, image_shape, hidden, width)
+  generator = nets.Generator(data_dim, image_shape, hidden, width,
+                             dense=dense, norm=generator_norm)
   critic = nets.Critic(
       data_dim, image_shape, hidden, width, spectral_norm,
       n_classes=n_classes if model == "cgan" else 0,
       conditioning=conditioning,
       aux_dim=0 if model == "cgan" else aux_dim,
-      aux_hidden=q_hidden if model == "infogan" else 0)
+      aux_hidden=q_hidden if model == "infogan" else 0, dense=dense,
+      norm=critic_norm)
   pair = adversarial.make_loss(loss, **(loss_options or {}))
   pen = (None if penalty is None else
          adversarial.make_penalty(penalty, **(penalty_options or {})))

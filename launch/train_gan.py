@@ -33,6 +33,12 @@ accuracy on samples asked for classes ``i mod C``) and who draw
 ``--continuous_weight``), which adds
 ``code_accuracy`` (Q's categorical code as a classifier of the test images,
 codes matched to classes one-to-one) and draws ``traversals.png``.
+
+The networks of these four models are DCGAN-style for images; ``--dense``
+adds a fully connected layer to both and ``--generator_norm``/
+``--critic_norm`` normalise their hidden layers (Chen et al. 2016, Table 1:
+``--width=64 --dense=1024 --generator_norm=batch``; the critic takes layer
+norm, as its penalties need a per-example critic).
 """
 
 from __future__ import annotations
@@ -128,6 +134,17 @@ _LATENT = flags.DEFINE_integer("latent_dim", 0, "Latent size (0: 2 for 2-D "
                                "data, 64 for images).")
 _HIDDEN = flags.DEFINE_integer("hidden", 128, "MLP width (2-D data).")
 _WIDTH = flags.DEFINE_integer("width", 32, "Conv channels (images).")
+_DENSE = flags.DEFINE_integer("dense", 0, "A fully connected hidden layer "
+                              "of this width in both conv networks (0: "
+                              "none; InfoGAN's Table 1: 1024).")
+_G_NORM = flags.DEFINE_enum("generator_norm", "none",
+                            list(nets.GENERATOR_NORMS), "Normalisation of "
+                            "the generator's hidden layers (batch: by the "
+                            "batch's statistics, as DCGAN and InfoGAN).")
+_D_NORM = flags.DEFINE_enum("critic_norm", "none", list(nets.CRITIC_NORMS),
+                            "Normalisation of the critic's hidden layers "
+                            "but the first (per example, as the penalties "
+                            "need).")
 _SN = flags.DEFINE_bool("spectral_norm", False, "Spectrally normalised critic.")
 _NOISE = flags.DEFINE_float("noise_std", 0.0, "Instance-noise std.")
 _SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
@@ -156,7 +173,7 @@ for _name in ("n_critic", "batch_size", "num_steps", "hidden", "width",
               "n_seeds"):
   common.validate(_name, common.at_least(1))
 for _name in ("latent_dim", "n_categorical", "n_continuous", "n_labels",
-              "q_hidden"):
+              "q_hidden", "dense"):
   common.validate(_name, common.at_least(0))
 for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip",
               "aux_weight", "info_weight", "continuous_weight", "alpha",
@@ -180,6 +197,13 @@ flags.register_multi_flags_validator(
                   f["n_continuous"] > 0),
     message="--n_categorical/--n_continuous: infogan needs a code "
             "(n_categorical 0 or >= 2, and at least one code).")
+
+flags.register_multi_flags_validator(
+    ["model", "dense", "generator_norm", "critic_norm"], lambda f: f["model"]
+    in gan.MODELS or (f["dense"] == 0 and f["generator_norm"] == "none" and
+                      f["critic_norm"] == "none"),
+    message="--dense/--generator_norm/--critic_norm: options of the GAN "
+            f"networks of --model={'/'.join(gan.MODELS)}.")
 
 _SNAPSHOTS = 4        # sample panels over training
 _EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol
@@ -286,6 +310,9 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
   image_shape, labels = loaded.image_shape, loaded.labels
   d = loaded.x_train.shape[1]
   latent = config["latent_dim"] or (2 if image_shape is None else 64)
+  if config["dense"] and image_shape is None:
+    raise ValueError("dense: a layer of the conv networks (images); 2-D "
+                     "points get MLPs of --hidden units.")
   smoothing = config["label_smoothing"]
   g = gan.make(
       d, image_shape=image_shape, latent_dim=latent,
@@ -300,7 +327,9 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
       n_classes=labels[2] if labels else 10,
       conditioning=config["conditioning"],
       n_categorical=config["n_categorical"],
-      n_continuous=config["n_continuous"], q_hidden=config["q_hidden"])
+      n_continuous=config["n_continuous"], q_hidden=config["q_hidden"],
+      dense=config["dense"], generator_norm=config["generator_norm"],
+      critic_norm=config["critic_norm"])
   train_data = jnp.asarray(loaded.x_train)
   if config["model"] in ("cgan", "acgan"):
     train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
@@ -627,7 +656,8 @@ def main(argv):
   config = common.flag_config((
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
-      "latent_dim", "hidden", "width", "spectral_norm", "noise_std",
+      "latent_dim", "hidden", "width", "dense", "generator_norm",
+      "critic_norm", "spectral_norm", "noise_std",
       "label_smoothing", "clip", "model", "conditioning", "aux_weight",
       "info_weight", "continuous_weight", "n_categorical", "n_continuous",
       "q_hidden", "prior", "n_labels", "alpha", "recon_weight", "l1_weight",

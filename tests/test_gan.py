@@ -31,6 +31,13 @@ def test_networks_shapes(shape, d):
     (lambda: nets.Critic(100, (28, 28)), "input_dim .100. must be the number"),
     (lambda: nets.Generator(64, (7, 7)), "image_shape must be one of"),
     (lambda: nets.Critic(2, None, width=0), "width"),
+    (lambda: nets.Critic(784, (28, 28), norm="batch"), "norm.*layer"),
+    (lambda: nets.Generator(784, (28, 28), norm="group"), "norm.*batch"),
+    (lambda: nets.Generator(784, (28, 28), dense=-1), "dense"),
+    (lambda: nets.Critic(2, None, dense=16), "dense .16. is a layer of the "
+     "conv"),
+    (lambda: gan.make(784, image_shape=(28, 28), critic_norm="batch"),
+     "norm"),
     (lambda: gan.make(2, loss="hinge_of_fate"), "loss.*least_squares"),
     (lambda: gan.make(2, penalty="r3"), "penalty.*wgan_gp"),
     (lambda: gan.make(2, method="gradient_dance"), "method.*alternating"),
@@ -57,6 +64,73 @@ def test_critic_rejects_wrong_input_width():
   params = c.init(KEY, jnp.zeros((1, 2)))
   with pytest.raises(ValueError, match=r"x must have shape \[B, 2\]"):
     c.apply(params, jnp.zeros((3, 5)))
+
+
+def _numpy_norm(kind, h, scale, bias, eps=1e-5):
+  """Float64 batch norm (statistics over the batch) or layer norm
+  (statistics over an example), a scale and bias per feature."""
+  axis = 0 if kind == "batch" else 1
+  mean = h.mean(axis, keepdims=True)
+  var = ((h - mean) ** 2).mean(axis, keepdims=True)
+  return (h - mean) / np.sqrt(var + eps) * scale + bias
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_normalised_generator_matches_a_numpy_forward_pass(norm):
+  """The MLP generator ``relu(norm(z W1 + b1)) W2 + b2`` against float64
+  NumPy, with random scales and biases (Ioffe & Szegedy 2015, Algorithm 1;
+  Ba et al. 2016, eq. (3))."""
+  g = nets.Generator(3, None, hidden=(5,), norm=norm)
+  z = jax.random.normal(KEY, (7, 4))
+  params = g.init(KEY, z)
+  params = jax.tree.map(
+      lambda a: a + jax.random.normal(KEY, a.shape), params)
+  p = jax.tree.map(lambda a: np.asarray(a, np.float64), params["params"])
+  (norm_name,) = [k for k in p if not k.startswith("Dense")]
+  h = np.asarray(z, np.float64) @ p["Dense_0"]["kernel"] + p["Dense_0"]["bias"]
+  h = np.maximum(_numpy_norm(norm, h, p[norm_name]["scale"],
+                             p[norm_name]["bias"]), 0)
+  want = h @ p["Dense_1"]["kernel"] + p["Dense_1"]["bias"]
+  np.testing.assert_allclose(np.asarray(g.apply(params, z)), want,
+                             rtol=1e-4, atol=1e-4)
+
+
+def test_batch_stat_norm_on_maps_matches_numpy():
+  """Per channel over batch and space (Ioffe & Szegedy 2015, Section 3.2)."""
+  x = jax.random.normal(KEY, (6, 3, 3, 4)) * 2 + 1
+  norm = nets.BatchStatNorm()
+  params = norm.init(KEY, x)
+  xn = np.asarray(x, np.float64)
+  mean = xn.mean((0, 1, 2))
+  want = (xn - mean) / np.sqrt(((xn - mean) ** 2).mean((0, 1, 2)) + 1e-5)
+  np.testing.assert_allclose(np.asarray(norm.apply(params, x)), want,
+                             rtol=1e-4, atol=1e-5)
+
+
+def test_layer_normalised_critic_treats_examples_independently():
+  """InfoGAN's conv critic with its dense layer, layer norm and Q head: an
+  example's outputs do not depend on the rest of the batch, so the
+  penalties' one backward pass holds every example's input gradient."""
+  c = nets.Critic(784, (28, 28), width=4, dense=16, norm="layer", aux_dim=3,
+                  aux_hidden=5)
+  x = jax.random.uniform(KEY, (5, 784))
+  params = c.init(KEY, x)
+  logits, aux = c.apply(params, x)
+  logits1, aux1 = c.apply(params, x[:1])
+  np.testing.assert_allclose(logits1, logits[:1], rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(aux1, aux[:1], rtol=1e-5, atol=1e-6)
+  batch_grad = jax.grad(lambda xs: jnp.sum(c.apply(params, xs)[0]))(x)
+  single = jax.vmap(jax.grad(lambda xi: c.apply(params, xi[None])[0][0]))(x)
+  np.testing.assert_allclose(batch_grad, single, rtol=1e-4, atol=1e-6)
+
+
+def test_batch_normalised_generator_with_dense_layer_shapes():
+  g = nets.Generator(784, (28, 28), width=4, dense=16, norm="batch")
+  z = jax.random.normal(KEY, (5, 3))
+  params = g.init(KEY, z)
+  x = g.apply(params, z)
+  assert x.shape == (5, 784) and float(x.min()) >= 0 and float(x.max()) <= 1
+  assert params["params"]["Dense_0"]["kernel"].shape == (3, 16)
 
 
 def test_spectral_norm_bounds_the_critic_gradient():

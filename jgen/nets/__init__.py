@@ -13,9 +13,12 @@ semi-supervised :class:`M2` (Kingma et al. 2014).
 """
 
 from jgen.nets._classifier import ConvClassifier
+from jgen.nets._gan import BatchStatNorm
 from jgen.nets._gan import CONDITIONING
 from jgen.nets._gan import Critic
+from jgen.nets._gan import CRITIC_NORMS
 from jgen.nets._gan import Generator
+from jgen.nets._gan import GENERATOR_NORMS
 from jgen.nets._gan import SplitCritic
 from jgen.nets._mlp import HyperNetwork
 from jgen.nets._mlp import MixtureOfExperts
@@ -29,6 +32,7 @@ from jgen.nets._vae import IMAGE_SHAPES
 from jgen.nets._vae import LIKELIHOODS
 from jgen.nets._vae import VAE
 
-__all__ = ["CONDITIONING", "ConvClassifier", "Critic", "Decoder", "GaussianEncoder", "Generator", "HyperNetwork",
+__all__ = ["BatchStatNorm", "CONDITIONING", "ConvClassifier", "Critic", "CRITIC_NORMS", "Decoder",
+           "GaussianEncoder", "Generator", "GENERATOR_NORMS", "HyperNetwork",
            "IMAGE_SHAPES",
            "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "PatchCritic", "SplitCritic", "UNet", "VAE"]

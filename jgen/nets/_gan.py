@@ -10,13 +10,18 @@ Appendix A, and Srivastava et al. 2017 use 3-4 layer MLPs of width 128-400);
 with an image shape of :data:`jgen.nets.IMAGE_SHAPES` (28x28 or 8x8) they
 are DCGAN-style (Radford et al. 2016): the generator is a dense layer to an
 ``(H/4) x (W/4)`` map and two stride-2 upsampling convolutions, the critic
-two stride-2 convolutions with leaky ReLUs and a dense logit. The generator
-upsamples by sub-pixel convolution (Shi et al. 2016: a 3x3 convolution to
-``4 C`` channels, then a 2x2 depth-to-space shuffle), a stride-2 transposed
-convolution written as an ordinary one: XLA's CPU backend takes about 30x
-longer for the weight gradient of a transposed convolution. Neither uses batch
-normalisation, so a network is a pure function of its parameters (the
-penalties differentiate the critic per example).
+two stride-2 convolutions with leaky ReLUs and a dense logit (InfoGAN's
+networks, Chen et al. 2016, Table 1, add a ``dense`` 1024-unit layer to
+both). The generator upsamples by sub-pixel convolution (Shi et al. 2016: a
+3x3 convolution to ``4 C`` channels, then a 2x2 depth-to-space shuffle), a
+stride-2 transposed convolution written as an ordinary one: XLA's CPU backend
+takes about 30x longer for the weight gradient of a transposed convolution.
+
+Normalisation (``norm``) is off by default. The generator may normalise its
+hidden layers by the batch's statistics (:class:`BatchStatNorm`, no running
+averages, so it stays a pure function of its parameters and batch: sample
+in batches, not one at a time); the critic only per example (layer norm), as
+the penalties differentiate it per example.
 
 Spectral normalisation (Miyato et al. 2018): ``Critic(spectral_norm=True)``
 wraps every layer in :class:`flax.linen.SpectralNorm`. jgen's critic is a pure
@@ -37,6 +42,45 @@ from jgen import _checks
 from jgen.nets._vae import IMAGE_SHAPES
 
 CONDITIONING = ("projection", "concat")
+# Normalisation of hidden layers: the generator's may use batch statistics,
+# the critic's must treat examples independently (the penalties need it).
+GENERATOR_NORMS = ("none", "batch", "layer")
+CRITIC_NORMS = ("none", "layer")
+
+
+class BatchStatNorm(nn.Module):
+  """Batch normalisation by the batch's own statistics (Ioffe & Szegedy
+  2015, Algorithm 1), with no running averages: ``y = scale * (x - mean_B) /
+  sqrt(var_B + epsilon) + bias`` per feature (the last axis), the mean and
+  variance over every other axis. A network using it stays a pure function
+  of its parameters and its batch, as GAN generators run in training mode.
+
+  Attributes:
+    epsilon: added to the variance.
+  """
+  epsilon: float = 1e-5
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    """``x`` [..., F] -> normalised [..., F]."""
+    axes = tuple(range(x.ndim - 1))
+    mean = jnp.mean(x, axes)
+    var = jnp.mean(jnp.square(x - mean), axes)
+    scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
+    bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
+    return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
+
+
+def _normalise(kind: str, x: jax.Array) -> jax.Array:
+  """``x`` [B, ..., F] normalised by ``kind``: ``"batch"``
+  (:class:`BatchStatNorm`), ``"layer"`` (over all of an example's values, a
+  scale and bias per feature; Ba et al. 2016) or ``"none"``."""
+  if kind == "batch":
+    return BatchStatNorm()(x)
+  if kind == "layer":
+    return nn.LayerNorm(epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)),
+                        feature_axes=-1)(x)
+  return x
 
 
 def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
@@ -48,6 +92,12 @@ def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
   if dim != image_shape[0] * image_shape[1]:
     raise ValueError(f"{dim_name} ({dim}) must be the number of pixels of "
                      f"image_shape={tuple(image_shape)}.")
+
+
+def _check_dense(dense: int, image_shape) -> None:
+  if dense and image_shape is None:
+    raise ValueError(f"dense ({dense}) is a layer of the conv networks "
+                     "(an image_shape); an MLP's widths are its hidden.")
 
 
 def depth_to_space(x: jax.Array) -> jax.Array:
@@ -76,30 +126,44 @@ class Generator(nn.Module):
       an MLP with linear outputs.
     hidden: the MLP's hidden widths.
     width: the conv generator's channels (``2 * width`` at ``H/4``).
+    dense: 0, or the width of a fully connected hidden layer between ``z``
+      and the conv generator's first map (InfoGAN's 1024, Chen et al. 2016,
+      Table 1).
+    norm: how every hidden layer is normalised before its ReLU: a name of
+      :data:`GENERATOR_NORMS` (``"batch"``: :class:`BatchStatNorm`, as
+      DCGAN and InfoGAN's generators, Radford et al. 2016; Chen et al. 2016,
+      Table 1).
   """
   output_dim: int
   image_shape: tuple[int, int] | None = None
   hidden: Sequence[int] = (128, 128, 128)
   width: int = 64
+  dense: int = 0
+  norm: str = "none"
 
   def __post_init__(self):
     _checks.integer(self.output_dim, "output_dim", low=1)
     _checks.integer(self.width, "width", low=1)
+    _checks.integer(self.dense, "dense", low=0)
+    _checks.choice(self.norm, "norm", GENERATOR_NORMS)
     _check_shapes(self.image_shape, self.output_dim, "output_dim")
+    _check_dense(self.dense, self.image_shape)
     super().__post_init__()
 
   @nn.compact
   def __call__(self, z: jax.Array) -> jax.Array:
     """``z`` [B, L] -> [B, D]."""
+    act = lambda t: nn.relu(_normalise(self.norm, t))
     if self.image_shape is None:
       h = z
       for w in self.hidden:
-        h = nn.relu(nn.Dense(w)(h))
+        h = act(nn.Dense(w)(h))
       return nn.Dense(self.output_dim)(h)
     hh, ww = self.image_shape[0] // 4, self.image_shape[1] // 4
-    h = nn.relu(nn.Dense(hh * ww * 2 * self.width)(z))
+    h = act(nn.Dense(self.dense)(z)) if self.dense else z
+    h = act(nn.Dense(hh * ww * 2 * self.width)(h))
     h = h.reshape(z.shape[0], hh, ww, 2 * self.width)
-    h = nn.relu(depth_to_space(nn.Conv(4 * self.width, (3, 3))(h)))
+    h = act(depth_to_space(nn.Conv(4 * self.width, (3, 3))(h)))
     h = depth_to_space(nn.Conv(4, (3, 3))(h))
     return jax.nn.sigmoid(h.reshape(z.shape[0], -1))
 
@@ -126,6 +190,14 @@ class Critic(nn.Module):
       al. 2016); the critic then returns ``(logits, aux [B, aux_dim])``.
     aux_hidden: 0 for a linear head, or the width of one leaky-ReLU hidden
       layer in it (InfoGAN's ``Q``: 128 units, Chen et al. 2016, Table 1).
+    dense: 0, or the width of a fully connected leaky-ReLU layer between the
+      conv body and the logit (InfoGAN's 1024, Chen et al. 2016, Table 1);
+      the heads then read it.
+    norm: how every hidden layer but the first (and the aux head's hidden
+      layer) is normalised: a name of :data:`CRITIC_NORMS`. Only per-example
+      normalisation: the penalties need a critic that treats examples
+      independently, and Gulrajani et al. (2017, Section 4) put layer norm
+      where batch norm was.
   """
   input_dim: int
   image_shape: tuple[int, int] | None = None
@@ -137,6 +209,8 @@ class Critic(nn.Module):
   conditioning: str = "projection"
   aux_dim: int = 0
   aux_hidden: int = 0
+  dense: int = 0
+  norm: str = "none"
 
   def __post_init__(self):
     _checks.integer(self.input_dim, "input_dim", low=1)
@@ -145,11 +219,14 @@ class Critic(nn.Module):
     _checks.integer(self.n_classes, "n_classes", low=0)
     _checks.integer(self.aux_dim, "aux_dim", low=0)
     _checks.integer(self.aux_hidden, "aux_hidden", low=0)
+    _checks.integer(self.dense, "dense", low=0)
     _checks.choice(self.conditioning, "conditioning", CONDITIONING)
+    _checks.choice(self.norm, "norm", CRITIC_NORMS)
     if self.n_classes == 1:
       raise ValueError("n_classes must be 0 (unconditional) or at least 2, "
                        "got 1.")
     _check_shapes(self.image_shape, self.input_dim, "input_dim")
+    _check_dense(self.dense, self.image_shape)
     super().__post_init__()
 
   def _layer(self, layer: nn.Module, x: jax.Array) -> jax.Array:
@@ -171,23 +248,26 @@ class Critic(nn.Module):
     if (y is None) != (self.n_classes == 0):
       raise ValueError("y (labels [B]) must be given exactly when the critic "
                        f"is conditional (n_classes={self.n_classes}).")
-    act = lambda t: nn.leaky_relu(t, 0.2)
+    act = lambda t, first=False: nn.leaky_relu(
+        t if first else _normalise(self.norm, t), 0.2)
     concat = self.n_classes and self.conditioning == "concat"
     if self.image_shape is None:
       h = x
       if concat:
         h = jnp.concatenate([h, jax.nn.one_hot(y, self.n_classes)], 1)
-      for w in self.hidden:
-        h = act(self._layer(nn.Dense(w), h))
+      for i, w in enumerate(self.hidden):
+        h = act(self._layer(nn.Dense(w), h), i == 0)
     else:
       h = x.reshape(x.shape[0], *self.image_shape, 1)
       if concat:
         maps = jnp.broadcast_to(jax.nn.one_hot(y, self.n_classes)[:, None, None],
                                 (*h.shape[:3], self.n_classes))
         h = jnp.concatenate([h, maps], -1)
-      for c in (self.width, 2 * self.width):
-        h = act(self._layer(nn.Conv(c, (4, 4), strides=(2, 2)), h))
+      for i, c in enumerate((self.width, 2 * self.width)):
+        h = act(self._layer(nn.Conv(c, (4, 4), strides=(2, 2)), h), i == 0)
       h = h.reshape(x.shape[0], -1)
+      if self.dense:
+        h = act(self._layer(nn.Dense(self.dense), h))
     logits = self._layer(nn.Dense(1), h)[:, 0]
     if self.n_classes and self.conditioning == "projection":
       embed = nn.Embed(self.n_classes, h.shape[1], name="projection")(y)
