@@ -310,9 +310,6 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
   image_shape, labels = loaded.image_shape, loaded.labels
   d = loaded.x_train.shape[1]
   latent = config["latent_dim"] or (2 if image_shape is None else 64)
-  if config["dense"] and image_shape is None:
-    raise ValueError("dense: a layer of the conv networks (images); 2-D "
-                     "points get MLPs of --hidden units.")
   smoothing = config["label_smoothing"]
   g = gan.make(
       d, image_shape=image_shape, latent_dim=latent,

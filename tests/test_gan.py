@@ -34,8 +34,8 @@ def test_networks_shapes(shape, d):
     (lambda: nets.Critic(784, (28, 28), norm="batch"), "norm.*layer"),
     (lambda: nets.Generator(784, (28, 28), norm="group"), "norm.*batch"),
     (lambda: nets.Generator(784, (28, 28), dense=-1), "dense"),
-    (lambda: nets.Critic(2, None, dense=16), "dense .16. is a layer of the "
-     "conv"),
+    (lambda: nets.Critic(2, None, dense=16), "dense: 16 is the width of a layer "
+     "of the conv"),
     (lambda: gan.make(784, image_shape=(28, 28), critic_norm="batch"),
      "norm"),
     (lambda: gan.make(2, loss="hinge_of_fate"), "loss.*least_squares"),
