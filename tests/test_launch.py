@@ -189,7 +189,8 @@ _SECTION_CHECKS = {
     and all(len(rs) == r["seeds"] == 2 for rs in r["runs"].values())
     and all(np.isfinite(v) for rs in r["runs"].values() for x in rs
             for v in x.values())
-    and r["vae_fid"] > 0 and "## Structured GANs" in md,
+    and r["vae_fid"] > 0 and "## Structured GANs" in md
+    and "infogan: `--n_continuous=2`" in md and "`--dense=16`" in md,
 }
 
 

@@ -97,8 +97,8 @@ def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
 def _check_dense(dense: int, image_shape) -> None:
   if dense and image_shape is None:
     raise ValueError(f"dense: {dense} is the width of a layer of the conv "
-                     "networks (an image_shape); an MLP's widths are "
-                     "hidden.")
+                     "networks (an image_shape); an MLP's widths are its "
+                     "hidden argument.")
 
 
 def depth_to_space(x: jax.Array) -> jax.Array:
