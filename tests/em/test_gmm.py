@@ -95,6 +95,8 @@ def _ridge_slack(x, weights, means, covariances, covariance_type, reg_covar):
           "diag": lambda c: np.stack([np.diag(v) for v in c]),
           "spherical": lambda c: c[:, None, None] * np.eye(d)}[
               covariance_type](np.asarray(covariances, np.float64))
+  # The Gaussian log-density by hand: scipy's multivariate_normal rejects the
+  # ill-conditioned covariances of nearly collapsed components.
   log_p = np.stack([np.log(weights[j]) - 0.5 * (
       d * np.log(2 * np.pi) + np.linalg.slogdet(full[j])[1]
       + np.sum((x - means[j]) * np.linalg.solve(full[j], (x - means[j]).T).T,
