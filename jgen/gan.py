@@ -52,6 +52,7 @@ class Gan(NamedTuple):
       generator sees beside ``z``: ``(C, 0)`` for the class-conditional
       models, InfoGAN's ``(K, M)``, ``(0, 0)`` for the GAN.
     generate: ``generate(u, z [n, L], code [n, K + M]) -> [n, D]``.
+    latent_std: the standard deviation of ``z ~ N(0, latent_std^2 I)``.
   """
   generator: nets.Generator
   critic: nets.Critic
@@ -64,6 +65,7 @@ class Gan(NamedTuple):
   model: str = "gan"
   codes: tuple[int, int] = (0, 0)
   generate: Callable | None = None
+  latent_std: float = 1.0
 
 
 # The games of gan.make, and the traced weights each adds to the hparams.
@@ -110,7 +112,7 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          n_classes: int = 10, conditioning: str = "projection",
          n_categorical: int = 10, n_continuous: int = 2,
          q_hidden: int = 128, dense: int = 0, generator_norm: str = "none",
-         critic_norm: str = "none") -> Gan:
+         critic_norm: str = "none", latent_std: float = 1.0) -> Gan:
   """Builds a :class:`Gan` from names and sizes (all checked here).
 
   ``model`` picks the game: ``"gan"`` (:func:`jgen.adversarial.gan`),
@@ -124,7 +126,7 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   Args:
     data_dim: D, the size of a flat example.
     image_shape: ``(H, W)`` for the DCGAN-style networks, None for MLPs.
-    latent_dim: size of ``z ~ N(0, I)``.
+    latent_dim: size of ``z ~ N(0, latent_std^2 I)``.
     hidden: the MLPs' hidden widths.
     width: the conv networks' base channels.
     loss: a name of :data:`jgen.adversarial.LOSSES`.
@@ -153,6 +155,10 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
       Chen et al. 2016, Table 1: 1024).
     generator_norm: a name of :data:`jgen.nets.GENERATOR_NORMS`.
     critic_norm: a name of :data:`jgen.nets.CRITIC_NORMS`.
+    latent_std: the prior's scale, > 0. ClusterGAN (Mukherjee et al. 2019,
+      the discrete-continuous prior) draws ``z`` with std 0.1 beside the
+      one-hot code, so that the noise cannot choose the mode that the code
+      should.
 
   Returns:
     The :class:`Gan`.
@@ -161,9 +167,11 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     ValueError: an unknown name or option (the message lists the valid
       ones), non-positive sizes, ``n_critic < 1``, betas outside [0, 1), an
       ``image_shape`` that does not fit ``data_dim`` or the networks,
-      ``n_classes < 2``, negative code sizes or no InfoGAN code.
+      ``n_classes < 2``, negative code sizes, no InfoGAN code or
+      ``latent_std <= 0``.
   """
   _checks.choice(model, "model", MODELS)
+  latent_std = _checks.real(latent_std, "latent_std", low=1e-6, high=1e6)
   _checks.integer(data_dim, "data_dim", low=1)
   _checks.integer(latent_dim, "latent_dim", low=1)
   _checks.integer(n_critic, "n_critic", low=1)
@@ -194,7 +202,7 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          adversarial.make_penalty(penalty, **(penalty_options or {})))
 
   def sample_latent(key, n):
-    return jax.random.normal(key, (n, latent_dim), jnp.float32)
+    return latent_std * jax.random.normal(key, (n, latent_dim), jnp.float32)
 
   common = dict(loss=pair, penalty=pen, noise_std=noise_std)
   if model == "gan":
@@ -241,7 +249,7 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     return generate(u, z, code)
 
   return Gan(generator, critic, game, step, players, init, sample, latent_dim,
-             model, codes, generate)
+             model, codes, generate, latent_std)
 
 
 def generator_params(state: minimax.MinimaxState):
@@ -293,8 +301,8 @@ def grid_inputs(g: Gan, key: jax.Array, *, n_cols: int = 10,
                        "none.")
     _checks.integer(vary, "vary", low=0, high=m - 1)
   rows = max(k, 1)
-  z = jax.random.normal(key, (1 if vary is not None else n_cols,
-                              g.latent_dim))
+  z = g.latent_std * jax.random.normal(
+      key, (1 if vary is not None else n_cols, g.latent_dim))
   z = jnp.tile(z, (rows, 1)) if vary is None else jnp.broadcast_to(
       z, (rows * n_cols, g.latent_dim))
   cat = jnp.repeat(jnp.arange(rows), n_cols)

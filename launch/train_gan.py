@@ -132,6 +132,9 @@ _EMA = flags.DEFINE_float("ema", 0.999, "EMA decay of the generator's "
                           "parameters used for samples (0: no EMA).")
 _LATENT = flags.DEFINE_integer("latent_dim", 0, "Latent size (0: 2 for 2-D "
                                "data, 64 for images).")
+_LATENT_STD = flags.DEFINE_float(
+    "latent_std", 1.0, "Std of the GAN's z ~ N(0, s^2 I) (ClusterGAN's "
+    "discrete-continuous prior: 0.1).")
 _HIDDEN = flags.DEFINE_integer("hidden", 128, "MLP width (2-D data).")
 _WIDTH = flags.DEFINE_integer("width", 32, "Conv channels (images).")
 _DENSE = flags.DEFINE_integer("dense", 0, "A fully connected hidden layer "
@@ -180,6 +183,8 @@ for _name in ("lr_g", "lr_d", "penalty_weight", "noise_std", "clip",
               "recon_weight", "l1_weight", "cycle_weight", "identity_weight"):
   common.validate(_name, lambda v, n=_name: _checks.real(v, n, low=0.0,
                                                          high=1e30))
+common.validate("latent_std", lambda v: _checks.real(v, "latent_std",
+                                                     low=1e-6, high=1e6))
 common.validate("beta1", lambda v: _checks.real(v, "beta1", low=0.0,
                                                 high=0.999))
 common.validate("ema", lambda v: _checks.real(v, "ema", low=0.0, high=0.99999))
@@ -199,11 +204,12 @@ flags.register_multi_flags_validator(
             "(n_categorical 0 or >= 2, and at least one code).")
 
 flags.register_multi_flags_validator(
-    ["model", "dense", "generator_norm", "critic_norm"], lambda f: f["model"]
-    in gan.MODELS or (f["dense"] == 0 and f["generator_norm"] == "none" and
-                      f["critic_norm"] == "none"),
-    message="--dense/--generator_norm/--critic_norm: options of the GAN "
-            f"networks of --model={'/'.join(gan.MODELS)}.")
+    ["model", "dense", "generator_norm", "critic_norm", "latent_std"],
+    lambda f: f["model"] in gan.MODELS or (
+        f["dense"] == 0 and f["generator_norm"] == "none" and
+        f["critic_norm"] == "none" and f["latent_std"] == 1.0),
+    message="--dense/--generator_norm/--critic_norm/--latent_std: options "
+            f"of the GAN networks of --model={'/'.join(gan.MODELS)}.")
 
 _SNAPSHOTS = 4        # sample panels over training
 _EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol
@@ -326,7 +332,7 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
       n_categorical=config["n_categorical"],
       n_continuous=config["n_continuous"], q_hidden=config["q_hidden"],
       dense=config["dense"], generator_norm=config["generator_norm"],
-      critic_norm=config["critic_norm"])
+      critic_norm=config["critic_norm"], latent_std=config["latent_std"])
   train_data = jnp.asarray(loaded.x_train)
   if config["model"] in ("cgan", "acgan"):
     train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
@@ -653,7 +659,8 @@ def main(argv):
   config = common.flag_config((
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
-      "latent_dim", "hidden", "width", "dense", "generator_norm",
+      "latent_dim", "latent_std", "hidden", "width", "dense",
+      "generator_norm",
       "critic_norm", "spectral_norm", "noise_std",
       "label_smoothing", "clip", "model", "conditioning", "aux_weight",
       "info_weight", "continuous_weight", "n_categorical", "n_continuous",

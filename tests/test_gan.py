@@ -50,6 +50,7 @@ def test_networks_shapes(shape, d):
     (lambda: gan.make(784, image_shape=(8, 8)), "output_dim"),
     (lambda: gan.make(2, clip=-1.0), "c must"),
     (lambda: gan.make(2, ema_decay=1.0), "ema_decay"),
+    (lambda: gan.make(2, latent_std=0.0), "latent_std"),
     (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": -1e-3,
                                 "reg_weight": 0.1}), "lr_v"),
     (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3}), "reg_weight"),

@@ -254,6 +254,24 @@ def test_grid_inputs_rows_and_traversals():
     gan.grid_inputs(gan.make(2), KEY)
 
 
+@pytest.mark.parametrize("model", ["gan", "infogan"])
+def test_latent_std_scales_every_draw_of_z(model):
+  """z ~ N(0, s^2 I): the samples are the generator at s times a standard
+  normal draw, and the figures' latents are s times those of s = 1."""
+  unit, scaled = (gan.make(2, latent_dim=3, hidden=(8,), model=model,
+                           latent_std=s) for s in (1.0, 0.1))
+  u = scaled.init(KEY).u
+  if model == "gan":
+    z = 0.1 * jax.random.normal(KEY, (6, 3), jnp.float32)
+    np.testing.assert_allclose(scaled.sample(u, KEY, 6),
+                               scaled.generate(u, z, None), rtol=1e-6)
+  else:
+    z1, c1 = gan.grid_inputs(unit, KEY, n_cols=4)
+    z, c = gan.grid_inputs(scaled, KEY, n_cols=4)
+    np.testing.assert_allclose(z, 0.1 * z1, rtol=1e-6)
+    np.testing.assert_array_equal(c, c1)
+
+
 @pytest.mark.parametrize("kwargs,match", [
     ({"model": "bigan"}, "model.*infogan"),
     ({"model": "cgan", "n_classes": 1}, "n_classes"),
