@@ -112,7 +112,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
          n_classes: int = 10, conditioning: str = "projection",
          n_categorical: int = 10, n_continuous: int = 2,
          q_hidden: int = 128, dense: int = 0, generator_norm: str = "none",
-         critic_norm: str = "none", latent_std: float = 1.0) -> Gan:
+         critic_norm: str = "none", latent_std: float = 1.0,
+         q_trains_body: bool = True) -> Gan:
   """Builds a :class:`Gan` from names and sizes (all checked here).
 
   ``model`` picks the game: ``"gan"`` (:func:`jgen.adversarial.gan`),
@@ -159,6 +160,10 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
       the discrete-continuous prior) draws ``z`` with std 0.1 beside the
       one-hot code, so that the noise cannot choose the mode that the code
       should.
+    q_trains_body: InfoGAN: whether the mutual-information term of the
+      critic's loss trains the body that ``Q`` shares with ``D`` (Chen et
+      al. 2016) or only the ``Q`` head (False;
+      :func:`jgen.nets.stop_body_gradient`).
 
   Returns:
     The :class:`Gan`.
@@ -172,6 +177,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   """
   _checks.choice(model, "model", MODELS)
   latent_std = _checks.real(latent_std, "latent_std", low=1e-6, high=1e6)
+  if not isinstance(q_trains_body, bool):
+    raise TypeError(f"q_trains_body must be a bool, got {q_trains_body!r}.")
   _checks.integer(data_dim, "data_dim", low=1)
   _checks.integer(latent_dim, "latent_dim", low=1)
   _checks.integer(n_critic, "n_critic", low=1)
@@ -211,7 +218,9 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   elif model == "infogan":
     game = adversarial.infogan(critic.apply, generator.apply, sample_latent,
                                n_categorical=n_categorical,
-                               n_continuous=n_continuous, **common)
+                               n_continuous=n_continuous,
+                               q_params=(None if q_trains_body else
+                                         nets.stop_body_gradient), **common)
   else:
     build = (adversarial.conditional_gan if model == "cgan" else
              adversarial.acgan)

@@ -92,6 +92,10 @@ _N_CONT = flags.DEFINE_integer("n_continuous", 2, "infogan: continuous codes "
                                "U(-1, 1).")
 _Q_HIDDEN = flags.DEFINE_integer("q_hidden", 128, "infogan: hidden units of "
                                  "the Q head (0: linear).")
+_Q_BODY = flags.DEFINE_bool(
+    "q_trains_body", True, "infogan: the critic's mutual-information term "
+    "trains the body Q shares with D (Chen et al.); --noq_trains_body: the Q "
+    "head alone, on the features the adversarial loss shapes.")
 _PRIOR = flags.DEFINE_enum("prior", "gaussian", list(adversarial.PRIORS),
                            "aae: the prior the codes are matched to.")
 _N_LABELS = flags.DEFINE_integer("n_labels", 0, "aae: labelled images of "
@@ -202,6 +206,11 @@ flags.register_multi_flags_validator(
                   f["n_continuous"] > 0),
     message="--n_categorical/--n_continuous: infogan needs a code "
             "(n_categorical 0 or >= 2, and at least one code).")
+
+flags.register_multi_flags_validator(
+    ["model", "q_trains_body"], lambda f: f["model"] == "infogan" or
+    f["q_trains_body"], message="--q_trains_body: an option of "
+    "--model=infogan.")
 
 flags.register_multi_flags_validator(
     ["model", "dense", "generator_norm", "critic_norm", "latent_std"],
@@ -332,7 +341,8 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
       n_categorical=config["n_categorical"],
       n_continuous=config["n_continuous"], q_hidden=config["q_hidden"],
       dense=config["dense"], generator_norm=config["generator_norm"],
-      critic_norm=config["critic_norm"], latent_std=config["latent_std"])
+      critic_norm=config["critic_norm"], latent_std=config["latent_std"],
+      q_trains_body=config["q_trains_body"])
   train_data = jnp.asarray(loaded.x_train)
   if config["model"] in ("cgan", "acgan"):
     train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
@@ -660,12 +670,12 @@ def main(argv):
       "dataset", "loss", "penalty", "penalty_weight", "method", "order",
       "n_critic", "lr_g", "lr_d", "beta1", "batch_size", "num_steps", "ema",
       "latent_dim", "latent_std", "hidden", "width", "dense",
-      "generator_norm",
-      "critic_norm", "spectral_norm", "noise_std",
+      "generator_norm", "critic_norm", "spectral_norm", "noise_std",
       "label_smoothing", "clip", "model", "conditioning", "aux_weight",
       "info_weight", "continuous_weight", "n_categorical", "n_continuous",
-      "q_hidden", "prior", "n_labels", "alpha", "recon_weight", "l1_weight",
-      "cycle_weight", "identity_weight", "seed", "n_seeds"), check)
+      "q_hidden", "q_trains_body", "prior", "n_labels", "alpha",
+      "recon_weight", "l1_weight", "cycle_weight", "identity_weight", "seed",
+      "n_seeds"), check)
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()

@@ -112,6 +112,8 @@ def test_fit_gmm_script(tmp_path):
     (["launch.train_gan", "--model=aae", "--generator_norm=batch"],
      "--dense/--generator_norm/--critic_norm"),
     (["launch.train_gan", "--latent_std=0"], "--latent_std"),
+    (["launch.train_gan", "--model=cgan", "--noq_trains_body"],
+     "--q_trains_body"),
     (["launch.train_gan", "--model=vaegan", "--latent_std=0.1"],
      "--latent_std"),
     (["launch.train_gan", "--continuous_weight=-1"], "--continuous_weight"),

@@ -3,6 +3,7 @@
 import math
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -270,6 +271,66 @@ def test_latent_std_scales_every_draw_of_z(model):
     z, c = gan.grid_inputs(scaled, KEY, n_cols=4)
     np.testing.assert_allclose(z, 0.1 * z1, rtol=1e-6)
     np.testing.assert_array_equal(c, c1)
+
+
+def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
+  critic = nets.Critic(64, (8, 8), width=4, dense=16, aux_dim=5,
+                       aux_hidden=8, norm="layer")
+  x = jax.random.uniform(KEY, (6, 64))
+  v = critic.init(KEY, x)
+  q = lambda w, x: jnp.sum(jnp.sin(critic.apply(w, x)[1]))  # noqa: E731
+  frozen = lambda w, x: q(nets.stop_body_gradient(w), x)  # noqa: E731
+  np.testing.assert_array_equal(frozen(v, x), q(v, x))
+  (gv, gx), (fv, fx) = jax.grad(q, (0, 1))(v, x), jax.grad(frozen, (0, 1))(
+      v, x)
+  np.testing.assert_allclose(fx, gx, rtol=1e-6, atol=1e-7)
+  heads = {"aux", "aux_hidden", "aux_norm"}
+  assert heads < set(v["params"])
+  for name, tree in fv["params"].items():
+    for f, g in zip(jax.tree.leaves(tree), jax.tree.leaves(gv["params"][name])):
+      if name in heads:
+        np.testing.assert_allclose(f, g, rtol=1e-6, atol=1e-7)
+      else:
+        np.testing.assert_array_equal(f, 0.0)
+  body = {"Conv_0", "Conv_1", "Dense_0"}    # Dense_1, the logit, feeds no Q
+  for name in body:                         # a gradient there to stop
+    assert max(float(np.abs(a).max())
+               for a in jax.tree.leaves(gv["params"][name])) > 0, name
+
+
+@pytest.mark.parametrize("q_trains_body", [True, False])
+def test_infogan_q_trains_body_or_head_only(q_trains_body):
+  """The critic's gradient on its body changes with the MI weight exactly
+  when Q trains the body; the head's always does; the losses' values and the
+  generator's gradient do not depend on the choice."""
+  kwargs = dict(image_shape=(8, 8), latent_dim=3, width=4, dense=16,
+                model="infogan", n_categorical=4, n_continuous=1,
+                critic_norm="layer")
+  g = gan.make(64, q_trains_body=q_trains_body, **kwargs)
+  ref = gan.make(64, **kwargs)
+  state = g.init(KEY)
+  batch = jax.random.uniform(KEY, (16, 64))
+  hp = lambda w: {"info_weight": w, "continuous_weight": w,  # noqa: E731
+                  "reg_weight": 0.0}
+  grad_v = lambda w: jax.grad(g.game.loss_v, 1)(  # noqa: E731
+      state.u, state.v, KEY, batch, hp(w))["params"]
+  g0, g5 = grad_v(0.0), grad_v(5.0)
+  moved = {name: max(float(np.abs(a - b).max()) for a, b in zip(
+      jax.tree.leaves(g0[name]), jax.tree.leaves(g5[name]))) for name in g0}
+  for name in ("aux", "aux_hidden", "aux_norm"):
+    assert moved.pop(name) > 1e-6, name
+  assert moved.pop("Dense_1") == 0.0        # the logit layer feeds no Q
+  for name, m in moved.items():             # the body: convs, dense, norms
+    assert (m > 1e-6) if q_trains_body else (m == 0.0), name
+  args = (state.u, state.v, KEY, batch, hp(1.0))
+  np.testing.assert_allclose(g.game.loss_v(*args), ref.game.loss_v(*args),
+                             rtol=1e-6)
+  np.testing.assert_allclose(
+      jax.flatten_util.ravel_pytree(jax.grad(g.game.loss_u)(*args))[0],
+      jax.flatten_util.ravel_pytree(jax.grad(ref.game.loss_u)(*args))[0],
+      rtol=1e-6, atol=1e-8)
+  with pytest.raises(TypeError, match="q_trains_body"):
+    gan.make(64, q_trains_body="no", **kwargs)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -147,7 +147,8 @@ def acgan(critic: Callable, generator: Callable, sample_latent: Callable, *,
 
 def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
             n_categorical: int = 10, n_continuous: int = 2, loss="minimax",
-            penalty=None, noise_std: float = 0.0) -> Game:
+            penalty=None, noise_std: float = 0.0,
+            q_params: Callable | None = None) -> Game:
   """InfoGAN (Chen et al. 2016, eq. (6)): ``min_{G,Q} max_D V(D, G) - lambda
   L_I(G, Q)``.
 
@@ -169,6 +170,11 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     loss: a name of :data:`jgen.adversarial.LOSSES` or a ``GanLoss``.
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a penalty.
     noise_std: instance-noise standard deviation.
+    q_params: None (``Q``'s term trains the body it shares with ``D``, as
+      Chen et al.), or ``q_params(v) -> v'``, the parameters ``Q``'s term is
+      computed with in the critic's loss: :func:`jgen.nets.stop_body_gradient`
+      trains the ``Q`` head alone on the features the adversarial loss
+      shapes. The generator's term is unchanged.
 
   Returns:
     The :class:`Game`; hparams need ``info_weight`` and
@@ -204,4 +210,5 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
                   critic=lambda q_real, q_fake, batch, code, hp: penalty_of(
                       q_fake, code, hp))
   return structured_game(lambda v, x, cond: critic(v, x), draw, loss=loss,
-                         penalty=penalty, noise_std=noise_std, auxiliary=aux)
+                         penalty=penalty, noise_std=noise_std, auxiliary=aux,
+                         aux_params=q_params)

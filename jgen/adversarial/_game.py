@@ -131,7 +131,8 @@ def structured_game(score: Callable, draw: Callable, *,
                     loss: str | GanLoss = "minimax",
                     penalty: str | Callable | None = None,
                     noise_std: float = 0.0,
-                    auxiliary: Auxiliary | None = None) -> Game:
+                    auxiliary: Auxiliary | None = None,
+                    aux_params: Callable | None = None) -> Game:
   """The GAN game with a conditioned critic and auxiliary terms.
 
   What :func:`gan`, :func:`jgen.adversarial.conditional_gan` and
@@ -154,6 +155,10 @@ def structured_game(score: Callable, draw: Callable, *,
       penalty function.
     noise_std: instance-noise standard deviation (Sønderby et al. 2017).
     auxiliary: extra terms, or None.
+    aux_params: ``aux_params(v) -> v'``, the critic parameters that
+      ``auxiliary.critic`` scores its outputs with (for example
+      :func:`jgen.nets.stop_body_gradient`: equal values, the gradient
+      reaching only the head); None for ``v`` itself.
 
   Returns:
     The :class:`Game` (``u`` the generator, ``v`` the critic).
@@ -191,6 +196,9 @@ def structured_game(score: Callable, draw: Callable, *,
           lambda p, x: score(p, x, cond)[0], v, real,
           jax.lax.stop_gradient(fake), jax.random.fold_in(key, 7)))
     if auxiliary is not None:
+      if aux_params is not None:      # unused outputs are compiled away
+        w = aux_params(v)
+        aux_real, aux_fake = score(w, real, cond)[1], score(w, fake, cond)[1]
       value = value + auxiliary.critic(aux_real, aux_fake, batch, code,
                                        hparams)
     return value

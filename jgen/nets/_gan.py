@@ -71,16 +71,42 @@ class BatchStatNorm(nn.Module):
     return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
 
 
-def _normalise(kind: str, x: jax.Array) -> jax.Array:
+def _normalise(kind: str, x: jax.Array, name: str | None = None
+               ) -> jax.Array:
   """``x`` [B, ..., F] normalised by ``kind``: ``"batch"``
   (:class:`BatchStatNorm`), ``"layer"`` (over all of an example's values, a
-  scale and bias per feature; Ba et al. 2016) or ``"none"``."""
+  scale and bias per feature; Ba et al. 2016) or ``"none"``; the module
+  named ``name`` (None: Flax's automatic name)."""
   if kind == "batch":
-    return BatchStatNorm()(x)
+    return BatchStatNorm(name=name)(x)
   if kind == "layer":
     return nn.LayerNorm(epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)),
-                        feature_axes=-1)(x)
+                        feature_axes=-1, name=name)(x)
   return x
+
+
+def stop_body_gradient(variables: dict) -> dict:
+  """A :class:`Critic`'s variables with the gradient stopped everywhere but
+  in its auxiliary head (the modules named ``aux*``).
+
+  ``critic.apply(stop_body_gradient(v), x)`` computes the same values as
+  ``critic.apply(v, x)``; differentiated, it still passes gradients to ``x``
+  and to the head, and none to the body. A term so computed trains the head
+  on the body's features without shaping them: an InfoGAN whose ``Q`` head
+  reads the discriminator's features, the body trained by the adversarial
+  loss alone (:func:`jgen.gan.make` with ``q_trains_body=False``).
+
+  Args:
+    variables: the critic's variables ``{collection: {module name: ...}}``.
+
+  Returns:
+    The same tree, ``jax.lax.stop_gradient`` on every module not named
+    ``aux*``.
+  """
+  return {col: {name: (tree if name.startswith("aux") else
+                       jax.tree.map(jax.lax.stop_gradient, tree))
+                for name, tree in modules.items()}
+          for col, modules in variables.items()}
 
 
 def _check_shapes(image_shape, dim: int, dim_name: str) -> None:
@@ -275,8 +301,9 @@ class Critic(nn.Module):
       logits = logits + jnp.sum(embed * h, 1)
     out = logits
     if self.aux_dim:
-      a = act(nn.Dense(self.aux_hidden, name="aux_hidden")(h)) \
-          if self.aux_hidden else h
+      a = nn.leaky_relu(_normalise(
+          self.norm, nn.Dense(self.aux_hidden, name="aux_hidden")(h),
+          name="aux_norm"), 0.2) if self.aux_hidden else h
       out = (logits, nn.Dense(self.aux_dim, name="aux")(a))
     return (out, h) if with_features else out
 
