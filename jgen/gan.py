@@ -173,7 +173,8 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
       ones), non-positive sizes, ``n_critic < 1``, betas outside [0, 1), an
       ``image_shape`` that does not fit ``data_dim`` or the networks,
       ``n_classes < 2``, negative code sizes, no InfoGAN code or
-      ``latent_std <= 0``.
+      ``latent_std`` outside [1e-6, 1e6].
+    TypeError: a ``q_trains_body`` that is not a bool.
   """
   _checks.choice(model, "model", MODELS)
   latent_std = _checks.real(latent_std, "latent_std", low=1e-6, high=1e6)
