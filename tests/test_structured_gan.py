@@ -274,6 +274,8 @@ def test_latent_std_scales_every_draw_of_z(model):
 
 
 def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
+  """The frozen critic's values and its input and head gradients are the
+  critic's own; its body's gradient is zero where the critic's is not."""
   critic = nets.Critic(64, (8, 8), width=4, dense=16, aux_dim=5,
                        aux_hidden=8, norm="layer")
   x = jax.random.uniform(KEY, (6, 64))
@@ -287,7 +289,8 @@ def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
   heads = {"aux", "aux_hidden", "aux_norm"}
   assert heads < set(v["params"])
   for name, tree in fv["params"].items():
-    for f, g in zip(jax.tree.leaves(tree), jax.tree.leaves(gv["params"][name])):
+    for f, g in zip(jax.tree.leaves(tree),
+                    jax.tree.leaves(gv["params"][name])):
       if name in heads:
         np.testing.assert_allclose(f, g, rtol=1e-6, atol=1e-7)
       else:

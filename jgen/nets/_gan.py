@@ -217,6 +217,8 @@ class Critic(nn.Module):
       al. 2016); the critic then returns ``(logits, aux [B, aux_dim])``.
     aux_hidden: 0 for a linear head, or the width of one leaky-ReLU hidden
       layer in it (InfoGAN's ``Q``: 128 units, Chen et al. 2016, Table 1).
+      The head's modules are named ``aux*`` (``aux_hidden``, ``aux_norm``,
+      ``aux``): what :func:`stop_body_gradient` leaves trainable.
     dense: 0, or the width of a fully connected leaky-ReLU layer between the
       conv body and the logit (InfoGAN's 1024, Chen et al. 2016, Table 1);
       the heads then read it.
@@ -275,8 +277,8 @@ class Critic(nn.Module):
     if (y is None) != (self.n_classes == 0):
       raise ValueError("y (labels [B]) must be given exactly when the critic "
                        f"is conditional (n_classes={self.n_classes}).")
-    act = lambda t, first=False: nn.leaky_relu(
-        t if first else _normalise(self.norm, t), 0.2)
+    act = lambda t, first=False, name=None: nn.leaky_relu(
+        t if first else _normalise(self.norm, t, name), 0.2)
     concat = self.n_classes and self.conditioning == "concat"
     if self.image_shape is None:
       h = x
@@ -301,9 +303,8 @@ class Critic(nn.Module):
       logits = logits + jnp.sum(embed * h, 1)
     out = logits
     if self.aux_dim:
-      a = nn.leaky_relu(_normalise(
-          self.norm, nn.Dense(self.aux_hidden, name="aux_hidden")(h),
-          name="aux_norm"), 0.2) if self.aux_hidden else h
+      a = act(nn.Dense(self.aux_hidden, name="aux_hidden")(h),
+              name="aux_norm") if self.aux_hidden else h
       out = (logits, nn.Dense(self.aux_dim, name="aux")(a))
     return (out, h) if with_features else out
 
