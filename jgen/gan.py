@@ -172,8 +172,9 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
     ValueError: an unknown name or option (the message lists the valid
       ones), non-positive sizes, ``n_critic < 1``, betas outside [0, 1), an
       ``image_shape`` that does not fit ``data_dim`` or the networks,
-      ``n_classes < 2``, negative code sizes, no InfoGAN code or
-      ``latent_std`` outside [1e-6, 1e6].
+      ``n_classes < 2``, negative code sizes, no InfoGAN code,
+      ``latent_std`` outside [1e-6, 1e6] or ``critic_norm="batch"`` with a
+      penalty.
     TypeError: a ``q_trains_body`` that is not a bool.
   """
   _checks.choice(model, "model", MODELS)
@@ -185,6 +186,10 @@ def make(data_dim: int, *, image_shape: tuple[int, int] | None = None,
   _checks.integer(n_critic, "n_critic", low=1)
   if penalty is None and penalty_options:
     raise ValueError("penalty_options given without a penalty.")
+  if critic_norm == "batch" and penalty is not None:
+    raise ValueError(f"critic_norm='batch' needs penalty=None, got penalty="
+                     f"{penalty!r}: batch statistics couple the examples that "
+                     "a gradient penalty differentiates one at a time.")
   for i, b in enumerate(betas):
     _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
   hidden = tuple(_checks.integer(h, "hidden", low=1) for h in hidden)

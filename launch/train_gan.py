@@ -37,8 +37,9 @@ codes matched to classes one-to-one) and draws ``traversals.png``.
 The networks of these four models are DCGAN-style for images; ``--dense``
 adds a fully connected layer to both and ``--generator_norm``/
 ``--critic_norm`` normalise their hidden layers (Chen et al. 2016, Table 1:
-``--width=64 --dense=1024 --generator_norm=batch``; the critic takes layer
-norm, as its penalties need a per-example critic).
+``--width=64 --dense=1024 --generator_norm=batch --critic_norm=batch
+--penalty=none``; with a penalty the critic takes layer norm, as penalties
+need a per-example critic).
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ _G_NORM = flags.DEFINE_enum("generator_norm", "none",
                             "batch's statistics, as DCGAN and InfoGAN).")
 _D_NORM = flags.DEFINE_enum("critic_norm", "none", list(nets.CRITIC_NORMS),
                             "Normalisation of the critic's hidden layers "
-                            "but the first (per example, as the penalties "
-                            "need).")
+                            "but the first (batch: only with "
+                            "--penalty=none).")
 _SN = flags.DEFINE_bool("spectral_norm", False, "Spectrally normalised critic.")
 _NOISE = flags.DEFINE_float("noise_std", 0.0, "Instance-noise std.")
 _SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
@@ -219,6 +220,12 @@ flags.register_multi_flags_validator(
         f["critic_norm"] == "none" and f["latent_std"] == 1.0),
     message="--dense/--generator_norm/--critic_norm/--latent_std: options "
             f"of the GAN networks of --model={'/'.join(gan.MODELS)}.")
+
+flags.register_multi_flags_validator(
+    ["critic_norm", "penalty"], lambda f: f["critic_norm"] != "batch" or
+    f["penalty"] == "none", message="--critic_norm=batch needs "
+    "--penalty=none: batch statistics couple the examples that a gradient "
+    "penalty differentiates one at a time.")
 
 _SNAPSHOTS = 4        # sample panels over training
 _EVAL_SAMPLES = 2500  # VEEGAN/PacGAN protocol

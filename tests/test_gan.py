@@ -31,13 +31,13 @@ def test_networks_shapes(shape, d):
     (lambda: nets.Critic(100, (28, 28)), "input_dim .100. must be the number"),
     (lambda: nets.Generator(64, (7, 7)), "image_shape must be one of"),
     (lambda: nets.Critic(2, None, width=0), "width"),
-    (lambda: nets.Critic(784, (28, 28), norm="batch"), "norm.*layer"),
+    (lambda: nets.Critic(784, (28, 28), norm="group"), "norm.*layer.*batch"),
     (lambda: nets.Generator(784, (28, 28), norm="group"), "norm.*batch"),
     (lambda: nets.Generator(784, (28, 28), dense=-1), "dense"),
     (lambda: nets.Critic(2, None, dense=16), "dense: 16 is the width of a layer "
      "of the conv"),
     (lambda: gan.make(784, image_shape=(28, 28), critic_norm="batch"),
-     "norm"),
+     "critic_norm='batch' needs penalty=None, got penalty='r1'"),
     (lambda: gan.make(2, loss="hinge_of_fate"), "loss.*least_squares"),
     (lambda: gan.make(2, penalty="r3"), "penalty.*wgan_gp"),
     (lambda: gan.make(2, method="gradient_dance"), "method.*alternating"),
@@ -123,6 +123,50 @@ def test_layer_normalised_critic_treats_examples_independently():
   batch_grad = jax.grad(lambda xs: jnp.sum(c.apply(params, xs)[0]))(x)
   single = jax.vmap(jax.grad(lambda xi: c.apply(params, xi[None])[0][0]))(x)
   np.testing.assert_allclose(batch_grad, single, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_batch_normalised_critic_removes_per_feature_shifts(norm):
+  """Batch norm (Chen et al. 2016, Table 1) subtracts each feature's mean
+  over the batch, so shifting a normalised layer's bias feature by feature
+  leaves the critic and its Q head unchanged; layer norm subtracts one mean
+  per example and does not remove such a shift. Batch statistics couple the
+  examples: two examples scored alone are scored otherwise than in the
+  batch."""
+  c = nets.Critic(784, (28, 28), width=4, dense=16, norm=norm, aux_dim=3,
+                  aux_hidden=5)
+  x = jax.random.uniform(KEY, (6, 784))
+  params = c.init(KEY, x)
+  shifted = jax.tree.map(lambda a: a, params)
+  for i, name in enumerate(("Conv_1", "Dense_0", "aux_hidden")):
+    bias = shifted["params"][name]["bias"]
+    shifted["params"][name]["bias"] = bias + 3 * jax.random.normal(
+        jax.random.fold_in(KEY, i), bias.shape)
+  out, out_shifted = c.apply(params, x), c.apply(shifted, x)
+  alone = c.apply(params, x[:2])
+  gap = max(float(np.abs(a - b).max()) for a, b in zip(out, out_shifted))
+  coupled = max(float(np.abs(a[:2] - b).max()) for a, b in zip(out, alone))
+  if norm == "batch":
+    assert gap < 1e-4 and coupled > 1e-3
+  else:
+    assert gap > 1e-2 and coupled < 1e-5
+
+
+def test_infogan_with_a_batch_normalised_critic_trains_a_step():
+  """Chen et al.'s discriminator (batch norm, no penalty) in the InfoGAN
+  game: one step gives finite losses and moves both players."""
+  g = gan.make(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
+               model="infogan", n_categorical=4, n_continuous=1,
+               generator_norm="batch", critic_norm="batch", penalty=None)
+  hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0,
+                          "info_weight": 1.0, "continuous_weight": 0.1},
+                         "infogan")
+  state = g.init(KEY)
+  new, met = jax.jit(g.step)(state, jax.random.uniform(KEY, (16, 64)), hp)
+  assert np.isfinite(float(met["loss_u"])) and np.isfinite(float(met["loss_v"]))
+  for old, moved in ((state.u, new.u), (state.v, new.v)):
+    assert max(float(np.abs(a - b).max()) for a, b in zip(
+        jax.tree.leaves(old), jax.tree.leaves(moved))) > 0
 
 
 def test_batch_normalised_generator_with_dense_layer_shapes():

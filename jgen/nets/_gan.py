@@ -45,7 +45,7 @@ CONDITIONING = ("projection", "concat")
 # Normalisation of hidden layers: the generator's may use batch statistics,
 # the critic's must treat examples independently (the penalties need it).
 GENERATOR_NORMS = ("none", "batch", "layer")
-CRITIC_NORMS = ("none", "layer")
+CRITIC_NORMS = ("none", "layer", "batch")
 
 
 class BatchStatNorm(nn.Module):
@@ -223,10 +223,14 @@ class Critic(nn.Module):
       conv body and the logit (InfoGAN's 1024, Chen et al. 2016, Table 1);
       the heads then read it.
     norm: how every hidden layer but the first (and the aux head's hidden
-      layer) is normalised: a name of :data:`CRITIC_NORMS`. Only per-example
-      normalisation: the penalties need a critic that treats examples
-      independently, and Gulrajani et al. (2017, Section 4) put layer norm
-      where batch norm was.
+      layer) is normalised: a name of :data:`CRITIC_NORMS`. ``"batch"``
+      (:class:`BatchStatNorm`; Chen et al. 2016, Table 1, InfoGAN's
+      discriminator and ``Q``) takes the statistics of the batch the critic
+      is called on, and the games score real and generated batches in
+      separate calls, as Chen et al.; it couples the examples, so it cannot
+      go with a gradient penalty, which needs a critic that treats examples
+      independently (Gulrajani et al. 2017, Section 4, put layer norm where
+      batch norm was).
   """
   input_dim: int
   image_shape: tuple[int, int] | None = None
