@@ -159,6 +159,62 @@ def minibatch(batch_size: int) -> Callable:
   return batch_fn
 
 
+MEMBERS = ("vmap", "unroll")
+
+
+def map_members(fn: Callable, in_axes: tuple, how: str = "vmap") -> Callable:
+  """``fn`` over a leading member axis (seeds, hyperparameters): vectorised
+  with ``jax.vmap`` or unrolled, one member after another in the same program.
+
+  ``"unroll"`` exists for XLA's CPU backend: a convolution whose kernel carries
+  a member axis becomes, under ``jax.vmap``, one grouped convolution
+  (``feature_group_count`` = members), which the CPU backend runs several
+  times slower than the members' separate convolutions (``launch.bench.members``
+  measures it). Unrolled, each member compiles to the single run's program, so
+  the program (and its compile time) grows with the members while the run
+  time is that of the members one by one.
+
+  Args:
+    fn: the function of one member.
+    in_axes: one entry per positional argument, as ``jax.vmap``'s
+      ``in_axes``: ``0`` (the argument's leaves carry the member axis first),
+      ``None`` (shared by all members) or a pytree prefix of those.
+    how: ``"vmap"`` or ``"unroll"``.
+
+  Returns:
+    The mapped function; its outputs carry the member axis first.
+
+  Raises:
+    ValueError: ``how`` not one of :data:`MEMBERS`; ``in_axes`` with an entry
+      other than 0 or None.
+  """
+  _checks.choice(how, "members", MEMBERS)
+  for ax in jax.tree.leaves(in_axes):
+    if ax != 0:
+      raise ValueError(f"in_axes entries must be 0 or None, got {ax!r}.")
+  if how == "vmap":
+    return jax.vmap(fn, in_axes=in_axes)
+
+  def part(tree, axes, pick):
+    """``pick`` applied to the subtrees of ``tree`` whose axis is 0."""
+    return jax.tree.map(lambda ax, sub: pick(ax, sub), axes, tree,
+                        is_leaf=lambda x: x is None)
+
+  def mapped(*args):
+    sizes = {a.shape[0] for arg, ax in zip(args, in_axes)
+             for a in jax.tree.leaves(part(arg, ax, lambda ax, sub:
+                                           None if ax is None else sub))}
+    if len(sizes) != 1:
+      raise ValueError(f"the mapped arguments must share one leading member "
+                       f"axis, got sizes {sorted(sizes)}.")
+    outs = [fn(*(part(arg, ax, lambda ax, sub, i=i: sub if ax is None else
+                      jax.tree.map(lambda a: a[i], sub))
+                 for arg, ax in zip(args, in_axes)))
+            for i in range(sizes.pop())]
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *outs)
+  return mapped
+
+
 def _finite(tree) -> jax.Array:
   leaves = [jnp.all(jnp.isfinite(a)) for a in jax.tree.leaves(tree)
             if jnp.issubdtype(a.dtype, jnp.inexact)]
@@ -303,7 +359,8 @@ def train(state: TrainState, step: Callable, data, hparams, *,
           chunk_size: int = 100, workdir: str | None = None,
           checkpoint_every: int = 1, checkpoint_seconds: float | None = None,
           progress: bool | None = None, batched: bool = False,
-          data_axes: Any = None, mesh: Mesh | None = None, unroll: int | bool = 1,
+          data_axes: Any = None, members: str = "vmap",
+          mesh: Mesh | None = None, unroll: int | bool = 1,
           callback: Callable[[int, dict, Any], None] | None = None
           ) -> TrainResult:
   """Runs ``num_steps`` steps in compiled chunks, with logging and checkpoints.
@@ -331,6 +388,9 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       None shares ``data`` between members; ``0`` (or a pytree prefix such
       as ``{"x_l": 0, "y_l": 0, "x_u": None}``) gives each member its own
       slice, e.g. its own labelled subset.
+    members: with ``batched``, how the chunk maps over the members:
+      ``"vmap"`` or ``"unroll"`` (convolutional models on CPU; see
+      :func:`map_members`).
     mesh: a mesh with a ``"data"`` axis for a data-parallel run: the state
       and ``data`` are replicated, each batch is split along ``"data"`` (its
       size must be a multiple of that axis). Not with ``batched``.
@@ -344,9 +404,10 @@ def train(state: TrainState, step: Callable, data, hparams, *,
 
   Raises:
     ValueError: bad ``num_steps``/``chunk_size``/``checkpoint_every``/
-      ``checkpoint_seconds``, a state without ``step``/``key``/``params``, a
-      ``mesh`` without a ``"data"`` axis or whose ``"data"`` size does not
-      divide the batch size.
+      ``checkpoint_seconds``/``members``, a state without
+      ``step``/``key``/``params``, ``data_axes`` or ``members`` without
+      ``batched``, a ``mesh`` without a ``"data"`` axis or whose ``"data"``
+      size does not divide the batch size.
     TrainingDiverged: a metric or parameter became NaN/inf; the message names
       the step and the metric; the checkpoints on disk are the last good ones.
   """
@@ -366,10 +427,11 @@ def train(state: TrainState, step: Callable, data, hparams, *,
   if mesh is not None:
     state, data = _replicate(mesh, state, data, batch_fn, batched)
   chunk = make_chunk(step, batch_fn, chunk_size, mesh=mesh, unroll=unroll)
+  _checks.choice(members, "members", MEMBERS)
   if batched:
-    chunk = jax.vmap(chunk, in_axes=(0, data_axes, 0))
-  elif data_axes is not None:
-    raise ValueError("data_axes needs batched=True.")
+    chunk = map_members(chunk, (0, data_axes, 0), members)
+  elif data_axes is not None or members != "vmap":
+    raise ValueError("data_axes and members need batched=True.")
   chunk = jax.jit(chunk)
 
   history, resumed_from, manager, ocp = [], None, None, None

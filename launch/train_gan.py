@@ -160,9 +160,10 @@ _SMOOTH = flags.DEFINE_float("label_smoothing", 0.0, "One-sided label "
 _CLIP = flags.DEFINE_float("clip", 0.0, "WGAN weight clipping bound (0: off).")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
 _N_SEEDS = flags.DEFINE_integer(
-    "n_seeds", 1, "Train seeds seed, seed+1, ... as one vmapped computation "
-    "(members share --seed's data; the semi-supervised aae draws each "
-    "member's labels with its own seed). result.json then holds each "
+    "n_seeds", 1, "Train seeds seed, seed+1, ... as one compiled computation "
+    "(vmapped; for convolutional models on CPU, unrolled; members share "
+    "--seed's data; the semi-supervised aae draws each member's labels "
+    "with its own seed). result.json then holds each "
     "member's results under 'runs' and their mean and std.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
 
@@ -563,8 +564,9 @@ def _summary(runs: list) -> dict:
 def run(config: dict, workdir: str) -> dict:
   """Trains, evaluates, draws; returns the contents of ``result.json``.
 
-  With ``n_seeds > 1`` the members train as one vmapped computation
-  (:func:`jgen.train.train` with ``batched=True``) and ``result.json`` holds
+  With ``n_seeds > 1`` the members train as one compiled computation
+  (:func:`jgen.train.train` with ``batched=True``; convolutional models on
+  CPU unroll the members, the others vmap them) and ``result.json`` holds
   ``runs`` (each member's results, as a single run's), ``mean`` and ``std``;
   the figures show member 0."""
   loaded = load(config)
@@ -581,9 +583,12 @@ def run(config: dict, workdir: str) -> dict:
     hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
     members = lambda state: [_member(state, i) for i in range(n)]  # noqa: E731
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
-  # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps.
+  # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps. On CPU
+  # their seeds are unrolled too: vmapped, each convolution becomes a grouped
+  # one, which XLA's CPU backend runs several times slower (launch.bench.gan).
   steps = config["num_steps"]
   conv = image_shape is not None and config["model"] != "aae"
+  unroll_members = conv and n > 1 and jax.default_backend() == "cpu"
   chunk = common.largest_divisor(steps, 10 if conv else 500)
   every = max(1, steps // chunk // _SNAPSHOTS)
   snapshots = {}
@@ -600,7 +605,8 @@ def run(config: dict, workdir: str) -> dict:
                          checkpoint_every=max(1, 2000 // chunk),
                          checkpoint_seconds=60.0, callback=snapshot,
                          unroll=conv, batched=n > 1,
-                         data_axes=setup.data_axes)
+                         data_axes=setup.data_axes,
+                         members="unroll" if unroll_members else "vmap")
   except train.TrainingDiverged as err:
     raise SystemExit(f"train_gan: {err}") from None
   if steps not in snapshots:          # a finished run resumed: no chunk ran

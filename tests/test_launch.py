@@ -337,9 +337,11 @@ def test_bench_gan_script_tiny(tmp_path):
         "--notorch", f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_gan.json").read_text())
   for k in ("dcgan_jgen_steps_per_s", "dcgan_torch_steps_per_s",
-            "sweep_jgen_s", "sweep_jgen_loop_s", "sweep_torch_loop_s"):
+            "sweep_jgen_s", "sweep_jgen_loop_s", "sweep_torch_loop_s",
+            "members_unroll_speedup_vs_vmap"):
     assert k in out
   assert out["dcgan_jgen_steps_per_s"] > 0 and out["sweep_jgen_s"] > 0
+  assert out["members"] == 3 and out["members_unroll_steps_per_s"] > 0
 
 
 def test_train_ssvae_m2_tiny(tmp_path):

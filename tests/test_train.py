@@ -104,18 +104,64 @@ def test_bad_arguments_raise():
                 chunk_size=0)
 
 
-def test_batched_train_equals_single_runs():
-  """batched=True vmaps the chunks over a leading sweep axis of the state."""
+@pytest.mark.parametrize("members", ["vmap", "unroll"])
+def test_batched_train_equals_single_runs(members):
+  """batched=True maps the chunks over a leading sweep axis of the state
+  (vectorised or unrolled), each member as its own single run."""
   opt = optax.sgd(0.1)
   step = train.gradient_step(_quadratic_loss, opt)
   scales = jnp.asarray([0.5, 1.0, 2.0])
   states = jax.vmap(lambda k: train.init_state(jnp.ones(3), opt, k))(
       jax.random.split(jax.random.PRNGKey(0), 3))
   res = train.train(states, step, jnp.arange(3.0), {"scale": scales},
-                    num_steps=20, chunk_size=10, batched=True, progress=False)
+                    num_steps=20, chunk_size=10, batched=True, progress=False,
+                    members=members)
   for i, s in enumerate(np.asarray(scales)):
     single = train.train(jax.tree.map(lambda a: a[i], states), step,
                          jnp.arange(3.0), {"scale": jnp.asarray(s)},
                          num_steps=20, chunk_size=10, progress=False)
     np.testing.assert_allclose(res.state.params[i], single.state.params,
                                rtol=1e-12)
+
+
+def _targets_loss(params, key, batch, *, hparams):
+  del key, hparams
+  return jnp.sum((params - batch["own"] - batch["shared"]) ** 2), {}
+
+
+def test_unrolled_members_take_their_data_slices():
+  """map_members("unroll") follows a pytree prefix of in_axes as vmap does:
+  member i sees its own ``own`` row and the shared ``shared``; the closed
+  form of gradient descent on |p - t|^2 from p0 is t + (1 - 2 lr)^n (p0 - t).
+  """
+  opt = optax.sgd(0.1)
+  step = train.gradient_step(_targets_loss, opt)
+  states = jax.vmap(lambda k: train.init_state(jnp.zeros(2), opt, k))(
+      jax.random.split(jax.random.PRNGKey(0), 3))
+  data = {"own": jnp.arange(6.0).reshape(3, 2), "shared": jnp.ones(2)}
+  out = {}
+  for members in ("vmap", "unroll"):
+    out[members] = train.train(
+        states, step, data, {}, num_steps=10, chunk_size=5, batched=True,
+        data_axes={"own": 0, "shared": None}, members=members,
+        progress=False).state.params
+  target = np.arange(6.0).reshape(3, 2) + 1.0
+  np.testing.assert_allclose(out["unroll"], target * (1 - 0.8 ** 10),
+                             rtol=1e-5)
+  np.testing.assert_allclose(out["unroll"], out["vmap"], rtol=1e-6)
+
+
+def test_map_members_bad_arguments():
+  f = lambda a, b: a + b                                  # noqa: E731
+  with pytest.raises(ValueError, match="members must be one of"):
+    train.map_members(f, (0, 0), "loop")
+  with pytest.raises(ValueError, match="in_axes entries must be 0 or None"):
+    train.map_members(f, (1, None), "unroll")
+  with pytest.raises(ValueError, match="one leading member axis"):
+    train.map_members(f, (0, 0), "unroll")(jnp.ones(3), jnp.ones(2))
+  opt = optax.sgd(0.1)
+  state = train.init_state(jnp.ones(3), opt, jax.random.PRNGKey(0))
+  step = train.gradient_step(_quadratic_loss, opt)
+  with pytest.raises(ValueError, match="members need batched=True"):
+    train.train(state, step, jnp.zeros(3), {"scale": 1.0}, num_steps=10,
+                chunk_size=10, members="unroll")

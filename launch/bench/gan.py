@@ -17,9 +17,16 @@ MLPs, batch 64, generator EMA): one vmapped ``jgen.sweep`` call, a loop of
 jgen's jitted single run, and a loop of the same runs in PyTorch. Compile
 times are reported apart.
 
+(c) **DCGAN seeds as one call**: ``--dcgan_seeds`` members of the DCGAN of (a)
+trained as one compiled chunk, the members vmapped (one grouped convolution
+per layer) and unrolled (``jgen.train.map_members``); steps of the whole
+group per second, against (a)'s single run, whose rate divided by the
+members is what running them one after another gives.
+
 Writes ``bench_gan.json`` (``dcgan_jgen_steps_per_s``,
 ``dcgan_torch_steps_per_s``, ``sweep_jgen_s``, ``sweep_jgen_loop_s``,
-``sweep_torch_loop_s``, ...) into ``--workdir`` and prints a table.
+``sweep_torch_loop_s``, ``members_vmap_steps_per_s``,
+``members_unroll_steps_per_s``, ...) into ``--workdir`` and prints a table.
 """
 
 from __future__ import annotations
@@ -49,7 +56,9 @@ _SEEDS = flags.DEFINE_integer("seeds", 10, "Seeds per sweep configuration.")
 _SWEEP_STEPS = flags.DEFINE_integer("sweep_steps", 500, "Steps per run.")
 _MAX_CONFIGS = flags.DEFINE_integer("max_configs", 30,
                                     "ring8 configurations timed (of 30).")
-for _name in ("width", "seeds", "sweep_steps", "max_configs"):
+_DCGAN_SEEDS = flags.DEFINE_integer("dcgan_seeds", 3, "DCGAN members trained "
+                                    "as one call in (c).")
+for _name in ("width", "seeds", "sweep_steps", "max_configs", "dcgan_seeds"):
   common.validate(_name, common.at_least(1))
 _STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = _BENCH
 
@@ -60,15 +69,16 @@ CONFIGS = list(itertools.product(adversarial.LOSSES, ("none", "r1", "wgan_gp"),
                                  ("simultaneous", "alternating")))
 
 
-def dcgan_jgen(x, width, steps, chunk, repeats):
-  """jgen's DCGAN steps per second, compile seconds, FLOPs per step."""
+def _dcgan(width):
   g = gan.make(784, image_shape=(28, 28), latent_dim=LATENT, width=width,
                loss="non_saturating", penalty="r1")
   hp = {"lr_u": jnp.float32(LR), "lr_v": jnp.float32(LR),
         "reg_weight": jnp.float32(GAMMA)}
-  run_chunk = jax.jit(train.make_chunk(g.step, train.minibatch(BATCH), chunk,
-                                       unroll=True))
-  state, xd = g.init(jax.random.PRNGKey(0)), jnp.asarray(x)
+  return g, hp
+
+
+def _time_chunk(run_chunk, state, xd, hp, steps, chunk, repeats):
+  """Steps per second (median), compile seconds, XLA's FLOPs per step."""
   t0 = time.perf_counter()
   compiled = run_chunk.lower(state, xd, hp).compile()
   compile_s = time.perf_counter() - t0
@@ -84,6 +94,27 @@ def dcgan_jgen(x, width, steps, chunk, repeats):
     jax.block_until_ready(state)
     rates.append(steps / (time.perf_counter() - t0))
   return common.median(rates), compile_s, flops
+
+
+def dcgan_jgen(x, width, steps, chunk, repeats):
+  """jgen's DCGAN steps per second, compile seconds, FLOPs per step."""
+  g, hp = _dcgan(width)
+  run_chunk = jax.jit(train.make_chunk(g.step, train.minibatch(BATCH), chunk,
+                                       unroll=True))
+  return _time_chunk(run_chunk, g.init(jax.random.PRNGKey(0)),
+                     jnp.asarray(x), hp, steps, chunk, repeats)
+
+
+def dcgan_members(x, width, members, steps, chunk, repeats):
+  """``{how: (steps/s of the group, compile seconds)}`` for ``members``
+  DCGANs trained as one call, vmapped and unrolled."""
+  g, hp = _dcgan(width)
+  states = jax.vmap(g.init)(jax.random.split(jax.random.PRNGKey(0), members))
+  hp = jax.tree.map(lambda a: jnp.broadcast_to(a, (members,)), hp)
+  step = train.make_chunk(g.step, train.minibatch(BATCH), chunk, unroll=True)
+  return {how: _time_chunk(
+      jax.jit(train.map_members(step, (0, None, 0), how)), states,
+      jnp.asarray(x), hp, steps, chunk, repeats)[:2] for how in train.MEMBERS}
 
 
 def _torch_nets(torch, nn, width, d_in, hidden=None):
@@ -250,6 +281,9 @@ def main(argv):
   rate, compile_s, flops = dcgan_jgen(x, _WIDTH.value, _STEPS.value,
                                       _CHUNK.value, _REPEATS.value)
   sj = sweep_jgen(ring, configs, _SEEDS.value, _SWEEP_STEPS.value)
+  n = _DCGAN_SEEDS.value
+  group = dcgan_members(x, _WIDTH.value, n, _STEPS.value, _CHUNK.value,
+                        _REPEATS.value)
   torch_rate = torch_sweep = None
   if _TORCH.value:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -272,7 +306,13 @@ def main(argv):
          "sweep_speedup_vs_torch": ratio(torch_sweep, sj["vmapped_s"]),
          "sweep_speedup_vs_jgen_loop": ratio(sj["loop_s"], sj["vmapped_s"]),
          "sweep_configs": len(configs), "sweep_seeds": _SEEDS.value,
-         "sweep_steps": _SWEEP_STEPS.value, "peak_gflops_assumed": _PEAK.value,
+         "sweep_steps": _SWEEP_STEPS.value, "members": n,
+         **{f"members_{how}_{k}": v for how, (r, c) in group.items()
+            for k, v in (("steps_per_s", r), ("compile_s", c))},
+         "members_one_by_one_steps_per_s": rate / n,
+         "members_unroll_speedup_vs_vmap": ratio(group["unroll"][0],
+                                                 group["vmap"][0]),
+         "peak_gflops_assumed": _PEAK.value,
          "steps_timed": _STEPS.value, "repeats": _REPEATS.value,
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
@@ -283,12 +323,19 @@ def main(argv):
        "jgen loop": "-", "PyTorch": fmt(torch_rate)},
       {"benchmark": f"{len(configs)} configs x {_SEEDS.value} seeds, s",
        "jgen": fmt(sj["vmapped_s"]), "jgen loop": fmt(sj["loop_s"]),
-       "PyTorch": fmt(torch_sweep)}],
+       "PyTorch": fmt(torch_sweep)},
+      {"benchmark": f"DCGAN x {n} seeds as one call, steps/s",
+       "jgen": f"{fmt(group['unroll'][0])} unrolled, "
+               f"{fmt(group['vmap'][0])} vmapped",
+       "jgen loop": fmt(rate / n),
+       "PyTorch": fmt(torch_rate and torch_rate / n)}],
       ["benchmark", "jgen", "jgen loop", "PyTorch"]))
   print(f"DCGAN: jgen at {rec['dcgan_jgen_fraction_of_floor']:.0%} of the "
         f"FLOP floor ({flops / 1e9:.2f} GFLOP per step); compile "
         f"{compile_s:.1f} s; sweep compile {sj['vmapped_compile_s']:.1f} s "
-        f"(loop {sj['loop_compile_s']:.1f} s)")
+        f"(loop {sj['loop_compile_s']:.1f} s); {n} DCGAN members compile "
+        f"{group['unroll'][1]:.1f} s unrolled, {group['vmap'][1]:.1f} s "
+        f"vmapped")
 
 
 if __name__ == "__main__":

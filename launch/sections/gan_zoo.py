@@ -1,7 +1,7 @@
 r"""The structured-GAN section of ``launch.reproduce``: one table, one row per
 model of ``launch.train_gan --model``, each trained on mnist5k (or its
 translation tasks) for ``N_SEEDS`` seeds as a user would run the script,
-the seeds of a model as one vmapped computation (``--n_seeds``):
+the seeds of a model as one compiled computation (``--n_seeds``):
 
 * CGAN and AC-GAN: classifier FID, precision/recall, and the accuracy of the
   shipped classifier on samples asked for each class (the bar: 90%);
@@ -153,7 +153,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
              "vae_fid": vae_fid, "seeds": seeds, "num_steps": steps}
   md = ["## Structured GANs (launch.train_gan --model)", "",
         f"Each model trained by `launch.train_gan` for {steps} steps, "
-        f"{seeds} seeds as one vmapped computation (mean ± std over seeds); "
+        f"{seeds} seeds as one compiled computation (mean ± std over "
+        f"seeds); "
         f"DCGAN-style networks with "
         f"the GAN section's settings (non-saturating loss, R1 gamma 1, Adam "
         f"5e-4, batch 64) unless the model's own flags (under the table) say "
