@@ -196,7 +196,7 @@ _SECTION_CHECKS = {
     and all(np.isfinite(v) for rs in r["runs"].values() for x in rs
             for v in x.values())
     and r["vae_fid"] > 0 and "## Structured GANs" in md
-    and set(r["num_steps"]) == set(r["runs"])
+    and r["num_steps"] == dict.fromkeys(r["runs"], 2)   # quick: no own steps
     and "infogan: `--n_continuous=2`" in md and "`--dense=16`" in md,
 }
 
