@@ -17,8 +17,8 @@ units for every network on MNIST (Appendix A).
 
 The semi-supervised AAE trains on the batches of :func:`jgen.ssvae.batches`
 (``{"x_l", "y_l", "x_u"}``, labelled subsets from
-:func:`jgen.ssvae.draw_labels`) and predicts ``argmax q(y | x)``
-(:func:`error_rate`).
+:func:`jgen.data.labelled_subset`) and predicts ``argmax q(y | x)``
+(:func:`class_logits`).
 """
 
 from __future__ import annotations
@@ -217,21 +217,22 @@ def make_vaegan(data_dim: int, *, image_shape: tuple[int, int] | None = None,
              latent_dim, "gaussian", 0)
 
 
-def error_rate(a: AAE, u, x, y) -> jax.Array:
-  """The error rate of the semi-supervised AAE's ``argmax q(y | x)``.
+def class_logits(a: AAE, u, x) -> jax.Array:
+  """The semi-supervised AAE's classifier ``q(y | x)`` (Makhzani et al.
+  2015, Section 5): its class logits, for :func:`jgen.metrics.error_rate`.
 
   Args:
     a: a semi-supervised :class:`AAE`.
     u: the autoencoder's parameters (``state.u``).
     x: images, [N, D].
-    y: labels, [N].
 
   Returns:
-    The error rate (traceable).
+    Class logits, [N, C] (traceable).
 
   Raises:
     ValueError: ``a`` is not semi-supervised.
   """
   if not a.n_classes:
-    raise ValueError("error_rate needs a semi-supervised AAE (n_classes > 0).")
-  return jnp.mean(jnp.argmax(a.encode(u, x)[0], -1) != y)
+    raise ValueError("class_logits needs a semi-supervised AAE "
+                     "(n_classes > 0).")
+  return a.encode(u, x)[0]

@@ -297,7 +297,7 @@ def load(name: str, *, seed: int = 0, n_samples: int = 2000,
   _checks.integer(n_samples, "n_samples", low=2)
   _checks.real(test_fraction, "test_fraction", low=0.0, high=0.99)
   rng = np.random.default_rng(seed)
-  split = lambda x, y: _split(x, y, test_fraction, rng)  # noqa: E731
+  split = lambda x, y: _split(x, y, test_fraction, rng)
   if name in _LOADERS:
     x, y = _LOADERS[name](n_samples, rng)
     return _as_dataset(x, y, split)
@@ -329,40 +329,62 @@ def binarize(key: jax.Array, x: jax.Array) -> jax.Array:
   return jax.random.bernoulli(key, x).astype(x.dtype)
 
 
-def labelled_subset(key: jax.Array, y: jax.Array, per_class: int, *,
-                    n_classes: int) -> jax.Array:
-  """A class-balanced draw of labelled points: ``per_class`` indices of each
-  class, without replacement (the labelled subsets of semi-supervised
-  learning, Kingma et al. 2014, Section 4.1; Bishop & Lasserre 2007).
+def labelled_subset(y, n_labels: int, *, n_classes: int, seed=0,
+                    draw=0) -> jax.Array:
+  """The labelled subset of a semi-supervised run: ``n_labels / C`` indices
+  of each class, without replacement (the class-balanced labelled subsets of
+  Kingma et al. 2014, Section 4.1; Bishop & Lasserre 2007).
 
-  Traceable, so draws of many subsets are one ``vmap`` over keys.
+  jgen's one convention: draw ``d`` of seed ``s`` uses the key
+  ``fold_in(PRNGKey(s), d)`` (class ``c`` then ``fold_in(that key, c)``), so
+  every model and baseline given the same ``(seed, draw)`` trains on the
+  same labelled images. ``seed`` and ``draw`` may be traced, so many draws
+  are one ``vmap``.
 
   Args:
-    key: PRNG key; class ``c`` uses ``fold_in(key, c)``.
-    y: labels in 0..n_classes-1, [N].
-    per_class: points drawn from each class (each class must have at least
-      that many; checked when ``y`` is concrete).
-    n_classes: number of classes C.
+    y: labels in 0..C-1, [N].
+    n_labels: labelled examples, a multiple of C in C..N.
+    n_classes: C, >= 2.
+    seed: seed of the draws (an int >= 0, or a traced integer).
+    draw: index of the draw (an int >= 0, or a traced integer).
 
   Returns:
-    int32 indices into ``y``, [C * per_class], class 0's first.
+    int32 indices into ``y``, [n_labels], class 0's first.
 
   Raises:
-    ValueError: ``per_class`` or ``n_classes`` below 1, or (concrete ``y``)
-      a class with fewer than ``per_class`` points.
+    ValueError: ``n_classes < 2``; ``n_labels`` below C, above N or not a
+      multiple of C; a negative ``seed`` or ``draw``; (concrete ``y``)
+      labels outside 0..C-1 or a class with fewer than ``n_labels / C``
+      examples.
   """
-  _checks.integer(per_class, "per_class", low=1)
-  _checks.integer(n_classes, "n_classes", low=1)
+  _checks.integer(n_classes, "n_classes", low=2)
+  n = np.shape(y)[0]
+  _checks.integer(n_labels, "n_labels", low=n_classes, high=n)
+  if n_labels % n_classes:
+    raise ValueError(f"n_labels must be a multiple of n_classes={n_classes} "
+                     f"(class-balanced draws), got {n_labels}.")
+  for name, v in (("seed", seed), ("draw", draw)):
+    if not isinstance(v, jax.core.Tracer) and (
+        isinstance(v, bool) or np.ndim(v) or not float(v).is_integer()
+        or float(v) < 0):
+      raise ValueError(f"{name} must be an integer >= 0, got {v!r}.")
+  per_class = n_labels // n_classes
   if not isinstance(y, jax.core.Tracer):
-    counts = np.bincount(np.asarray(y).ravel().clip(0), minlength=n_classes)
+    _checks.labels(y, "y", n=n, low=0, high=n_classes - 1)
+    counts = np.bincount(np.asarray(y).ravel(), minlength=n_classes)
     short = [c for c in range(n_classes) if counts[c] < per_class]
     if short:
-      raise ValueError(f"y: class {short[0]} has {counts[short[0]]} points, "
-                       f"fewer than per_class={per_class}.")
+      raise ValueError(f"y: class {short[0]} has {counts[short[0]]} "
+                       f"examples, fewer than n_labels / n_classes = "
+                       f"{per_class}.")
+  key = jax.random.fold_in(jax.random.PRNGKey(seed),
+                           jnp.asarray(draw, jnp.uint32))
   y = jnp.asarray(y)
   idx = [jax.random.choice(jax.random.fold_in(key, c), y.shape[0],
                            (per_class,), replace=False,
-                           p=(y == c) / jnp.sum(y == c))
+                           # float32 whatever jax_enable_x64 says, so
+                           # that a draw is the same in every process
+                           p=((y == c) / jnp.sum(y == c)).astype(jnp.float32))
          for c in range(n_classes)]
   return jnp.concatenate(idx).astype(jnp.int32)
 
@@ -384,7 +406,7 @@ def pca(x_train: np.ndarray, *others: np.ndarray, n_components: int,
   Returns:
     float32 projections of ``x_train`` and of each of ``others``.
   """
-  from sklearn.decomposition import PCA  # noqa: PLC0415
+  from sklearn.decomposition import PCA
   x_train = np.asarray(x_train)
   if x_train.ndim != 2:
     raise ValueError(f"x_train must be [N, D], got shape {x_train.shape}.")

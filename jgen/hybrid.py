@@ -1,4 +1,6 @@
-r"""Hybrids of generative and discriminative training (Bishop & Lasserre 2007; Lasserre, Bishop & Minka 2006).
+r"""Hybrids of generative and discriminative training.
+
+Bishop & Lasserre 2007; Lasserre, Bishop & Minka 2006.
 
 The model is a generative classifier ``p(x, y | w) = p(y | w) p(x | y, w)``
 (by default :func:`gaussian_log_joint`: class priors and diagonal Gaussian

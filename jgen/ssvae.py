@@ -16,8 +16,8 @@ r"""Semi-supervised VAEs assembled: M1, M2 and M1+M2 (Kingma, Rezende, Mohamed
 
 A whole run is one pure function (:func:`make_run`) of ``(key, hparams,
 data)`` with ``hparams = {"alpha", "lr", "draw"}``: ``draw`` picks the
-class-balanced labelled subset (:func:`draw_labels`), so five label draws,
-or an alpha sweep, are one :func:`jgen.sweep.run` call.
+class-balanced labelled subset (:func:`jgen.data.labelled_subset`), so
+five label draws, or an alpha sweep, are one :func:`jgen.sweep.run` call.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import optax
 from jgen import _checks
 from jgen import classifiers
 from jgen import data
+from jgen import metrics
 from jgen import nets
 from jgen import train
 from jgen import variational
@@ -136,35 +137,6 @@ def make(data_dim: int, *, n_classes: int = 10, latent_dim: int = 50,
                test_features or (lambda x: x), n_classes)
 
 
-def draw_labels(key: jax.Array, y, n_labels: int, *, n_classes: int
-                ) -> jax.Array:
-  """A class-balanced labelled subset: ``n_labels / C`` indices per class.
-
-  Args:
-    key: PRNG key of the draw (traceable: draws vmap over keys).
-    y: training labels in 0..C-1, [N].
-    n_labels: labelled examples, a multiple of C in C..N.
-    n_classes: C.
-
-  Returns:
-    int32 indices into ``y``, [n_labels].
-
-  Raises:
-    ValueError: labels outside 0..C-1; ``n_labels`` below C, above N, or
-      not a multiple of C; a class with too few examples.
-  """
-  _checks.integer(n_classes, "n_classes", low=2)
-  n = np.shape(y)[0]
-  if not isinstance(y, jax.core.Tracer):
-    _checks.labels(y, "y", n=n, low=0, high=n_classes - 1)
-  _checks.integer(n_labels, "n_labels", low=n_classes, high=n)
-  if n_labels % n_classes:
-    raise ValueError(f"n_labels must be a multiple of n_classes={n_classes} "
-                     f"(class-balanced draws), got {n_labels}.")
-  return data.labelled_subset(key, y, n_labels // n_classes,
-                              n_classes=n_classes)
-
-
 def batches(batch_size: int, labelled_batch_size: int | None = None
             ) -> Callable:
   """``batch_fn`` for :func:`jgen.train.train`: from ``{"x_l", "y_l",
@@ -191,10 +163,20 @@ def batches(batch_size: int, labelled_batch_size: int | None = None
   return batch_fn
 
 
-def error_rate(s: SSVAE, params, x, y) -> jax.Array:
-  """The error rate of ``argmax q(y | x)`` on ``(x, y)`` (traceable)."""
-  logits = s.model.apply(params, s.test_features(x), method=nets.M2.class_logits)
-  return jnp.mean(jnp.argmax(logits, -1) != y)
+def class_logits(s: SSVAE, params, x) -> jax.Array:
+  """M2's classifier ``q(y | x)`` (Kingma et al. 2014, eq. (9)) on images
+  (through M1's test features for M1+M2), for
+  :func:`jgen.metrics.error_rate`.
+
+  Args:
+    s: the :class:`SSVAE`.
+    params: its parameters.
+    x: images, [N, D].
+
+  Returns:
+    Class logits, [N, C] (traceable).
+  """
+  return s.model.apply(params, s.test_features(x), method=nets.M2.class_logits)
 
 
 def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
@@ -203,7 +185,7 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   :func:`jgen.sweep.run` vmaps over draws, alphas, learning rates, seeds).
 
   The labelled subset of ``hparams["draw"] = d`` is
-  :func:`draw_labels` with key ``fold_in(PRNGKey(label_seed), d)``; every
+  :func:`jgen.data.labelled_subset` with ``seed=label_seed, draw=d``; every
   training image is also an unlabelled example (as in Kingma et al.).
 
   Args:
@@ -224,7 +206,7 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   _checks.integer(batch_size, "batch_size", low=1)
   step = s.step
   if labels_only:
-    apply = lambda p, x: s.model.apply(p, s.test_features(x),  # noqa: E731
+    apply = lambda p, x: s.model.apply(p, s.test_features(x),
                                        method=nets.M2.class_logits)
     xent = classifiers.cross_entropy_loss(apply)
     step = train.gradient_step(
@@ -233,13 +215,13 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   chunk = train.make_chunk(step, batches(batch_size), num_steps)
 
   def run(key, hparams, d):
-    idx = draw_labels(jax.random.fold_in(jax.random.PRNGKey(label_seed),
-                                         hparams["draw"].astype(jnp.int32)),
-                      d["y"], n_labels, n_classes=s.n_classes)
-    state, metrics = chunk(
+    idx = data.labelled_subset(d["y"], n_labels, n_classes=s.n_classes,
+                               seed=label_seed, draw=hparams["draw"])
+    state, per_step = chunk(
         s.init(key, hparams),
         {"x_l": d["x"][idx], "y_l": d["y"][idx], "x_u": d["x"]}, hparams)
-    return error_rate(s, state.params, d["x_test"], d["y_test"]), metrics
+    return metrics.error_rate(class_logits(s, state.params, d["x_test"]),
+                              d["y_test"]), per_step
   return run
 
 

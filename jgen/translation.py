@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from jgen import _checks
@@ -145,20 +144,3 @@ def batches(batch_size: int, paired: bool) -> Callable:
                                                 d["b"].shape[0])
     return {"a": d["a"][i_a], "b": d["b"][i_b]}
   return batch_fn
-
-
-def psnr(x, y, *, data_range: float = 1.0) -> np.ndarray:
-  """Peak signal-to-noise ratio per image, ``10 log10(R^2 / MSE)`` dB (as
-  scikit-image's ``peak_signal_noise_ratio``).
-
-  Args:
-    x, y: images [N, D].
-    data_range: R, the range of the pixel values.
-
-  Returns:
-    [N] float64 PSNRs (inf for identical images).
-  """
-  mse = np.mean((np.asarray(x, np.float64) - np.asarray(y, np.float64)) ** 2,
-                -1)
-  with np.errstate(divide="ignore"):
-    return 10 * np.log10(data_range ** 2 / mse)

@@ -75,7 +75,7 @@ BL = {"n_pool": 400, "n_test": 5000, "labelled_per_class": 2,
       "prior_precision": 0.01, "learning_rate": 0.02}
 
 
-def _bl_member(num_steps: int):
+def _bl_member(num_steps: int, seed: int):
   opt = optax.adam(BL["learning_rate"])
   step = train.gradient_step(hybrid.bishop_lasserre_loss, opt)
 
@@ -87,8 +87,8 @@ def _bl_member(num_steps: int):
   run = train.make_run(init, step, train.full_batch, num_steps)
 
   def member(key, hparams, x_pool, y_pool, x_test, y_test):
-    idx = data.labelled_subset(jax.random.fold_in(key, 7), y_pool,
-                               BL["labelled_per_class"], n_classes=2)
+    idx = data.labelled_subset(y_pool, 2 * BL["labelled_per_class"],
+                               n_classes=2, seed=seed, draw=hparams["draw"])
     batch = {"x": x_pool[idx], "y": y_pool[idx], "x_unlabelled": x_pool}
     state, metrics = run(key, hparams, batch)
     w_d = hybrid.discriminative_params(state.params, hparams["alpha"])
@@ -104,12 +104,15 @@ def alpha_sweep(workdir: str, n_draws: int, num_steps: int, seed: int) -> dict:
                    test_fraction=0.0)
   test = data.load("bishop_lasserre", seed=seed + 1,
                    n_samples=BL["n_test"], test_fraction=0.0)
+  # draw d of the labelled points: jgen.data.labelled_subset(seed, d)
   g = sweep.grid(alpha=ALPHAS, prior_precision=[BL["prior_precision"]],
-                 seeds=range(n_draws), check=hybrid.check_hparams)
+                 draw=list(range(n_draws)),
+                 check=lambda draw, **hp: hybrid.check_hparams(**hp))
   args = (jnp.asarray(pool.x_train), jnp.asarray(pool.y_train),
           jnp.asarray(test.x_train), jnp.asarray(test.y_train))
-  res = sweep.run(_bl_member(num_steps), g, jax.random.PRNGKey(seed), *args)
-  err = res.outputs["test_error"][:, 0, :]                        # [A, draws]
+  res = sweep.run(_bl_member(num_steps, seed), g, jax.random.PRNGKey(seed),
+                  *args)
+  err = res.outputs["test_error"][:, 0, :, 0]                     # [A, draws]
   mean, std = err.mean(1), err.std(1)
   best = int(np.argmin(mean))
   fig, axes = plotting.figure(1, 1, 5.0)
@@ -150,7 +153,7 @@ def _boundaries(workdir: str, res: sweep.SweepResult, pool) -> None:
   grid_x = jnp.asarray(np.stack([gx.ravel(), gy.ravel()], 1), jnp.float32)
   fig, axes = plotting.figure(3, 2, 3.6)
   for ax, alpha in zip(axes.ravel(), BOUNDARY_ALPHAS):
-    out = sweep.member(res, alpha=alpha, seed=0)
+    out = sweep.member(res, alpha=alpha, draw=0, seed=0)
     params = jax.tree.map(lambda a: a[0], out["params"])       # prior axis
     post = jnp.exp(likelihoods.log_posterior(
         hybrid.gaussian_log_joint(params, grid_x)))[:, 1]

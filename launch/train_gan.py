@@ -301,7 +301,7 @@ class Setup(NamedTuple):
   batch_fn: Callable
   hparams: dict
   draw: Callable            # state -> samples [n, D] (snapshots)
-  extra: Callable           # state -> dict of model-specific results
+  extra: Callable           # (state, member) -> dict of model results
   figures: Callable         # (workdir, state) -> None
   data_axes: Any = None     # with --n_seeds: the members' own data leaves
 
@@ -357,15 +357,16 @@ def _gan_setup(config: dict, loaded: Loaded) -> Setup:
   sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
 
-  def extra(state):
+  def extra(state, member):
+    del member
     n_cat = config["n_categorical"]
     if config["model"] != "infogan" or not n_cat or labels is None:
       return {}
     # Chen et al. (2016), Section 7.1: Q's categorical code as a classifier
     # of the test images, codes matched to classes one-to-one.
     _, q = jax.jit(g.critic.apply)(state.v, jnp.asarray(loaded.x_test))
-    return {"code_accuracy": metrics.cluster_accuracy(
-        np.argmax(np.asarray(q)[:, :n_cat], 1), labels[1])}
+    return {"code_accuracy": metrics.code_accuracy(np.asarray(q)[:, :n_cat],
+                                                   labels[1])}
 
   def figures(workdir, state):
     if config["model"] != "gan" and image_shape is not None:
@@ -393,27 +394,13 @@ def evaluator(x_train, x_test, modes, n_classes: int = 0):
     return coverage
   if x_train.shape[1] == 2:
     return lambda samples: {}
-  f_test, _ = metrics.mnist_features(x_test)
-  n = len(x_test)
-  # as many training images as test images, drawn at random (mnist5k is
-  # ordered by class)
-  pick = np.random.default_rng(0).choice(len(x_train), n, replace=False)
-  f_train, _ = metrics.mnist_features(x_train[pick])
-  floor = metrics.frechet_distance(f_test, f_train)
+  score = metrics.SampleQuality(x_train, x_test)
 
   def quality(samples):
-    f_fake, p_fake = metrics.mnist_features(samples)
-    pr = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=3)
-    dc = metrics.precision_recall_density_coverage(f_test, f_fake[:n], k=5)
-    out = {"fid": metrics.frechet_distance(f_test, f_fake),
-           "inception_score": metrics.inception_score(p_fake),
-           "precision": pr["precision"], "recall": pr["recall"],
-           "density": dc["density"], "coverage": dc["coverage"],
-           "fid_real_floor": floor, "n_test": n, "n_samples": len(samples)}
+    out = score(samples)
     if n_classes:
-      asked = np.arange(len(samples)) % n_classes
-      out["conditional_accuracy"] = float(np.mean(np.argmax(p_fake, 1)
-                                                  == asked))
+      out["conditional_accuracy"] = metrics.conditional_accuracy(
+          samples, np.arange(len(samples)) % n_classes)
     return out
   return quality
 
@@ -441,10 +428,11 @@ def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
   data_axes = None
   if n_labels:
     y = jnp.asarray(labels[0])
+    # member i: draw i of --seed, as every labelled baseline draws
     try:
-      i = jnp.stack([ssvae.draw_labels(jax.random.PRNGKey(s), y, n_labels,
-                                       n_classes=labels[2])
-                     for s in _seeds(config)])
+      i = jnp.stack([data.labelled_subset(y, n_labels, n_classes=labels[2],
+                                          seed=config["seed"], draw=d)
+                     for d in range(config["n_seeds"])])
     except ValueError as err:
       raise ValueError(f"n_labels: {err}") from None
     if config["n_seeds"] == 1:
@@ -457,11 +445,13 @@ def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
   x_test = jnp.asarray(loaded.x_test)
 
-  def extra(state):
+  def extra(state, member):
     if not n_labels:
       return {}
-    return {"test_error": float(aae.error_rate(
-        a, state.u, x_test, jnp.asarray(labels[1]))), "n_labels": n_labels}
+    return {"test_error": float(metrics.error_rate(
+        aae.class_logits(a, state.u, x_test), jnp.asarray(labels[1]))),
+        "n_labels": n_labels,
+        "labelled": np.asarray(i if i.ndim == 1 else i[member]).tolist()}
 
   def figures(workdir, state):
     if config["model"] != "aae" or labels is None:
@@ -497,13 +487,13 @@ def _translation_setup(config: dict, loaded: Loaded) -> Setup:
   a_test, b_test = jnp.asarray(task.a.x_test), jnp.asarray(task.b.x_test)
   translate = jax.jit(t.translate, static_argnums=2)
 
-  def extra(state):
+  def extra(state, member):
+    del member
     out_b = np.asarray(translate(state.u, a_test, "ab"))
-    _, probs = metrics.mnist_features(out_b)
-    res = {"class_kept": float(np.mean(np.argmax(probs, 1) == task.a.y_test))}
+    res = {"class_kept": metrics.class_kept(out_b, task.a.y_test)}
     if task.paired:
       res["l1"] = float(np.mean(np.abs(out_b - np.asarray(b_test))))
-      res["psnr"] = float(np.mean(translation.psnr(out_b, b_test)))
+      res["psnr"] = float(np.mean(metrics.psnr(out_b, b_test)))
     else:
       back_a = np.asarray(translate(state.u, jnp.asarray(out_b), "ba"))
       out_a = np.asarray(translate(state.u, b_test, "ba"))
@@ -576,12 +566,12 @@ def run(config: dict, workdir: str) -> dict:
   hparams = setup.hparams
   if n == 1:
     state = setup.init(jax.random.PRNGKey(config["seed"]))
-    members = lambda state: [state]               # noqa: E731
+    members = lambda state: [state]
   else:
     state = jax.vmap(setup.init)(jnp.stack(
         [jax.random.PRNGKey(s) for s in _seeds(config)]))
     hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
-    members = lambda state: [_member(state, i) for i in range(n)]  # noqa: E731
+    members = lambda state: [_member(state, i) for i in range(n)]
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
   # are slow on CPU, jax-ml/jax#12868). The chunk divides num_steps. On CPU
   # their seeds are unrolled too: vmapped, each convolution becomes a grouped
@@ -622,7 +612,7 @@ def run(config: dict, workdir: str) -> dict:
                            if k != "counts" and k not in _SETTINGS}}
             for t, score in scores.items()]
     runs.append({"num_steps": steps, **scores[steps],
-                 "over_training": over, **setup.extra(state_i)})
+                 "over_training": over, **setup.extra(state_i, i)})
   out = {**runs[0], "final": final} if n == 1 else {
       "num_steps": steps, "seeds": _seeds(config), "runs": runs,
       **_summary(runs), "final": final}
@@ -692,7 +682,7 @@ def main(argv):
   common.claim_workdir(_WORKDIR.value, config)
   res = run(config, _WORKDIR.value)
   print({k: v for k, v in res.items()
-         if k not in ("counts", "final", "over_training", "runs")})
+         if k not in ("counts", "final", "over_training", "runs", "labelled")})
 
 
 if __name__ == "__main__":

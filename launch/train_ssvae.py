@@ -36,6 +36,7 @@ import optax
 
 from jgen import _checks
 from jgen import data
+from jgen import metrics
 from jgen import nets
 from jgen import plotting
 from jgen import ssvae
@@ -100,16 +101,15 @@ def load(config: dict):
   if config["n_labels"] // c > per_class:
     raise ValueError(f"n_labels: {config['n_labels'] // c} per class, but "
                      f"a class has only {per_class} training images.")
-  flat = lambda a: np.asarray(a, np.float32).reshape(len(a), -1)  # noqa
+  flat = lambda a: np.asarray(a, np.float32).reshape(len(a), -1)
   return flat(ds.x_train), y.astype(np.int32), flat(ds.x_test), \
       np.asarray(ds.y_test, np.int32), c
 
 
 def _draws(y, config, c):
-  keys = [jax.random.fold_in(jax.random.PRNGKey(config["seed"]), d)
-          for d in range(config["n_draws"])]
-  return np.stack([np.asarray(ssvae.draw_labels(k, y, config["n_labels"],
-                                                n_classes=c)) for k in keys])
+  return np.stack([np.asarray(data.labelled_subset(
+      y, config["n_labels"], n_classes=c, seed=config["seed"], draw=d))
+                   for d in range(config["n_draws"])])
 
 
 def _train_m1(x, binary, config, workdir):
@@ -140,8 +140,8 @@ class _ErrorLog:
         for line in f:
           row = json.loads(line)
           self.rows[row["step"]] = row["test_error"]
-    self.error = jax.jit(jax.vmap(lambda p: ssvae.error_rate(
-        s, p, jnp.asarray(x_test), jnp.asarray(y_test))))
+    self.error = jax.jit(jax.vmap(lambda p: metrics.error_rate(
+        ssvae.class_logits(s, p, jnp.asarray(x_test)), jnp.asarray(y_test))))
 
   def __call__(self, step, record, state):
     del record
@@ -255,7 +255,7 @@ def _figures(workdir, s, params, x_test, y_test, config, c):
   axes[0, 0].set_title("test image, then its z decoded with each class")
   plotting.save(fig, os.path.join(workdir, "analogies.png"))
   if config["latent_dim"] == 2:
-    from scipy.stats import norm  # noqa: PLC0415
+    from scipy.stats import norm
     g = jnp.asarray(norm.ppf(np.linspace(0.05, 0.95, 10)), jnp.float32)
     z = jnp.stack([g, jnp.zeros_like(g)], -1)
     z = jnp.concatenate([z, jnp.stack([jnp.zeros_like(g), g], -1)])

@@ -190,7 +190,7 @@ def _figures(workdir, model, params, x_test, y_test, config, key, d):
   axes[0, 0].set_title("data (left) / reconstruction (right), in pairs")
   plotting.save(fig, os.path.join(workdir, "reconstructions.png"))
   if config["latent_dim"] == 2 and not model.n_classes:
-    from scipy.stats import norm  # noqa: PLC0415
+    from scipy.stats import norm
     g = norm.ppf(np.linspace(0.05, 0.95, 15))
     zz = jnp.asarray(np.stack(np.meshgrid(g, g[::-1]), -1).reshape(-1, 2),
                      jnp.float32)

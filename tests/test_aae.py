@@ -9,6 +9,7 @@ from scipy import special
 from jgen import aae
 from jgen import adversarial
 from jgen import data
+from jgen import metrics
 from jgen import nets
 from jgen import ssvae
 from jgen import train
@@ -42,10 +43,10 @@ def test_bad_priors_are_refused(prior, dim, match):
 def _linear(latent=2, d=5):
   w_e, w_dec, w_c = (RNG.normal(size=(d, latent)),
                      RNG.normal(size=(latent, d)), RNG.normal(size=latent))
-  encode = lambda u, x: x @ (u * w_e)                           # noqa: E731
-  decode_log_prob = lambda u, z, x: jnp.sum(                    # noqa: E731
+  encode = lambda u, x: x @ (u * w_e)
+  decode_log_prob = lambda u, z, x: jnp.sum(
       x * (z @ w_dec) - jax.nn.softplus(z @ w_dec), 1)
-  critic = lambda v, z: z @ (v * w_c)                           # noqa: E731
+  critic = lambda v, z: z @ (v * w_c)
   return encode, decode_log_prob, critic, w_e, w_dec, w_c
 
 
@@ -136,14 +137,14 @@ def test_make_refuses_bad_configurations():
     aae.make(4, prior="cauchy")
   with pytest.raises(ValueError, match="semi-supervised"):
     a = aae.make(4, hidden=(4,))
-    aae.error_rate(a, None, None, None)
+    aae.class_logits(a, None, None)
 
 
 def test_semi_supervised_aae_trains_on_ssvae_batches():
   ds = data.load("digits")
   x = jnp.asarray(ds.x_train.reshape(-1, 64), jnp.float32)
   y = jnp.asarray(ds.y_train)
-  i = ssvae.draw_labels(KEY, y, 50, n_classes=10)
+  i = data.labelled_subset(y, 50, n_classes=10)
   a = aae.make(64, latent_dim=4, hidden=(64,), n_classes=10)
   out = train.train(a.init(KEY), a.step,
                     {"x_l": x[i], "y_l": y[i], "x_u": x},
@@ -152,7 +153,8 @@ def test_semi_supervised_aae_trains_on_ssvae_batches():
                     num_steps=1000, batch_fn=ssvae.batches(100, 50),
                     chunk_size=500)
   xt = jnp.asarray(ds.x_test.reshape(-1, 64), jnp.float32)
-  err = float(aae.error_rate(a, out.state.u, xt, jnp.asarray(ds.y_test)))
+  err = float(metrics.error_rate(aae.class_logits(a, out.state.u, xt),
+                                 jnp.asarray(ds.y_test)))
   assert err < 0.4                              # chance is 0.9
   assert a.sample(out.state.u, KEY, 5).shape == (5, 64)
 
@@ -167,9 +169,9 @@ def test_feature_distance_matches_numpy():
 def _vaegan_parts(latent=2, d=5, f=3):
   w_m, w_s = RNG.normal(size=(d, latent)), 0.1 * RNG.normal(size=(d, latent))
   w_dec, w_f = RNG.normal(size=(latent, d)), RNG.normal(size=(d, f))
-  encode = lambda u, x: (x @ (u["enc"] * w_m), x @ w_s)          # noqa: E731
-  decode = lambda u, z: z @ (u["dec"] * w_dec)                   # noqa: E731
-  critic = lambda v, x: (x @ v["a"], x @ (v["f"] * w_f))         # noqa: E731
+  encode = lambda u, x: (x @ (u["enc"] * w_m), x @ w_s)
+  decode = lambda u, z: z @ (u["dec"] * w_dec)
+  critic = lambda v, x: (x @ v["a"], x @ (v["f"] * w_f))
   return encode, decode, critic, w_m, w_s
 
 

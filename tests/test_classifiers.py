@@ -153,7 +153,7 @@ def test_bad_labels_raise(bad, match):
 
 
 def test_cross_entropy_loss_against_sklearn_log_loss():
-  from sklearn import metrics  # noqa: PLC0415
+  from sklearn import metrics
   rng = np.random.default_rng(0)
   x = rng.normal(size=(50, 4))
   y = rng.integers(0, 3, 50)

@@ -78,17 +78,55 @@ def test_binarize_is_bernoulli_of_the_intensity():
 
 def test_labelled_subset_is_class_balanced_distinct_and_reproducible():
   y = jnp.asarray(np.random.default_rng(0).integers(0, 3, 200))
-  key = jax.random.PRNGKey(4)
-  idx = np.asarray(data.labelled_subset(key, y, 5, n_classes=3))
+  idx = np.asarray(data.labelled_subset(y, 15, n_classes=3, seed=4))
   assert idx.shape == (15,) and len(set(idx)) == 15
   np.testing.assert_array_equal(np.asarray(y)[idx], np.repeat([0, 1, 2], 5))
   np.testing.assert_array_equal(
-      idx, np.asarray(data.labelled_subset(key, y, 5, n_classes=3)))
-  draws = jax.vmap(lambda k: data.labelled_subset(k, y, 5, n_classes=3))(
-      jax.random.split(key, 4))
+      idx, np.asarray(data.labelled_subset(y, 15, n_classes=3, seed=4)))
+  draws = jax.vmap(lambda d: data.labelled_subset(y, 15, n_classes=3, seed=4,
+                                                  draw=d))(jnp.arange(4))
   assert len({tuple(d) for d in np.asarray(draws)}) == 4
-  with pytest.raises(ValueError, match="per_class"):
-    data.labelled_subset(key, jnp.asarray([0, 0, 1]), 2, n_classes=2)
+  # the vmapped draws are the draws one at a time (one convention)
+  for d in range(4):
+    np.testing.assert_array_equal(draws[d], data.labelled_subset(
+        y, 15, n_classes=3, seed=4, draw=d))
+  # draw d of seed s is keyed by fold_in(PRNGKey(s), d), class c by
+  # fold_in(that key, c): the first class's draw by hand
+  key = jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(4), 2), 0)
+  want = jax.random.choice(key, 200, (5,), replace=False,
+                           p=((y == 0) / jnp.sum(y == 0)).astype(jnp.float32))
+  np.testing.assert_array_equal(draws[2][:5], want)
+  with pytest.raises(ValueError, match="class 1 has 1"):
+    data.labelled_subset(jnp.asarray([0, 0, 0, 1]), 4, n_classes=2)
+
+
+def test_labelled_subsets_of_digits_are_balanced_reproducible_and_differ():
+  y = data.load("digits").y_train
+  a = data.labelled_subset(y, 50, n_classes=10, seed=0)
+  b = data.labelled_subset(y, 50, n_classes=10, seed=0)
+  c = data.labelled_subset(y, 50, n_classes=10, seed=1)
+  np.testing.assert_array_equal(a, b)
+  assert len(np.unique(a)) == 50
+  np.testing.assert_array_equal(np.bincount(np.asarray(y)[a], minlength=10),
+                                np.full(10, 5))
+  assert set(np.asarray(a).tolist()) != set(np.asarray(c).tolist())
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"n_labels": 5}, "n_labels"), ({"n_labels": 10**6}, "n_labels"),
+    ({"n_labels": 55}, "multiple"), ({"n_classes": 1}, "n_classes"),
+    ({"seed": -1}, "seed"), ({"draw": 1.5}, "draw"), ({"draw": True}, "draw")])
+def test_bad_labelled_subsets(kwargs, match):
+  y = data.load("digits").y_train
+  with pytest.raises(ValueError, match=match):
+    data.labelled_subset(y, **{"n_labels": 20, "n_classes": 10, **kwargs})
+
+
+def test_labels_outside_the_classes_are_refused():
+  y = np.array(data.load("digits").y_train)
+  y[3] = 10
+  with pytest.raises(ValueError, match="y"):
+    data.labelled_subset(y, 20, n_classes=10)
 
 
 def test_pca_matches_the_svd_of_the_centred_data():

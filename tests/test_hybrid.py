@@ -154,7 +154,7 @@ def test_labels_out_of_range_or_of_the_wrong_length_raise():
 
 
 def test_hypernetwork_loss_is_the_hybrid_at_the_drawn_lambda():
-  from jgen import nets  # noqa: PLC0415
+  from jgen import nets
   rng = np.random.default_rng(1)
   w0 = _params(rng)
   g = nets.HyperNetwork(num_outputs=2 + 6 + 6, hidden=(8,))

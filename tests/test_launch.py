@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+from jgen import data
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -306,6 +308,21 @@ def test_train_gan_ring8_tiny(tmp_path):
   assert [r["step"] for r in result["over_training"]][-1] == 1000
   for png in ("samples.png", "losses.png"):
     assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_semi_supervised_aae_draws_the_label_only_baselines_labels(tmp_path):
+  """Member d of ``--seed=0 --n_seeds=N`` trains on draw d of seed 0, the
+  labelled subset the label-only baseline of the report
+  (``jgen.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given."""
+  _run(["launch.train_gan", "--model=aae", "--dataset=digits",
+        "--n_labels=50", "--hidden=16", "--num_steps=2", "--batch_size=8",
+        "--penalty=none", "--seed=0", "--n_seeds=2", f"--workdir={tmp_path}"])
+  runs = json.loads((tmp_path / "result.json").read_text())["runs"]
+  y = data.load("digits").y_train
+  for d, r in enumerate(runs):
+    want = data.labelled_subset(y, 50, n_classes=10, seed=0, draw=d)
+    assert r["labelled"] == np.asarray(want).tolist()
+  assert set(runs[0]["labelled"]) != set(runs[1]["labelled"])
 
 
 def test_train_gan_conditioning_needs_labels(tmp_path):

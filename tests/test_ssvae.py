@@ -1,4 +1,4 @@
-"""Semi-supervised VAEs assembled: label draws, runs as sweeps, M1, M1+M2."""
+"""Semi-supervised VAEs assembled: runs as sweeps, M1, M1+M2."""
 
 import jax
 import jax.numpy as jnp
@@ -15,36 +15,9 @@ from jgen import variational
 
 def _digits():
   ds = data.load("digits")
-  f = lambda a: jnp.asarray(a, jnp.float32)   # noqa: E731
+  f = lambda a: jnp.asarray(a, jnp.float32)
   return {"x": f(ds.x_train), "y": jnp.asarray(ds.y_train, jnp.int32),
           "x_test": f(ds.x_test), "y_test": jnp.asarray(ds.y_test, jnp.int32)}
-
-
-def test_draws_are_class_balanced_reproducible_and_differ():
-  y = _digits()["y"]
-  a = ssvae.draw_labels(jax.random.PRNGKey(0), y, 50, n_classes=10)
-  b = ssvae.draw_labels(jax.random.PRNGKey(0), y, 50, n_classes=10)
-  c = ssvae.draw_labels(jax.random.PRNGKey(1), y, 50, n_classes=10)
-  np.testing.assert_array_equal(a, b)
-  assert len(np.unique(a)) == 50
-  np.testing.assert_array_equal(np.bincount(np.asarray(y)[a], minlength=10),
-                                np.full(10, 5))
-  assert set(np.asarray(a).tolist()) != set(np.asarray(c).tolist())
-
-
-@pytest.mark.parametrize("n_labels,match", [
-    (5, "n_labels"), (10**6, "n_labels"), (55, "multiple")])
-def test_bad_n_labels(n_labels, match):
-  with pytest.raises(ValueError, match=match):
-    ssvae.draw_labels(jax.random.PRNGKey(0), _digits()["y"], n_labels,
-                      n_classes=10)
-
-
-def test_labels_outside_the_classes_are_refused():
-  y = np.array(_digits()["y"])
-  y[3] = 10
-  with pytest.raises(ValueError, match="y"):
-    ssvae.draw_labels(jax.random.PRNGKey(0), y, 20, n_classes=10)
 
 
 @pytest.mark.parametrize("hp,name", [
@@ -82,7 +55,7 @@ def test_label_draws_are_one_vmapped_call_matching_single_runs():
 def test_batched_training_gives_each_draw_its_own_labels():
   d = _digits()
   s = ssvae.make(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
-  idx = [ssvae.draw_labels(jax.random.PRNGKey(i), d["y"], 20, n_classes=10)
+  idx = [data.labelled_subset(d["y"], 20, n_classes=10, draw=i)
          for i in range(2)]
   per_draw = {"x_l": jnp.stack([d["x"][i] for i in idx]),
               "y_l": jnp.stack([d["y"][i] for i in idx]), "x_u": d["x"]}
@@ -109,7 +82,7 @@ def test_m1_and_m1_m2_run_on_m1_features():
   vae = nets.VAE(latent_dim=6, output_dim=64, hidden=(32,),
                  likelihood="gaussian", log_scale=np.log(0.3))
   loss = variational.make_loss(vae, "vae")
-  import optax   # noqa: PLC0415
+  import optax
   opt = optax.adam(3e-3)
   params = vae.init(jax.random.PRNGKey(0), d["x"][:2])
   fit = train.train(train.init_state(params, opt, jax.random.PRNGKey(1)),
@@ -118,7 +91,7 @@ def test_m1_and_m1_m2_run_on_m1_features():
                     batch_fn=train.minibatch(64))
   sample, mean = ssvae.m1_features(vae, fit.state.params)
   assert sample(jax.random.PRNGKey(0), d["x"][:3]).shape == (3, 6)
-  idx = ssvae.draw_labels(jax.random.PRNGKey(0), d["y"], 50, n_classes=10)
+  idx = data.labelled_subset(d["y"], 50, n_classes=10)
   predict = ssvae.fit_m1_classifier(mean, d["x"][idx], d["y"][idx])
   m1_error = float(jnp.mean(predict(d["x_test"]) != d["y_test"]))
   assert m1_error < 0.5, m1_error

@@ -162,7 +162,7 @@ def test_acgan_losses_match_a_numpy_evaluation():
   batch = {"x": jnp.asarray(x, jnp.float32), "y": jnp.asarray(y)}
   hp = {"aux_weight": 0.7, "reg_weight": 0.0}
   fake = np.eye(3)[y] @ w_g                     # asked for the batch's labels
-  sp = lambda t: np.logaddexp(0, t)             # noqa: E731 (softplus)
+  sp = lambda t: np.logaddexp(0, t)
   want_v = np.mean(sp(-(x @ w_d)) + sp(fake @ w_d)) + 0.7 * np.mean(
       _np_xent(x @ w_c, y) + _np_xent(fake @ w_c, y))
   want_u = np.mean(sp(-(fake @ w_d))) + 0.7 * np.mean(_np_xent(fake @ w_c, y))
@@ -178,7 +178,7 @@ def test_acgan_classification_term_reaches_the_critic_only_through_its_head():
                            lambda key, n: jax.random.normal(key, (n, 2)),
                            n_classes=3)
   batch = {"x": jnp.ones((4, 4)), "y": jnp.array([0, 1, 2, 0])}
-  grad = lambda w: jax.grad(game.loss_v, 1)(   # noqa: E731
+  grad = lambda w: jax.grad(game.loss_v, 1)(
       1.0, 1.0, KEY, batch, {"aux_weight": w, "reg_weight": 0.0})
   np.testing.assert_allclose(grad(0.0), grad(5.0), rtol=1e-6)
 
@@ -194,7 +194,7 @@ def test_infogan_weights_each_code_part_for_both_players():
       n_categorical=k, n_continuous=m)
   batch = jnp.ones((64, 3))
   for loss in (game.loss_u, game.loss_v):
-    f = lambda a, b: float(loss(1.0, 1.0, KEY, batch, {  # noqa: E731
+    f = lambda a, b: float(loss(1.0, 1.0, KEY, batch, {
         "info_weight": a, "continuous_weight": b, "reg_weight": 0.0}))
     base = f(0.0, 0.0)
     np.testing.assert_allclose(f(1.0, 0.0) - base, math.log(k), rtol=1e-5)
@@ -280,8 +280,8 @@ def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
                        aux_hidden=8, norm="layer")
   x = jax.random.uniform(KEY, (6, 64))
   v = critic.init(KEY, x)
-  q = lambda w, x: jnp.sum(jnp.sin(critic.apply(w, x)[1]))  # noqa: E731
-  frozen = lambda w, x: q(nets.stop_body_gradient(w), x)  # noqa: E731
+  q = lambda w, x: jnp.sum(jnp.sin(critic.apply(w, x)[1]))
+  frozen = lambda w, x: q(nets.stop_body_gradient(w), x)
   np.testing.assert_array_equal(frozen(v, x), q(v, x))
   (gv, gx), (fv, fx) = jax.grad(q, (0, 1))(v, x), jax.grad(frozen, (0, 1))(
       v, x)
@@ -313,9 +313,9 @@ def test_infogan_q_trains_body_or_head_only(q_trains_body):
   ref = gan.make(64, **kwargs)
   state = g.init(KEY)
   batch = jax.random.uniform(KEY, (16, 64))
-  hp = lambda w: {"info_weight": w, "continuous_weight": w,  # noqa: E731
+  hp = lambda w: {"info_weight": w, "continuous_weight": w,
                   "reg_weight": 0.0}
-  grad_v = lambda w: jax.grad(g.game.loss_v, 1)(  # noqa: E731
+  grad_v = lambda w: jax.grad(g.game.loss_v, 1)(
       state.u, state.v, KEY, batch, hp(w))["params"]
   g0, g5 = grad_v(0.0), grad_v(5.0)
   moved = {name: max(float(np.abs(a - b).max()) for a, b in zip(

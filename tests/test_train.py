@@ -152,7 +152,7 @@ def test_unrolled_members_take_their_data_slices():
 
 
 def test_map_members_bad_arguments():
-  f = lambda a, b: a + b                                  # noqa: E731
+  f = lambda a, b: a + b
   with pytest.raises(ValueError, match="members must be one of"):
     train.map_members(f, (0, 0), "loop")
   with pytest.raises(ValueError, match="in_axes entries must be 0 or None"):

@@ -74,7 +74,8 @@ from jgen.adversarial._translation import pix2pix
 __all__ = [
     "Auxiliary", "PRIORS", "aae", "mixture_means", "sample_prior",
     "semi_supervised_aae", "feature_distance", "resolve", "vaegan",
-    "cycle_consistency_loss", "cyclegan", "l1_distance", "pix2pix", "acgan", "acgan_critic_loss", "acgan_generator_loss",
+    "cycle_consistency_loss", "cyclegan", "l1_distance", "pix2pix", "acgan",
+    "acgan_critic_loss", "acgan_generator_loss",
     "code_entropy", "code_vector", "conditional_gan", "infogan",
     "labelled_batch", "mutual_information_penalty", "q_size", "sample_codes",
     "structured_game",

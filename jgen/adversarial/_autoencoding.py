@@ -246,7 +246,7 @@ def vaegan(encode: Callable, decode: Callable, critic: Callable, *,
   """
   _checks.integer(latent_dim, "latent_dim", low=1)
   pair, pen = resolve(loss, penalty)
-  logits_of = lambda v, x: critic(v, x)[0]          # noqa: E731
+  logits_of = lambda v, x: critic(v, x)[0]
 
   def fakes(u, key, x):
     k_q, k_p = jax.random.split(key)

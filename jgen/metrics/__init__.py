@@ -1,6 +1,9 @@
 """Evaluation metrics: clustering accuracy, mode coverage of 2-D GAN
-samples, and sample quality on classifier features (Frechet distance,
-Inception-style score, improved precision/recall, density/coverage) and the
+samples, sample quality on classifier features (Frechet distance,
+Inception-style score, improved precision/recall, density/coverage, and the
+:class:`SampleQuality` evaluator that gives them all against a test split),
+the task metrics of the assembled models (error rate, conditional accuracy,
+InfoGAN's code accuracy, the class kept by a translation, PSNR), and the
 shipped MNIST classifier whose features and probabilities they use."""
 
 from jgen.metrics._classifier import classifier_info
@@ -12,7 +15,15 @@ from jgen.metrics._features import frechet_distance
 from jgen.metrics._features import inception_score
 from jgen.metrics._features import precision_recall_density_coverage
 from jgen.metrics._modes import mode_coverage
+from jgen.metrics._quality import SampleQuality
+from jgen.metrics._tasks import class_kept
+from jgen.metrics._tasks import code_accuracy
+from jgen.metrics._tasks import conditional_accuracy
+from jgen.metrics._tasks import error_rate
+from jgen.metrics._tasks import psnr
 
-__all__ = ["classifier_info", "cluster_accuracy", "frechet_distance",
-           "inception_score", "mnist_features", "mode_coverage",
-           "precision_recall_density_coverage", "save_classifier", "to_28x28"]
+__all__ = ["SampleQuality", "class_kept", "classifier_info", "code_accuracy",
+           "conditional_accuracy", "cluster_accuracy", "error_rate",
+           "frechet_distance", "inception_score", "mnist_features",
+           "mode_coverage", "precision_recall_density_coverage", "psnr",
+           "save_classifier", "to_28x28"]

@@ -53,7 +53,7 @@ class UNet(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     """``x`` [B, H W] -> [B, H W]."""
     b = x.shape[0]
-    act = lambda t: nn.leaky_relu(t, 0.2)                      # noqa: E731
+    act = lambda t: nn.leaky_relu(t, 0.2)
     e1 = act(nn.Conv(self.width, (3, 3))(x.reshape(b, *self.image_shape, 1)))
     e2 = act(nn.Conv(2 * self.width, (4, 4), strides=(2, 2))(e1))
     e3 = act(nn.Conv(4 * self.width, (4, 4), strides=(2, 2))(e2))

@@ -199,8 +199,8 @@ def _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, batch, latent, loss,
 
 def dcgan_torch(x, width, steps, repeats):
   """PyTorch's DCGAN steps per second (same model, loss, optimiser)."""
-  import torch  # noqa: PLC0415 (optional dependency of this script)
-  from torch import nn  # noqa: PLC0415
+  import torch
+  from torch import nn
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   torch.manual_seed(0)
   gen, crit = _torch_nets(torch, nn, width, 784)
@@ -248,8 +248,8 @@ def sweep_jgen(x, configs, seeds, steps):
 
 def sweep_torch(x, configs, seeds, steps):
   """The same runs as a PyTorch loop; seconds."""
-  import torch  # noqa: PLC0415
-  from torch import nn  # noqa: PLC0415
+  import torch
+  from torch import nn
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   xt = torch.from_numpy(np.asarray(x, np.float32))
   t0 = time.perf_counter()

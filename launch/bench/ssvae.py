@@ -53,8 +53,8 @@ BATCH, HIDDEN, LATENT, CLASSES, LR, ALPHA, N_LABELS = 100, 500, 50, 10, 3e-4, \
 
 def _data():
   ds = data.load("mnist5k")
-  idx = np.asarray(ssvae.draw_labels(jax.random.PRNGKey(0), ds.y_train,
-                                     N_LABELS, n_classes=CLASSES))
+  idx = np.asarray(data.labelled_subset(ds.y_train, N_LABELS,
+                                        n_classes=CLASSES, seed=0, draw=0))
   return ds, {"x_l": ds.x_train[idx].astype(np.float32),
               "y_l": ds.y_train[idx].astype(np.int32),
               "x_u": ds.x_train.astype(np.float32)}
@@ -76,14 +76,14 @@ def jgen_steps_per_s(d: dict, steps: int, chunk: int, repeats: int):
 
 def pyro_steps_per_s(d: dict, steps: int, repeats: int) -> float:
   """The same M2 step in Pyro with parallel enumeration (fresh process)."""
-  import pyro  # noqa: PLC0415 (optional dependency of this script)
-  import pyro.distributions as dist  # noqa: PLC0415
-  import torch  # noqa: PLC0415
-  from torch import nn  # noqa: PLC0415
+  import pyro
+  import pyro.distributions as dist
+  import torch
+  from torch import nn
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   torch.manual_seed(0)
   pyro.set_rng_seed(0)
-  mlp = lambda i, o: nn.Sequential(nn.Linear(i, HIDDEN), nn.ReLU(),  # noqa
+  mlp = lambda i, o: nn.Sequential(nn.Linear(i, HIDDEN), nn.ReLU(),
                                    nn.Linear(HIDDEN, o))
   nets_ = nn.ModuleDict({"enc_y": mlp(784, CLASSES),
                          "enc_z": mlp(784 + CLASSES, 2 * LATENT),
@@ -181,7 +181,7 @@ def main(argv):
          "devices": [str(dev) for dev in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
   common.write_json(os.path.join(out, "bench_ssvae.json"), rec)
-  fmt = lambda v: "-" if v is None else f"{v:.3g}"   # noqa: E731
+  fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([
       {"benchmark": "M2 steps/s (batch 100+100, 10 classes enumerated)",
        "jgen": fmt(rate), "jgen loop": "-", "Pyro": fmt(pyro_rate)},

@@ -69,7 +69,7 @@ def torch_loop(x, y, w0, lams, seeds, num_steps: int, batch_size: int) -> float:
 
   Member ``m`` has ``lams[m]`` and ``seeds[m]`` (the flattened grid).
   """
-  import torch  # noqa: PLC0415 (optional dependency of this script)
+  import torch
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
   torch.set_flush_denormal(True)

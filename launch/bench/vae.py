@@ -59,8 +59,8 @@ def jgen_steps_per_s(x: np.ndarray, steps: int, chunk: int, repeats: int):
 
 def torch_steps_per_s(x: np.ndarray, steps: int, repeats: int) -> float:
   """The same training in PyTorch (run in a fresh process)."""
-  import torch  # noqa: PLC0415 (optional dependency of this script)
-  from torch import nn  # noqa: PLC0415
+  import torch
+  from torch import nn
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   torch.manual_seed(0)
   d = x.shape[1]

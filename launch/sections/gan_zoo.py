@@ -109,8 +109,9 @@ def _label_only_error(x, y, x_test, y_test, n_labels: int, seeds: int,
   """The label-only classifier (M2's q(y|x), 500 hidden units) on
   ``seeds`` class-balanced draws of ``n_labels`` labels, one vmapped call."""
   s = ssvae.make(x.shape[1], latent_dim=10, hidden=(500,), binarize_data=True)
+  # label_seed 0, draw d: the labels of the AAE's member d (--seed=0)
   run = ssvae.make_run(s, num_steps=num_steps, n_labels=n_labels,
-                       batch_size=100, labels_only=True)
+                       batch_size=100, label_seed=0, labels_only=True)
   grid = sweep.grid(seeds=[0], alpha=[1.0], lr=[1e-3],
                     draw=list(range(seeds)))
   d = {"x": jnp.asarray(x), "y": jnp.asarray(y, jnp.int32),

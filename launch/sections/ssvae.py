@@ -55,8 +55,8 @@ PUBLISHED = {
 
 
 def _arrays(x, y, x_test, y_test) -> dict:
-  f = lambda a: jnp.asarray(a, jnp.float32)   # noqa: E731
-  i = lambda a: jnp.asarray(a, jnp.int32)     # noqa: E731
+  f = lambda a: jnp.asarray(a, jnp.float32)
+  i = lambda a: jnp.asarray(a, jnp.int32)
   return {"x": f(x), "y": i(y), "x_test": f(x_test), "y_test": i(y_test)}
 
 
@@ -87,9 +87,8 @@ def _m1(d: dict, num_steps: int):
 
 
 def _idx(y, n_labels, draw):
-  return np.asarray(ssvae.draw_labels(
-      jax.random.fold_in(jax.random.PRNGKey(0), draw), y, n_labels,
-      n_classes=10))
+  return np.asarray(data.labelled_subset(y, n_labels, n_classes=10, seed=0,
+                                         draw=draw))
 
 
 def m1_errors(mean, d, n_labels, draws) -> np.ndarray:
