@@ -162,8 +162,9 @@ _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
 _N_SEEDS = flags.DEFINE_integer(
     "n_seeds", 1, "Train seeds seed, seed+1, ... as one compiled computation "
     "(vmapped; for convolutional models on CPU, unrolled; members share "
-    "--seed's data; the semi-supervised aae draws each member's labels "
-    "with its own seed). result.json then holds each "
+    "--seed's data; member d of the semi-supervised aae takes draw d of "
+    "--seed's labelled subsets, jgen.data.labelled_subset, and lists them "
+    "under 'labelled'). result.json then holds each "
     "member's results under 'runs' and their mean and std.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/gan", "Output folder.")
 
