@@ -23,7 +23,7 @@ split: ``fid``, ``inception_score``, improved ``precision``/``recall``
 2020, k = 5), and ``fid_real_floor`` (test images against as many training
 images), the value a perfect generator would get.
 
-``--model`` picks the game (``jgen.gan.MODELS``): ``gan``; ``cgan``
+``--model`` picks the game (``jgen.models.gan.MODELS``): ``gan``; ``cgan``
 (Mirza & Osindero 2014; ``--conditioning`` projection or concat) and
 ``acgan`` (Odena et al. 2017; ``--aux_weight``) on labelled data, whose
 ``result.json`` adds ``conditional_accuracy`` (the shipped classifier's
@@ -57,7 +57,7 @@ from jgen import _checks
 from jgen import aae
 from jgen import adversarial
 from jgen import data
-from jgen import gan
+from jgen import models
 from jgen import metrics
 from jgen import minimax
 from jgen import nets
@@ -70,7 +70,7 @@ from launch import common
 _PENALTIES = ["none"] + list(adversarial.PENALTIES)
 _TRANSLATION = translation.MODELS
 _MODEL = flags.DEFINE_enum(
-    "model", "gan", list(gan.MODELS) + ["vaegan", "aae", *_TRANSLATION],
+    "model", "gan", list(models.gan.MODELS) + ["vaegan", "aae", *_TRANSLATION],
     "gan; cgan (critic conditioned on the class); acgan (critic with a class "
     "head); infogan (codes recovered by a Q head); vaegan; aae (adversarial "
     "autoencoder; semi-supervised with --n_labels); pix2pix and cyclegan "
@@ -217,11 +217,11 @@ flags.register_multi_flags_validator(
 
 flags.register_multi_flags_validator(
     ["model", "dense", "generator_norm", "critic_norm", "latent_std"],
-    lambda f: f["model"] in gan.MODELS or (
+    lambda f: f["model"] in models.gan.MODELS or (
         f["dense"] == 0 and f["generator_norm"] == "none" and
         f["critic_norm"] == "none" and f["latent_std"] == 1.0),
     message="--dense/--generator_norm/--critic_norm/--latent_std: options "
-            f"of the GAN networks of --model={'/'.join(gan.MODELS)}.")
+            f"of the GAN networks of --model={'/'.join(models.gan.MODELS)}.")
 
 flags.register_multi_flags_validator(
     ["critic_norm", "penalty"], lambda f: f["critic_norm"] != "batch" or
@@ -305,6 +305,7 @@ class Setup(NamedTuple):
   extra: Callable           # (state, member) -> dict of model results
   figures: Callable         # (workdir, state) -> None
   data_axes: Any = None     # with --n_seeds: the members' own data leaves
+  score: Callable | None = None   # samples -> dict (default: image quality)
 
 
 def _weights(config: dict) -> dict:
@@ -330,80 +331,58 @@ def _penalty(config):
   return None if config["penalty"] == "none" else config["penalty"]
 
 
+# The family's own options, passed to the models they apply to.
+_OWN = {"cgan": ("conditioning",), "acgan": ("aux_weight",),
+        "infogan": ("n_categorical", "n_continuous", "q_hidden",
+                    "q_trains_body", "info_weight", "continuous_weight")}
+
+
 def _gan_setup(config: dict, loaded: Loaded) -> Setup:
   image_shape, labels = loaded.image_shape, loaded.labels
-  d = loaded.x_train.shape[1]
-  latent = config["latent_dim"] or (2 if image_shape is None else 64)
-  smoothing = config["label_smoothing"]
-  g = gan.make(
-      d, image_shape=image_shape, latent_dim=latent,
-      hidden=(config["hidden"],) * 3, width=config["width"],
-      loss=config["loss"],
-      loss_options={"label_smoothing": smoothing} if smoothing else None,
-      penalty=_penalty(config), noise_std=config["noise_std"],
-      spectral_norm=config["spectral_norm"], method=config["method"],
+  name = config["model"]
+  entry = models.get(name)
+  own = {k: config[k] for k in _OWN.get(name, ())}
+  if name in ("cgan", "acgan"):
+    own["n_classes"] = labels[2]
+  m = entry.make(entry.config(
+      data_dim=loaded.x_train.shape[1], image_shape=image_shape,
+      latent_dim=config["latent_dim"] or (2 if image_shape is None else 64),
+      latent_std=config["latent_std"], hidden=(config["hidden"],) * 3,
+      width=config["width"], dense=config["dense"],
+      generator_norm=config["generator_norm"],
+      critic_norm=config["critic_norm"],
+      spectral_norm=config["spectral_norm"], loss=config["loss"],
+      label_smoothing=config["label_smoothing"], penalty=config["penalty"],
+      noise_std=config["noise_std"], method=config["method"],
       n_critic=config["n_critic"], order=config["order"],
-      betas=(config["beta1"], 0.999), clip=config["clip"] or None,
-      ema_decay=config["ema"] or None, model=config["model"],
-      n_classes=labels[2] if labels else 10,
-      conditioning=config["conditioning"],
-      n_categorical=config["n_categorical"],
-      n_continuous=config["n_continuous"], q_hidden=config["q_hidden"],
-      dense=config["dense"], generator_norm=config["generator_norm"],
-      critic_norm=config["critic_norm"], latent_std=config["latent_std"],
-      q_trains_body=config["q_trains_body"])
-  train_data = jnp.asarray(loaded.x_train)
-  if config["model"] in ("cgan", "acgan"):
-    train_data = {"x": train_data, "y": jnp.asarray(labels[0])}
-  sample = jax.jit(g.sample, static_argnums=2)      # one compile, many calls
+      betas=(config["beta1"], 0.999), clip=config["clip"],
+      ema_decay=config["ema"], lr_g=config["lr_g"], lr_d=config["lr_d"],
+      penalty_weight=config["penalty_weight"],
+      batch_size=config["batch_size"], **own))
+  ds = data.Dataset(loaded.x_train, labels[0] if labels else
+                    np.full(len(loaded.x_train), -1),
+                    loaded.x_test, labels[1] if labels else
+                    np.full(len(loaded.x_test), -1))
+  sample = jax.jit(m.sample, static_argnums=2)      # one compile, many calls
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
 
   def extra(state, member):
     del member
-    n_cat = config["n_categorical"]
-    if config["model"] != "infogan" or not n_cat or labels is None:
+    if name != "infogan" or labels is None:
       return {}
-    # Chen et al. (2016), Section 7.1: Q's categorical code as a classifier
-    # of the test images, codes matched to classes one-to-one.
-    _, q = jax.jit(g.critic.apply)(state.v, jnp.asarray(loaded.x_test))
-    return {"code_accuracy": metrics.code_accuracy(np.asarray(q)[:, :n_cat],
-                                                   labels[1])}
+    return {k: v for k, v in m.evaluate(state, ds).items()
+            if k == "code_accuracy"}
+
+  def score(samples):
+    return m.evaluate(None, ds, modes=loaded.modes, samples=samples)
 
   def figures(workdir, state):
-    if config["model"] != "gan" and image_shape is not None:
-      _structured_figures(workdir, g, gan.generator_params(state),
-                          image_shape)
+    m.figures(state, ds, workdir)
 
-  return Setup(g.init, g.step, train_data,
-               train.minibatch(config["batch_size"]), _weights(config),
-               lambda state: np.asarray(sample(gan.generator_params(state),
-                                               sample_key, _EVAL_SAMPLES)),
-               extra, figures)
-
-
-def evaluator(x_train, x_test, modes, n_classes: int = 0):
-  """``evaluate(samples) -> dict``: mode coverage for known mixtures,
-  classifier metrics against the test split for images (the reference
-  features are computed once), nothing for other points. With ``n_classes``
-  the samples were asked for classes ``i mod n_classes`` in turn
-  (:attr:`jgen.gan.Gan.sample`) and ``conditional_accuracy`` is the shipped
-  classifier's accuracy on them."""
-  if modes is not None:
-    def coverage(samples):
-      out = metrics.mode_coverage(samples, *modes)
-      return {**out, "counts": [int(c) for c in out["counts"]]}
-    return coverage
-  if x_train.shape[1] == 2:
-    return lambda samples: {}
-  score = metrics.SampleQuality(x_train, x_test)
-
-  def quality(samples):
-    out = score(samples)
-    if n_classes:
-      out["conditional_accuracy"] = metrics.conditional_accuracy(
-          samples, np.arange(len(samples)) % n_classes)
-    return out
-  return quality
+  return Setup(m.init, m.step, m.train_data(ds), m.batch_fn, m.hparams,
+               lambda state: np.asarray(sample(state, sample_key,
+                                               _EVAL_SAMPLES)),
+               extra, figures, score=score)
 
 
 def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
@@ -562,7 +541,7 @@ def run(config: dict, workdir: str) -> dict:
   the figures show member 0."""
   loaded = load(config)
   setup = build(config, loaded)
-  image_shape, labels = loaded.image_shape, loaded.labels
+  image_shape = loaded.image_shape
   n = config["n_seeds"]
   hparams = setup.hparams
   if n == 1:
@@ -602,9 +581,8 @@ def run(config: dict, workdir: str) -> dict:
     raise SystemExit(f"train_gan: {err}") from None
   if steps not in snapshots:          # a finished run resumed: no chunk ran
     snapshots[steps] = [setup.draw(m) for m in members(result.state)]
-  conditional = config["model"] in ("cgan", "acgan")
-  evaluate = evaluator(loaded.x_train, loaded.x_test, loaded.modes,
-                       labels[2] if conditional and image_shape else 0)
+  evaluate = setup.score or metrics.SampleQuality(loaded.x_train,
+                                                  loaded.x_test)
   final = {k: v for k, v in result.history[-1].items() if k != "step"}
   runs = []
   for i, state_i in enumerate(members(result.state)):
@@ -644,25 +622,6 @@ def _figures(workdir, snapshots, history, x_test, image_shape, modes):
       "critic loss": np.array([[r["step"], r["loss_v"]] for r in history])},
       "loss (chunk mean)")
   plotting.save(fig, os.path.join(workdir, "losses.png"))
-
-
-def _structured_figures(workdir, g: gan.Gan, u, image_shape):
-  """``classes.png`` (one row per class) or InfoGAN's ``traversals.png``
-  (Chen et al. 2016, Fig. 2: rows of the categorical code, then each
-  continuous code from -2 to 2)."""
-  key = jax.random.PRNGKey(1)
-  variants = [None] + (list(range(g.codes[1])) if g.model == "infogan"
-                       else [])
-  fig, axes = plotting.figure(len(variants), 1, 3.6)
-  for ax, vary in zip(axes[0], variants):
-    z, code = gan.grid_inputs(g, key, n_cols=10, vary=vary)
-    plotting.image_grid(ax, np.asarray(g.generate(u, z, code)), image_shape,
-                        10)
-    ax.set_title("rows: class" if g.model != "infogan" else
-                 "rows: c1" if vary is None else
-                 f"rows: c1, columns: c{vary + 2} from -2 to 2")
-  plotting.save(fig, os.path.join(
-      workdir, "traversals.png" if g.model == "infogan" else "classes.png"))
 
 
 def main(argv):

@@ -12,11 +12,16 @@ from scipy import stats
 
 from jgen import adversarial
 from jgen import data
-from jgen import gan
+from jgen import models
+from jgen.models import gan
 from jgen import nets
 from jgen import train
 
 KEY = jax.random.PRNGKey(0)
+
+
+def _gan(data_dim=2, **kwargs):
+  return gan.make(gan.GanConfig(data_dim=data_dim, **kwargs))
 RNG = np.random.default_rng(0)
 
 
@@ -220,8 +225,9 @@ def test_class_conditional_games_need_labelled_batches():
 def test_every_model_trains_one_step_and_samples(model):
   ds = data.load("ring8", n_samples=64)
   x = jnp.asarray(ds.x_train[:16], jnp.float32)
-  g = gan.make(2, latent_dim=3, hidden=(8,), model=model, n_classes=8,
-               penalty="wgan_gp", ema_decay=0.9)
+  g = _gan(2, latent_dim=3, hidden=(8,), model=model, penalty="wgan_gp",
+           ema_decay=0.9, **({"n_classes": 8} if model in ("cgan", "acgan")
+                             else {}))
   hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 1.0,
                           "aux_weight": 1.0, "info_weight": 1.0,
                           "continuous_weight": 0.1}, model)
@@ -229,16 +235,16 @@ def test_every_model_trains_one_step_and_samples(model):
       "cgan", "acgan") else x
   state, met = jax.jit(g.step)(g.init(KEY), batch, hp)
   assert np.isfinite(float(met["loss_u"])) and np.isfinite(float(met["loss_v"]))
-  assert g.sample(state.u, KEY, 7).shape == (7, 2)
+  assert g.sample(state, KEY, 7).shape == (7, 2)
   if model != "gan":
     z, code = gan.grid_inputs(g, KEY, n_cols=3)
     rows = 8 if model != "infogan" else 10
     assert z.shape[0] == code.shape[0] == 3 * rows
-    assert g.generate(state.u, z, code).shape == (3 * rows, 2)
+    assert g.parts.generate(state.u, z, code).shape == (3 * rows, 2)
 
 
 def test_grid_inputs_rows_and_traversals():
-  g = gan.make(2, latent_dim=3, hidden=(8,), model="infogan",
+  g = _gan(2, latent_dim=3, hidden=(8,), model="infogan",
                n_categorical=4, n_continuous=2)
   z, code = gan.grid_inputs(g, KEY, n_cols=5, vary=1)
   assert z.shape == (20, 3) and code.shape == (20, 6)
@@ -252,20 +258,21 @@ def test_grid_inputs_rows_and_traversals():
   with pytest.raises(ValueError, match="vary"):
     gan.grid_inputs(g, KEY, vary=2)
   with pytest.raises(ValueError, match="structured"):
-    gan.grid_inputs(gan.make(2), KEY)
+    gan.grid_inputs(_gan(2), KEY)
 
 
 @pytest.mark.parametrize("model", ["gan", "infogan"])
 def test_latent_std_scales_every_draw_of_z(model):
   """z ~ N(0, s^2 I): the samples are the generator at s times a standard
   normal draw, and the figures' latents are s times those of s = 1."""
-  unit, scaled = (gan.make(2, latent_dim=3, hidden=(8,), model=model,
+  unit, scaled = (_gan(2, latent_dim=3, hidden=(8,), model=model,
                            latent_std=s) for s in (1.0, 0.1))
-  u = scaled.init(KEY).u
+  state = scaled.init(KEY)
   if model == "gan":
     z = 0.1 * jax.random.normal(KEY, (6, 3), jnp.float32)
-    np.testing.assert_allclose(scaled.sample(u, KEY, 6),
-                               scaled.generate(u, z, None), rtol=1e-6)
+    np.testing.assert_allclose(scaled.sample(state, KEY, 6),
+                               scaled.parts.generate(state.u, z, None),
+                               rtol=1e-6)
   else:
     z1, c1 = gan.grid_inputs(unit, KEY, n_cols=4)
     z, c = gan.grid_inputs(scaled, KEY, n_cols=4)
@@ -309,13 +316,13 @@ def test_infogan_q_trains_body_or_head_only(q_trains_body):
   kwargs = dict(image_shape=(8, 8), latent_dim=3, width=4, dense=16,
                 model="infogan", n_categorical=4, n_continuous=1,
                 critic_norm="layer")
-  g = gan.make(64, q_trains_body=q_trains_body, **kwargs)
-  ref = gan.make(64, **kwargs)
+  g = _gan(64, q_trains_body=q_trains_body, **kwargs)
+  ref = _gan(64, **kwargs)
   state = g.init(KEY)
   batch = jax.random.uniform(KEY, (16, 64))
   hp = lambda w: {"info_weight": w, "continuous_weight": w,
                   "reg_weight": 0.0}
-  grad_v = lambda w: jax.grad(g.game.loss_v, 1)(
+  grad_v = lambda w: jax.grad(g.parts.game.loss_v, 1)(
       state.u, state.v, KEY, batch, hp(w))["params"]
   g0, g5 = grad_v(0.0), grad_v(5.0)
   moved = {name: max(float(np.abs(a - b).max()) for a, b in zip(
@@ -326,14 +333,14 @@ def test_infogan_q_trains_body_or_head_only(q_trains_body):
   for name, m in moved.items():             # the body: convs, dense, norms
     assert (m > 1e-6) if q_trains_body else (m == 0.0), name
   args = (state.u, state.v, KEY, batch, hp(1.0))
-  np.testing.assert_allclose(g.game.loss_v(*args), ref.game.loss_v(*args),
+  np.testing.assert_allclose(g.parts.game.loss_v(*args), ref.parts.game.loss_v(*args),
                              rtol=1e-6)
   np.testing.assert_allclose(
-      jax.flatten_util.ravel_pytree(jax.grad(g.game.loss_u)(*args))[0],
-      jax.flatten_util.ravel_pytree(jax.grad(ref.game.loss_u)(*args))[0],
+      jax.flatten_util.ravel_pytree(jax.grad(g.parts.game.loss_u)(*args))[0],
+      jax.flatten_util.ravel_pytree(jax.grad(ref.parts.game.loss_u)(*args))[0],
       rtol=1e-6, atol=1e-8)
   with pytest.raises(TypeError, match="q_trains_body"):
-    gan.make(64, q_trains_body="no", **kwargs)
+    _gan(64, q_trains_body="no", **kwargs)
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -342,10 +349,43 @@ def test_infogan_q_trains_body_or_head_only(q_trains_body):
     ({"model": "infogan", "n_categorical": 1}, "n_categorical must be 0"),
     ({"model": "infogan", "n_categorical": 0, "n_continuous": 0},
      "needs a code"),
-    ({"model": "cgan", "conditioning": "film"}, "conditioning.*concat")])
+    ({"model": "cgan", "conditioning": "film"}, "conditioning.*concat"),
+    # options of another model of the family
+    ({"model": "acgan", "conditioning": "concat"},
+     "conditioning: an option of model=cgan, got 'concat' with "
+     "model='acgan'"),
+    ({"model": "cgan", "q_hidden": 64}, "q_hidden: an option of "
+     "model=infogan"),
+    ({"model": "gan", "q_trains_body": False}, "q_trains_body"),
+    ({"model": "infogan", "aux_weight": 3.0}, "aux_weight: an option of "
+     "model=acgan"),
+    ({"model": "gan", "n_classes": 5}, "n_classes: an option of "
+     "model=cgan/acgan"),
+    # options of the conv networks, of the loss, of the shape
+    ({"dense": 16}, "dense: an option of the conv networks"),
+    ({"critic_norm": "layer"}, "critic_norm: an option of the conv"),
+    ({"loss": "hinge", "label_smoothing": 0.1}, "label_smoothing: only"),
+    ({"image_shape": (7, 7)}, "image_shape must be one of"),
+    ({"hidden": ()}, "hidden must list"),
+    ({"betas": (0.5,)}, "betas must be"),
+    ({"lr_g": -1.0}, "lr_g"), ({"batch_size": 0}, "batch_size")])
 def test_make_refuses_bad_structures(kwargs, match):
   with pytest.raises(ValueError, match=match):
-    gan.make(2, **kwargs)
+    _gan(2, **kwargs)
+
+
+def test_registry_builds_every_model_of_the_family():
+  for name in gan.MODELS:
+    entry = models.get(name)
+    m = entry.make(entry.config(latent_dim=3, hidden=(8,)))
+    assert m.config.model == name and name in models.names()
+    state = m.init(KEY)
+    assert m.sample(state, KEY, 4).shape == (4, 2)
+    assert set(m.hparams) >= {"lr_u", "lr_v", "reg_weight"}
+  with pytest.raises(ValueError, match="model must be one of"):
+    models.get("bigan")
+  with pytest.raises(TypeError, match="GanConfig"):
+    gan.make({"model": "gan"})
 
 
 def test_check_hparams_asks_for_the_models_weight():
@@ -362,7 +402,7 @@ def test_cgan_puts_each_class_on_its_own_mode():
   c land on mode c, within 3 standard deviations of it."""
   ds = data.load("ring8", n_samples=4000)
   means, std = data.MODES["ring8"]
-  g = gan.make(2, latent_dim=2, hidden=(64, 64), model="cgan", n_classes=8,
+  g = _gan(2, latent_dim=2, hidden=(64, 64), model="cgan", n_classes=8,
                conditioning="concat", penalty="r1", ema_decay=0.99)
   out = train.train(g.init(KEY), g.step,
                     {"x": jnp.asarray(ds.x_train, jnp.float32),
@@ -370,7 +410,7 @@ def test_cgan_puts_each_class_on_its_own_mode():
                     {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1},
                     num_steps=1500, batch_fn=train.minibatch(128),
                     chunk_size=500)
-  s = np.asarray(g.sample(gan.generator_params(out.state), KEY, 800))
+  s = np.asarray(g.sample(out.state, KEY, 800))
   nearest = np.argmin(((s[:, None] - means[None]) ** 2).sum(-1), 1)
   asked = np.arange(800) % 8                    # what g.sample asks for
   assert np.mean(nearest == asked) > 0.95

@@ -18,8 +18,8 @@ class SampleQuality:
   gives the classifier FID (Heusel et al. 2017, on
   :func:`jgen.metrics.mnist_features`), the Inception-style score (Salimans
   et al. 2016), improved precision/recall (Kynkaanniemi et al. 2019, k = 3)
-  and density/coverage (Naeem et al. 2020, k = 5), the last four on as many
-  samples as test images, and ``fid_real_floor``: the FID of the test images
+  and density/coverage (Naeem et al. 2020, k = 5), the last four on at most
+  as many samples as test images, and ``fid_real_floor``: the FID of the test images
   against as many training images drawn at random, the value a perfect
   generator of the training distribution would get.
 
@@ -50,20 +50,21 @@ class SampleQuality:
     """The scores of ``samples``.
 
     Args:
-      samples: generated images, [S, D] with S >= the number of test images.
+      samples: generated images, [S, D] with S > 5 (the VEEGAN/PacGAN
+        protocol draws 2,500; fewer than the test images bias FID upward).
 
     Returns:
       ``{"fid", "inception_score", "precision", "recall", "density",
       "coverage", "fid_real_floor", "n_test", "n_samples"}``.
 
     Raises:
-      ValueError: fewer samples than test images, or images the classifier
-        does not take.
+      ValueError: 5 samples or fewer, or images the classifier does not
+        take.
     """
     samples = np.asarray(samples)
-    if samples.ndim != 2 or len(samples) < self.n_test:
-      raise ValueError(f"samples must be [S, D] with S >= {self.n_test} (the "
-                       f"test images), got {samples.shape}.")
+    if samples.ndim != 2 or len(samples) <= 5:
+      raise ValueError(f"samples must be [S, D] with S > 5 (the k-nearest "
+                       f"neighbour balls), got {samples.shape}.")
     f_fake, p_fake = mnist_features(samples)
     n = self.n_test
     pr = precision_recall_density_coverage(self.f_test, f_fake[:n], k=3)

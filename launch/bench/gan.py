@@ -44,7 +44,7 @@ import numpy as np
 
 from jgen import adversarial
 from jgen import data
-from jgen import gan
+from jgen import models
 from jgen import sweep
 from jgen import train
 from launch import common
@@ -70,11 +70,11 @@ CONFIGS = list(itertools.product(adversarial.LOSSES, ("none", "r1", "wgan_gp"),
 
 
 def _dcgan(width):
-  g = gan.make(784, image_shape=(28, 28), latent_dim=LATENT, width=width,
-               loss="non_saturating", penalty="r1")
-  hp = {"lr_u": jnp.float32(LR), "lr_v": jnp.float32(LR),
-        "reg_weight": jnp.float32(GAMMA)}
-  return g, hp
+  g = models.gan.make(models.gan.GanConfig(
+      data_dim=784, image_shape=(28, 28), latent_dim=LATENT, width=width,
+      loss="non_saturating", penalty="r1", lr_g=LR, lr_d=LR,
+      penalty_weight=GAMMA, batch_size=BATCH))
+  return g, g.hparams
 
 
 def _time_chunk(run_chunk, state, xd, hp, steps, chunk, repeats):
@@ -220,10 +220,10 @@ def sweep_jgen(x, configs, seeds, steps):
          "loop_compile_s": 0.0}
   xd = jnp.asarray(x)
   for loss, pen, method in configs:
-    g = gan.make(2, hidden=(TOY["hidden"],) * 3, loss=loss,
-                 penalty=None if pen == "none" else pen, method=method,
-                 ema_decay=TOY["ema"])
-    run = gan.make_run(g, num_steps=steps, batch_size=TOY["batch"])
+    g = models.gan.make(models.gan.GanConfig(
+        hidden=(TOY["hidden"],) * 3, loss=loss, penalty=pen, method=method,
+        ema_decay=TOY["ema"], batch_size=TOY["batch"]))
+    run = models.gan.make_run(g, num_steps=steps)
     grid = sweep.grid(seeds=range(seeds), lr_u=[TOY["lr"]], lr_v=[TOY["lr"]],
                       reg_weight=[TOY["weights"][pen]])
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(

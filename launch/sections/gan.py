@@ -25,14 +25,14 @@ import numpy as np
 
 from jgen import adversarial
 from jgen import data
-from jgen import gan
+from jgen import models
 from jgen import metrics
 from jgen import plotting
 from jgen import sweep
 from launch import common
 
 DATASETS = ("ring8", "grid25")
-PENALTIES = (None, "r1", "wgan_gp")
+PENALTIES = ("none", "r1", "wgan_gp")
 METHODS = ("simultaneous", "alternating")
 # The defaults of launch.train_gan (the best configuration found) and the
 # penalty weights of the table: R1's gamma, WGAN-GP's lambda.
@@ -41,7 +41,7 @@ BEST = {"loss": "non_saturating", "penalty": "r1", "method": "simultaneous",
         "num_steps": 30_000}
 # The table's runs: shorter, smaller batches (600 runs of them).
 TABLE = {"batch_size": 64, "num_steps": 5000}
-WEIGHTS = {None: 0.0, "r1": 0.1, "wgan_gp": 1.0}
+WEIGHTS = {"none": 0.0, "r1": 0.1, "wgan_gp": 1.0}
 # The MNIST run (launch.train_gan flags): DCGAN-style, width 32, 64-D latent.
 MNIST = {"dataset": "mnist5k", "loss": "non_saturating", "penalty": "r1",
          "penalty_weight": 1.0, "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 64,
@@ -61,13 +61,14 @@ def coverage_sweep(dataset: str, *, loss: str, penalty, method: str,
                    num_steps: int, n_seeds: int, lr: float = BEST["lr"],
                    batch_size: int = TABLE["batch_size"],
                    hidden: int = BEST["hidden"],
-                   ema: float | None = BEST["ema"]) -> dict:
+                   ema: float = BEST["ema"]) -> dict:
   """One configuration, ``n_seeds`` seeds as one vmapped call; the mode
   coverage of each seed's 2,500 samples, and the mean and standard error."""
   x = jnp.asarray(data.load(dataset, n_samples=50_000).x_train, jnp.float32)
-  g = gan.make(2, hidden=(hidden,) * 3, loss=loss, penalty=penalty,
-               method=method, ema_decay=ema)
-  run = gan.make_run(g, num_steps=num_steps, batch_size=batch_size)
+  g = models.gan.make(models.gan.GanConfig(
+      hidden=(hidden,) * 3, loss=loss, penalty=penalty, method=method,
+      ema_decay=ema, batch_size=batch_size))
+  run = models.gan.make_run(g, num_steps=num_steps)
   grid = sweep.grid(seeds=range(n_seeds), lr_u=[lr], lr_v=[lr],
                     reg_weight=[WEIGHTS[penalty]])
   res = sweep.run(run, grid, jax.random.PRNGKey(0), x)
@@ -131,12 +132,13 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   for loss in losses:
     for pen in penalties:
       for method in METHODS:
-        name = f"jgen {loss}, {pen or 'no penalty'}, {method}"
+        name = (f"jgen {loss}, {'no penalty' if pen == 'none' else pen}, "
+                f"{method}")
         rows[name] = {}
         for d in datasets:
           r = coverage_sweep(d, loss=loss, penalty=pen, method=method,
                              num_steps=steps, n_seeds=n_seeds)
-          if method == "simultaneous" and pen in (None, "r1"):
+          if method == "simultaneous" and pen in ("none", "r1"):
             panels[f"{d}: {loss}, {pen or 'none'}"] = (d, r.pop("samples"))
           else:
             r.pop("samples")

@@ -1,0 +1,53 @@
+"""Assembled models behind one interface.
+
+Each family module holds a frozen dataclass config, checked when it is
+built, and ``make(config) -> Model`` (:class:`Model`: ``init``, ``step``,
+``batch_fn``, ``hparams``, ``train_data``, ``sample``, ``evaluate``,
+``figures``, ``parts``). :func:`get` is the registry by model name::
+
+    entry = models.get("cgan")
+    model = entry.make(entry.config(data_dim=784, image_shape=(28, 28)))
+
+A new model is one module and one line of :data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from jgen.models import gan
+from jgen.models._base import Entry
+from jgen.models._base import Model
+
+REGISTRY = {
+    **{name: (gan.GanConfig, gan.make) for name in gan.MODELS},
+}
+
+
+def get(name: str) -> Entry:
+  """The registry entry of a model.
+
+  Args:
+    name: a key of :data:`REGISTRY` (``names()`` lists them).
+
+  Returns:
+    An :class:`Entry`: ``config(**fields)`` builds the model's checked
+    config with its ``model`` field set, ``make(config)`` the
+    :class:`Model`.
+
+  Raises:
+    ValueError: an unknown name (the message lists the known ones).
+  """
+  if name not in REGISTRY:
+    raise ValueError(f"model must be one of {sorted(REGISTRY)}, got "
+                     f"{name!r}.")
+  config, make = REGISTRY[name]
+  return Entry(name, functools.partial(config, model=name), make)
+
+
+def names() -> list[str]:
+  """The registered model names, sorted."""
+  return sorted(REGISTRY)
+
+
+__all__ = ["Entry", "Model", "REGISTRY", "get", "gan", "names"]
