@@ -54,7 +54,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from jgen import _checks
-from jgen import aae
 from jgen import adversarial
 from jgen import data
 from jgen import models
@@ -62,13 +61,11 @@ from jgen import metrics
 from jgen import minimax
 from jgen import nets
 from jgen import plotting
-from jgen import ssvae
 from jgen import train
-from jgen import translation
 from launch import common
 
 _PENALTIES = ["none"] + list(adversarial.PENALTIES)
-_TRANSLATION = translation.MODELS
+_TRANSLATION = models.translation.MODELS
 _MODEL = flags.DEFINE_enum(
     "model", "gan", list(models.gan.MODELS) + ["vaegan", "aae", *_TRANSLATION],
     "gan; cgan (critic conditioned on the class); acgan (critic with a class "
@@ -308,205 +305,114 @@ class Setup(NamedTuple):
   score: Callable | None = None   # samples -> dict (default: image quality)
 
 
-def _weights(config: dict) -> dict:
-  names = ("aux_weight", "info_weight", "continuous_weight", "alpha",
-           "recon_weight", "l1_weight", "cycle_weight", "identity_weight")
-  return {"lr_u": jnp.float32(config["lr_g"]),
-          "lr_v": jnp.float32(config["lr_d"]),
-          "reg_weight": jnp.float32(config["penalty_weight"]),
-          **{n: jnp.float32(config[n]) for n in names}}
+# Each model's own flags (the library's config refuses them elsewhere).
+_OWN = {"cgan": ("conditioning",), "acgan": ("aux_weight",),
+        "infogan": ("n_categorical", "n_continuous", "q_hidden",
+                    "q_trains_body", "info_weight", "continuous_weight"),
+        "aae": ("prior",), "ss_aae": ("n_labels", "alpha"),
+        "vaegan": ("recon_weight",), "pix2pix": ("l1_weight",),
+        "cyclegan": ("cycle_weight", "identity_weight")}
+_GAN_NETWORKS = ("latent_std", "width", "dense", "generator_norm",
+                 "critic_norm", "spectral_norm", "label_smoothing",
+                 "noise_std", "n_critic", "order", "clip")
+
+
+def _name(config: dict) -> str:
+  """The registry name: ``--model=aae --n_labels=N`` is the ss_aae."""
+  return ("ss_aae" if config["model"] == "aae" and config["n_labels"] else
+          config["model"])
+
+
+def _fields(config: dict, loaded: Loaded) -> dict:
+  """The model config's fields from the flags and the data."""
+  name, shape = _name(config), loaded.image_shape
+  fields = {k: config[k] for k in ("loss", "penalty", "method", "lr_g",
+                                   "lr_d", "penalty_weight", "batch_size")}
+  fields["betas"] = (config["beta1"], 0.999)
+  fields.update({k: config[k] for k in _OWN.get(name, ())})
+  if name in models.gan.MODELS:
+    fields.update({k: config[k] for k in _GAN_NETWORKS})
+    fields.update(hidden=(config["hidden"],) * 3, ema_decay=config["ema"],
+                  latent_dim=config["latent_dim"] or (2 if shape is None
+                                                      else 64))
+    if name in ("cgan", "acgan"):
+      fields["n_classes"] = loaded.labels[2]
+  elif name in ("aae", "ss_aae"):
+    fields.update(hidden=(config["hidden"],) * 2,
+                  latent_dim=config["latent_dim"] or 2)
+    if name == "ss_aae":
+      fields.update(n_classes=loaded.labels[2], label_seed=config["seed"])
+  elif name == "vaegan":
+    fields.update(hidden=(config["hidden"],), width=config["width"],
+                  latent_dim=config["latent_dim"] or 32)
+  else:
+    fields.update(width=config["width"])
+  if name not in models.translation.MODELS:
+    fields["data_dim"] = loaded.x_train.shape[1]
+  if name in models.gan.MODELS or name == "vaegan":
+    fields["image_shape"] = shape
+  return fields
 
 
 def build(config: dict, loaded: Loaded) -> Setup:
-  """The model of a configuration, its data and its evaluation."""
-  model = config["model"]
-  if model in _TRANSLATION:
-    return _translation_setup(config, loaded)
-  if model in ("aae", "vaegan"):
-    return _autoencoder_setup(config, loaded)
-  return _gan_setup(config, loaded)
-
-
-def _penalty(config):
-  return None if config["penalty"] == "none" else config["penalty"]
-
-
-# The family's own options, passed to the models they apply to.
-_OWN = {"cgan": ("conditioning",), "acgan": ("aux_weight",),
-        "infogan": ("n_categorical", "n_continuous", "q_hidden",
-                    "q_trains_body", "info_weight", "continuous_weight")}
-
-
-def _gan_setup(config: dict, loaded: Loaded) -> Setup:
-  image_shape, labels = loaded.image_shape, loaded.labels
-  name = config["model"]
+  """The model of a configuration (:func:`jgen.models.get`), its data and
+  its evaluation."""
+  name = _name(config)
   entry = models.get(name)
-  own = {k: config[k] for k in _OWN.get(name, ())}
-  if name in ("cgan", "acgan"):
-    own["n_classes"] = labels[2]
-  m = entry.make(entry.config(
-      data_dim=loaded.x_train.shape[1], image_shape=image_shape,
-      latent_dim=config["latent_dim"] or (2 if image_shape is None else 64),
-      latent_std=config["latent_std"], hidden=(config["hidden"],) * 3,
-      width=config["width"], dense=config["dense"],
-      generator_norm=config["generator_norm"],
-      critic_norm=config["critic_norm"],
-      spectral_norm=config["spectral_norm"], loss=config["loss"],
-      label_smoothing=config["label_smoothing"], penalty=config["penalty"],
-      noise_std=config["noise_std"], method=config["method"],
-      n_critic=config["n_critic"], order=config["order"],
-      betas=(config["beta1"], 0.999), clip=config["clip"],
-      ema_decay=config["ema"], lr_g=config["lr_g"], lr_d=config["lr_d"],
-      penalty_weight=config["penalty_weight"],
-      batch_size=config["batch_size"], **own))
-  ds = data.Dataset(loaded.x_train, labels[0] if labels else
-                    np.full(len(loaded.x_train), -1),
-                    loaded.x_test, labels[1] if labels else
-                    np.full(len(loaded.x_test), -1))
-  sample = jax.jit(m.sample, static_argnums=2)      # one compile, many calls
+  m = entry.make(entry.config(**_fields(config, loaded)))
+  labels = loaded.labels
+  if loaded.task is not None:
+    ds = loaded.task
+  else:
+    unlabelled = lambda x: np.full(len(x), -1)
+    ds = data.Dataset(loaded.x_train, labels[0] if labels else
+                      unlabelled(loaded.x_train), loaded.x_test,
+                      labels[1] if labels else unlabelled(loaded.x_test))
+  data_axes = None
+  try:
+    members = [m.train_data(ds, draw=d) for d in range(config["n_seeds"])]
+  except ValueError as err:           # a labelled subset the data can't give
+    raise ValueError(f"n_labels: {err}") from None
+  train_data = members[0]
+  if name == "ss_aae" and config["n_seeds"] > 1:   # member d: draw d
+    train_data = {"x_l": jnp.stack([t["x_l"] for t in members]),
+                  "y_l": jnp.stack([t["y_l"] for t in members]),
+                  "x_u": train_data["x_u"]}
+    data_axes = {"x_l": 0, "y_l": 0, "x_u": None}
   sample_key = jax.random.PRNGKey(10_000 + config["seed"])
+  if m.sample is None:                # translation: its outputs are drawn
+    translate = jax.jit(m.parts.translate, static_argnums=2)
+    a_test = jnp.asarray(loaded.task.a.x_test)
+    draw = lambda state: np.asarray(translate(state.u, a_test, "ab"))
+  else:
+    sample = jax.jit(m.sample, static_argnums=2)
+    draw = lambda state: np.asarray(sample(state, sample_key,
+                                           _EVAL_SAMPLES))
 
   def extra(state, member):
-    del member
-    if name != "infogan" or labels is None:
-      return {}
-    return {k: v for k, v in m.evaluate(state, ds).items()
-            if k == "code_accuracy"}
+    if name in models.translation.MODELS:
+      return {k: v for k, v in m.evaluate(state, ds).items()
+              if k in ("class_kept", "l1", "psnr", "cycle_l1")}
+    if name == "ss_aae":
+      return {"test_error": m.evaluate(state, ds, samples=draw(state))[
+          "test_error"], "n_labels": config["n_labels"],
+              "labelled": np.asarray(data.labelled_subset(
+                  ds.y_train, config["n_labels"], n_classes=labels[2],
+                  seed=config["seed"], draw=member)).tolist()}
+    if name == "infogan" and labels is not None:
+      return {"code_accuracy": m.evaluate(state, ds)["code_accuracy"]}
+    return {}
 
-  def score(samples):
-    return m.evaluate(None, ds, modes=loaded.modes, samples=samples)
+  score = None
+  if name in models.gan.MODELS:
+    score = lambda samples: m.evaluate(None, ds, modes=loaded.modes,
+                                       samples=samples)
 
   def figures(workdir, state):
     m.figures(state, ds, workdir)
 
-  return Setup(m.init, m.step, m.train_data(ds), m.batch_fn, m.hparams,
-               lambda state: np.asarray(sample(state, sample_key,
-                                               _EVAL_SAMPLES)),
-               extra, figures, score=score)
-
-
-def _autoencoder_setup(config: dict, loaded: Loaded) -> Setup:
-  """AAE (semi-supervised with --n_labels) or VAE-GAN."""
-  d, labels = loaded.x_train.shape[1], loaded.labels
-  latent = config["latent_dim"] or (2 if config["model"] == "aae" else 32)
-  n_labels = config["n_labels"] if config["model"] == "aae" else 0
-  betas = (config["beta1"], 0.999)
-  if config["model"] == "aae":
-    a = aae.make(d, latent_dim=latent, prior=config["prior"],
-                 hidden=(config["hidden"],) * 2,
-                 n_classes=labels[2] if n_labels else 0, loss=config["loss"],
-                 penalty=_penalty(config), method=config["method"],
-                 betas=betas)
-  else:
-    a = aae.make_vaegan(d, image_shape=loaded.image_shape,
-                        latent_dim=latent, hidden=(config["hidden"],),
-                        width=config["width"], loss=config["loss"],
-                        penalty=_penalty(config), method=config["method"],
-                        betas=betas)
-  x = jnp.asarray(loaded.x_train)
-  train_data, batch_fn = x, train.minibatch(config["batch_size"])
-  data_axes = None
-  if n_labels:
-    y = jnp.asarray(labels[0])
-    # member i: draw i of --seed, as every labelled baseline draws
-    try:
-      i = jnp.stack([data.labelled_subset(y, n_labels, n_classes=labels[2],
-                                          seed=config["seed"], draw=d)
-                     for d in range(config["n_seeds"])])
-    except ValueError as err:
-      raise ValueError(f"n_labels: {err}") from None
-    if config["n_seeds"] == 1:
-      i = i[0]
-    else:       # each member its own labelled subset
-      data_axes = {"x_l": 0, "y_l": 0, "x_u": None}
-    train_data = {"x_l": x[i], "y_l": y[i], "x_u": x}
-    batch_fn = ssvae.batches(config["batch_size"])
-  sample = jax.jit(a.sample, static_argnums=2)
-  sample_key = jax.random.PRNGKey(10_000 + config["seed"])
-  x_test = jnp.asarray(loaded.x_test)
-
-  def extra(state, member):
-    if not n_labels:
-      return {}
-    return {"test_error": float(metrics.error_rate(
-        aae.class_logits(a, state.u, x_test), jnp.asarray(labels[1]))),
-        "n_labels": n_labels,
-        "labelled": np.asarray(i if i.ndim == 1 else i[member]).tolist()}
-
-  def figures(workdir, state):
-    if config["model"] != "aae" or labels is None:
-      return
-    z = a.encode(state.u, x_test)
-    z = np.asarray(z[1] if n_labels else z)
-    fig, axes = plotting.figure(1, 1, 4.5)
-    ax = axes[0, 0]
-    points = ax.scatter(z[:, 0], z[:, 1], c=labels[1], cmap="tab10", s=4)
-    fig.colorbar(points, ax=ax, label="digit")
-    ax.set_title("codes of the test images" + (" (style z)" if n_labels
-                                               else ""))
-    ax.set_xlabel("z1")
-    ax.set_ylabel("z2")
-    plotting.save(fig, os.path.join(workdir, "latent.png"))
-
-  return Setup(a.init, a.step, train_data, batch_fn, _weights(config),
-               lambda state: np.asarray(sample(state.u, sample_key,
-                                               _EVAL_SAMPLES)),
-               extra, figures, data_axes)
-
-
-def _translation_setup(config: dict, loaded: Loaded) -> Setup:
-  """pix2pix or CycleGAN on a task's domains A -> B."""
-  task, model = loaded.task, config["model"]
-  t = translation.make(model=model, width=config["width"],
-                       loss=config["loss"], penalty=_penalty(config),
-                       identity=config["identity_weight"] > 0,
-                       method=config["method"],
-                       betas=(config["beta1"], 0.999))
-  train_data = {"a": jnp.asarray(task.a.x_train),
-                "b": jnp.asarray(task.b.x_train)}
-  a_test, b_test = jnp.asarray(task.a.x_test), jnp.asarray(task.b.x_test)
-  translate = jax.jit(t.translate, static_argnums=2)
-
-  def extra(state, member):
-    del member
-    out_b = np.asarray(translate(state.u, a_test, "ab"))
-    res = {"class_kept": metrics.class_kept(out_b, task.a.y_test)}
-    if task.paired:
-      res["l1"] = float(np.mean(np.abs(out_b - np.asarray(b_test))))
-      res["psnr"] = float(np.mean(metrics.psnr(out_b, b_test)))
-    else:
-      back_a = np.asarray(translate(state.u, jnp.asarray(out_b), "ba"))
-      out_a = np.asarray(translate(state.u, b_test, "ba"))
-      back_b = np.asarray(translate(state.u, jnp.asarray(out_a), "ab"))
-      res["cycle_l1"] = float(0.5 * (
-          np.mean(np.abs(back_a - np.asarray(a_test)))
-          + np.mean(np.abs(back_b - np.asarray(b_test)))))
-    return res
-
-  def figures(workdir, state):
-    rows = [("input A", a_test[:10])]
-    out_b = translate(state.u, a_test[:10], "ab")
-    rows.append(("output A -> B", out_b))
-    if task.paired:
-      rows.append(("target B", b_test[:10]))
-    else:
-      rows.append(("back B -> A", translate(state.u, out_b, "ba")))
-      out_a = translate(state.u, b_test[:10], "ba")
-      rows += [("input B", b_test[:10]), ("output B -> A", out_a),
-               ("back A -> B", translate(state.u, out_a, "ab"))]
-    fig, axes = plotting.figure(1, 1, 6)
-    plotting.image_grid(axes[0, 0], np.concatenate(
-        [np.asarray(r) for _, r in rows]), (28, 28), 10)
-    axes[0, 0].set_title("rows: " + "; ".join(name for name, _ in rows),
-                         fontsize=8)
-    plotting.save(fig, os.path.join(
-        workdir, "triples.png" if task.paired else "cycles.png"))
-
-  return Setup(t.init, t.step, train_data,
-               translation.batches(config["batch_size"], task.paired),
-               _weights(config),
-               lambda state: np.asarray(translate(state.u, a_test, "ab")),
-               extra, figures)
+  return Setup(m.init, m.step, train_data, m.batch_fn, m.hparams, draw,
+               extra, figures, data_axes, score)
 
 
 def _seeds(config: dict) -> list[int]:

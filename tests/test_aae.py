@@ -6,15 +6,23 @@ import numpy as np
 import pytest
 from scipy import special
 
-from jgen import aae
 from jgen import adversarial
 from jgen import data
 from jgen import metrics
 from jgen import nets
 from jgen import ssvae
 from jgen import train
+from jgen.models import aae
+from jgen.models import vaegan
 
 KEY = jax.random.PRNGKey(0)
+
+
+def _aae(data_dim, *, n_classes=0, **kwargs):
+  """An AAE, semi-supervised with ``n_classes`` (50 labels)."""
+  if n_classes:
+    kwargs.update(model="ss_aae", n_classes=n_classes, n_labels=5 * n_classes)
+  return aae.make(aae.AaeConfig(data_dim=data_dim, **kwargs))
 RNG = np.random.default_rng(0)
 
 
@@ -92,18 +100,18 @@ def test_split_critic_columns_are_independent_critics():
 def test_semi_supervised_aae_alpha_term_moves_only_the_encoder():
   """alpha * mean(-log q(y_l | x_l)) reaches the encoder, not the decoder,
   and equals a NumPy cross-entropy."""
-  a = aae.make(6, latent_dim=2, hidden=(8,), n_classes=3)
+  a = _aae(6, latent_dim=2, hidden=(8,), n_classes=3)
   state = a.init(KEY)
   x = jnp.asarray(RNG.uniform(size=(5, 6)), jnp.float32)
   batch = {"x_l": x, "y_l": jnp.array([0, 1, 2, 0, 1]), "x_u": x}
 
   def loss(u, alpha):
-    return a.game.loss_u(u, state.v, KEY, batch,
+    return a.parts.game.loss_u(u, state.v, KEY, batch,
                          {"alpha": alpha, "reg_weight": 0.0})
   g0, g1 = (jax.grad(loss)(state.u, al) for al in (0.0, 1.0))
   jax.tree.map(lambda p, q: np.testing.assert_allclose(p, q, rtol=1e-6),
                g0["decoder"], g1["decoder"])
-  logits = np.asarray(a.encode(state.u, x)[0], np.float64)
+  logits = np.asarray(a.parts.encode(state.u, x)[0], np.float64)
   xent = -np.mean((logits - special.logsumexp(logits, 1, keepdims=True))[
       np.arange(5), np.asarray(batch["y_l"])])
   np.testing.assert_allclose(loss(state.u, 2.0) - loss(state.u, 0.0),
@@ -115,14 +123,14 @@ def test_aae_matches_the_aggregated_posterior_to_the_prior():
   images have about zero mean and unit variance; the same autoencoder
   without the critic's pull does not."""
   x = jnp.asarray(data.load("digits").x_train.reshape(-1, 64), jnp.float32)
-  a = aae.make(64, latent_dim=2, hidden=(64,), penalty="r1")
+  a = _aae(64, latent_dim=2, hidden=(64,), penalty="r1")
   stats = {}
   for name, lr_v in (("aae", 1e-3), ("no critic", 0.0)):
     out = train.train(a.init(KEY), a.step, x,
                       {"lr_u": 1e-3, "lr_v": lr_v, "reg_weight": 0.1},
                       num_steps=3000, batch_fn=train.minibatch(100),
                       chunk_size=1000)
-    z = np.asarray(a.encode(out.state.u, x))
+    z = np.asarray(a.parts.encode(out.state.u, x))
     stats[name] = (np.abs(z.mean(0)).max(), np.abs(np.log(z.std(0))).max())
   assert stats["aae"][0] < 0.3 and stats["aae"][1] < 0.3, stats
   assert max(stats["no critic"]) > 1.0, stats
@@ -130,13 +138,21 @@ def test_aae_matches_the_aggregated_posterior_to_the_prior():
 
 def test_make_refuses_bad_configurations():
   with pytest.raises(ValueError, match="n_classes"):
-    aae.make(4, n_classes=1)
+    _aae(4, n_classes=1)
+  with pytest.raises(ValueError, match="prior: an option of model=aae"):
+    _aae(4, n_classes=10, prior="mixture")
   with pytest.raises(ValueError, match="prior"):
-    aae.make(4, n_classes=10, prior="mixture")
-  with pytest.raises(ValueError, match="prior"):
-    aae.make(4, prior="cauchy")
+    _aae(4, prior="cauchy")
+  with pytest.raises(ValueError, match="alpha: an option of model=ss_aae"):
+    _aae(4, alpha=3.0)
+  with pytest.raises(ValueError, match="n_labels must be a multiple"):
+    aae.AaeConfig(model="ss_aae", n_labels=55)
+  with pytest.raises(ValueError, match="hidden"):
+    _aae(4, hidden=())
+  with pytest.raises(TypeError, match="AaeConfig"):
+    aae.make(vaegan.VaeganConfig())
   with pytest.raises(ValueError, match="semi-supervised"):
-    a = aae.make(4, hidden=(4,))
+    a = _aae(4, hidden=(4,))
     aae.class_logits(a, None, None)
 
 
@@ -145,9 +161,10 @@ def test_semi_supervised_aae_trains_on_ssvae_batches():
   x = jnp.asarray(ds.x_train.reshape(-1, 64), jnp.float32)
   y = jnp.asarray(ds.y_train)
   i = data.labelled_subset(y, 50, n_classes=10)
-  a = aae.make(64, latent_dim=4, hidden=(64,), n_classes=10)
-  out = train.train(a.init(KEY), a.step,
-                    {"x_l": x[i], "y_l": y[i], "x_u": x},
+  a = _aae(64, latent_dim=4, hidden=(64,), n_classes=10)
+  d = a.train_data(ds)                  # draw 0 of label seed 0
+  np.testing.assert_array_equal(d["x_l"], x[i])
+  out = train.train(a.init(KEY), a.step, d,
                     {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0,
                      "alpha": 1.0},
                     num_steps=1000, batch_fn=ssvae.batches(100, 50),
@@ -156,7 +173,7 @@ def test_semi_supervised_aae_trains_on_ssvae_batches():
   err = float(metrics.error_rate(aae.class_logits(a, out.state.u, xt),
                                  jnp.asarray(ds.y_test)))
   assert err < 0.4                              # chance is 0.9
-  assert a.sample(out.state.u, KEY, 5).shape == (5, 64)
+  assert a.sample(out.state, KEY, 5).shape == (5, 64)
 
 
 def test_feature_distance_matches_numpy():
@@ -216,13 +233,13 @@ def test_vaegan_routes_each_term_to_its_network():
 
 def test_make_vaegan_trains_and_samples():
   x = jnp.asarray(data.load("digits").x_train.reshape(-1, 64), jnp.float32)
-  a = aae.make_vaegan(64, image_shape=(8, 8), latent_dim=4, hidden=(16,),
-                      width=4)
+  a = vaegan.make(vaegan.VaeganConfig(data_dim=64, image_shape=(8, 8),
+                                      latent_dim=4, hidden=(16,), width=4))
   out = train.train(a.init(KEY), a.step, x,
                     {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1,
                      "recon_weight": 1.0},
                     num_steps=4, batch_fn=train.minibatch(32), chunk_size=2,
                     unroll=True)
   assert all(np.isfinite(r["loss_u"]) for r in out.history)
-  s = a.sample(out.state.u, KEY, 5)
+  s = a.sample(out.state, KEY, 5)
   assert s.shape == (5, 64) and 0 <= float(s.min()) and float(s.max()) <= 1

@@ -388,6 +388,18 @@ def test_registry_builds_every_model_of_the_family():
     gan.make({"model": "gan"})
 
 
+def test_a_preset_is_one_registry_line(monkeypatch):
+  """docs/design.md's worked example: Mao et al.'s LSGAN as a name."""
+  monkeypatch.setitem(models.REGISTRY, "lsgan", (
+      gan.GanConfig, gan.make,
+      {"model": "gan", "loss": "least_squares", "penalty": "none"}))
+  m = models.get("lsgan").make(models.get("lsgan").config(batch_size=64,
+                                                          hidden=(8,)))
+  assert (m.config.loss, m.config.penalty) == ("least_squares", "none")
+  state, met = jax.jit(m.step)(m.init(KEY), jnp.ones((64, 2)), m.hparams)
+  assert np.isfinite(float(met["loss_v"]))
+
+
 def test_check_hparams_asks_for_the_models_weight():
   base = {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0}
   with pytest.raises(ValueError, match="aux_weight"):

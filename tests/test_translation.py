@@ -8,10 +8,14 @@ import pytest
 from jgen import adversarial
 from jgen import data
 from jgen import nets
-from jgen import translation
+from jgen.models import translation
 
 KEY = jax.random.PRNGKey(0)
 RNG = np.random.default_rng(0)
+
+
+def _make(**kwargs):
+  return translation.make(translation.TranslationConfig(**kwargs))
 sp = lambda t: np.logaddexp(0, t)
 
 
@@ -84,8 +88,8 @@ def test_networks_shapes_and_ranges():
   g = nets.UNet((28, 28), 4)
   p = g.init(KEY, x)
   assert g.apply(p, x).shape == (3, 784)
-  t = translation.make(model="pix2pix", width=4)
-  y = t.translate(p, x)
+  t = _make(model="pix2pix", width=4)
+  y = t.parts.translate(p, x)
   assert 0 <= float(y.min()) and float(y.max()) <= 1
   c = nets.PatchCritic((28, 28), 4, conditional=True)
   assert c.apply(c.init(KEY, x, x), x, x).shape == (3, 49)
@@ -123,9 +127,15 @@ def test_batches_pair_rows_only_when_paired(paired):
 
 def test_make_refuses_bad_configurations_and_directions():
   with pytest.raises(ValueError, match="model.*cyclegan"):
-    translation.make(model="unit")
+    _make(model="unit")
   with pytest.raises(ValueError, match="loss"):
-    translation.make(loss="hinge_of_fate")
-  t = translation.make(model="pix2pix", width=2)
+    _make(loss="hinge_of_fate")
+  with pytest.raises(ValueError, match="cycle_weight: an option of "
+                     "model=cyclegan"):
+    _make(model="pix2pix", cycle_weight=1.0)
+  with pytest.raises(ValueError, match="image_shape"):
+    _make(image_shape=(30, 28))
+  assert _make(model="cyclegan").config.loss == "least_squares"
+  t = _make(model="pix2pix", width=2)
   with pytest.raises(ValueError, match="direction"):
-    t.translate(None, None, "ba")
+    t.parts.translate(None, None, "ba")

@@ -8,19 +8,31 @@ built, and ``make(config) -> Model`` (:class:`Model`: ``init``, ``step``,
     entry = models.get("cgan")
     model = entry.make(entry.config(data_dim=784, image_shape=(28, 28)))
 
-A new model is one module and one line of :data:`REGISTRY`.
+A new family is one module and its lines of :data:`REGISTRY`; a named
+preset of an existing family (fixed fields) is one line.
 """
 
 from __future__ import annotations
 
 import functools
 
+from jgen.models import aae
 from jgen.models import gan
+from jgen.models import translation
+from jgen.models import vaegan
 from jgen.models._base import Entry
 from jgen.models._base import Model
+from jgen.models._base import TwoPlayerConfig
 
+# name -> (config class, make, the fields the name presets)
 REGISTRY = {
-    **{name: (gan.GanConfig, gan.make) for name in gan.MODELS},
+    **{name: (gan.GanConfig, gan.make, {"model": name})
+       for name in gan.MODELS},
+    **{name: (aae.AaeConfig, aae.make, {"model": name})
+       for name in aae.MODELS},
+    "vaegan": (vaegan.VaeganConfig, vaegan.make, {}),
+    **{name: (translation.TranslationConfig, translation.make,
+              {"model": name}) for name in translation.MODELS},
 }
 
 
@@ -32,8 +44,8 @@ def get(name: str) -> Entry:
 
   Returns:
     An :class:`Entry`: ``config(**fields)`` builds the model's checked
-    config with its ``model`` field set, ``make(config)`` the
-    :class:`Model`.
+    config with the fields its name presets (its ``model``), and
+    ``make(config)`` the :class:`Model`.
 
   Raises:
     ValueError: an unknown name (the message lists the known ones).
@@ -41,8 +53,8 @@ def get(name: str) -> Entry:
   if name not in REGISTRY:
     raise ValueError(f"model must be one of {sorted(REGISTRY)}, got "
                      f"{name!r}.")
-  config, make = REGISTRY[name]
-  return Entry(name, functools.partial(config, model=name), make)
+  config, make, preset = REGISTRY[name]
+  return Entry(name, functools.partial(config, **preset), make)
 
 
 def names() -> list[str]:
@@ -50,4 +62,5 @@ def names() -> list[str]:
   return sorted(REGISTRY)
 
 
-__all__ = ["Entry", "Model", "REGISTRY", "get", "gan", "names"]
+__all__ = ["Entry", "Model", "REGISTRY", "TwoPlayerConfig", "aae", "gan",
+           "get", "names", "translation", "vaegan"]

@@ -13,7 +13,16 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import jax
 import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jgen import _checks
+from jgen import adversarial
+from jgen import metrics
+from jgen import minimax
+from jgen import nets
 
 
 class Model(NamedTuple):
@@ -28,8 +37,11 @@ class Model(NamedTuple):
       the data that :attr:`train_data` gives.
     hparams: the config's traced hyperparameters as float32 scalars, a dict
       that :func:`jgen.sweep.run` may replace by sweep axes.
-    train_data: ``train_data(dataset) -> pytree`` the training arrays that
-      :attr:`batch_fn` draws from, from a :class:`jgen.data.Dataset`.
+    train_data: ``train_data(dataset, *, draw=0) -> pytree`` the training
+      arrays that :attr:`batch_fn` draws from, from a
+      :class:`jgen.data.Dataset` (a :class:`jgen.data.Task` for
+      translation); ``draw`` picks the labelled subset of the
+      semi-supervised models (:func:`jgen.data.labelled_subset`).
     sample: ``sample(state, key, n) -> [n, D]`` generated examples, or None
       for a model that does not generate.
     evaluate: ``evaluate(state, dataset, **options) -> dict`` the family's
@@ -82,3 +94,143 @@ def refuse_inapplicable(config, model: str, applies: dict) -> None:
       raise ValueError(f"{name}: an option of model={'/'.join(models)}, "
                        f"got {getattr(config, name)!r} with model="
                        f"{model!r}.")
+
+
+def flat(x) -> jax.Array:
+  """Examples as a float32 matrix ``[N, D]`` (images flattened)."""
+  x = jnp.asarray(x, jnp.float32)
+  return x.reshape(len(x), -1)
+
+
+def check_image_shape(image_shape, data_dim: int):
+  """``image_shape`` as a tuple of :data:`jgen.nets.IMAGE_SHAPES` holding
+  ``data_dim`` pixels, or None.
+
+  Raises:
+    ValueError: another shape, or one that does not hold ``data_dim``.
+  """
+  if image_shape is None:
+    return None
+  shape = tuple(image_shape)
+  if shape not in nets.IMAGE_SHAPES:
+    raise ValueError(f"image_shape must be one of {nets.IMAGE_SHAPES} or "
+                     f"None, got {image_shape!r}.")
+  if shape[0] * shape[1] != data_dim:
+    raise ValueError(f"image_shape {shape} holds {shape[0] * shape[1]} "
+                     f"pixels but data_dim is {data_dim}.")
+  return shape
+
+
+@dataclasses.dataclass(frozen=True)
+class TwoPlayerConfig:
+  """The settings every adversarially trained family shares: the game's
+  loss and critic penalty, the update schedule, Adam for both players
+  (Kingma & Ba 2015; Radford et al. 2016's ``betas = (0.5, 0.999)``) with
+  traced learning rates, and the batch size.
+
+  Attributes:
+    loss: a name of :data:`jgen.adversarial.LOSSES`.
+    penalty: ``"none"`` or a name of :data:`jgen.adversarial.PENALTIES`.
+    method: a name of :data:`jgen.minimax.METHODS`.
+    betas: Adam's ``(b1, b2)`` for both players, each in [0, 1).
+    lr_g: the generating player's learning rate (traced as ``lr_u``).
+    lr_d: the critic's learning rate (traced as ``lr_v``).
+    penalty_weight: the penalty's weight (traced as ``reg_weight``).
+    batch_size: examples per step.
+  """
+  loss: str = "non_saturating"
+  penalty: str = "r1"
+  method: str = "simultaneous"
+  betas: tuple[float, float] = (0.5, 0.999)
+  lr_g: float = 1e-3
+  lr_d: float = 1e-3
+  penalty_weight: float = 0.1
+  batch_size: int = 128
+
+  def __post_init__(self):
+    _checks.choice(self.loss, "loss", adversarial.LOSSES)
+    _checks.choice(self.penalty, "penalty", ("none", *adversarial.PENALTIES))
+    _checks.choice(self.method, "method", minimax.METHODS)
+    if len(self.betas) != 2:
+      raise ValueError(f"betas must be (b1, b2), got {self.betas!r}.")
+    for i, b in enumerate(self.betas):
+      _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
+    object.__setattr__(self, "betas", tuple(self.betas))
+    for name in ("lr_g", "lr_d", "penalty_weight"):
+      _checks.real(getattr(self, name), name, low=0.0, high=1e30)
+    _checks.integer(self.batch_size, "batch_size", low=1)
+
+  @property
+  def penalty_or_none(self) -> str | None:
+    """The penalty's name, or None for ``"none"``."""
+    return None if self.penalty == "none" else self.penalty
+
+  def players(self, **projections) -> minimax.Players:
+    """Adam with :attr:`betas` for both players (``project_v=`` etc.)."""
+    adam = optax.scale_by_adam(*self.betas)
+    return minimax.Players(adam, adam, **projections)
+
+  def two_player_hparams(self, **weights: float) -> dict:
+    """``{"lr_u", "lr_v", "reg_weight", **weights}`` as float32 scalars."""
+    return float32_hparams(lr_u=self.lr_g, lr_v=self.lr_d,
+                           reg_weight=self.penalty_weight, **weights)
+
+
+def check_widths(hidden) -> tuple[int, ...]:
+  """``hidden`` as a non-empty tuple of widths >= 1.
+
+  Raises:
+    ValueError: an empty sequence or a width below 1.
+  """
+  hidden = tuple(hidden)
+  if not hidden:
+    raise ValueError("hidden must list at least one width, got ().")
+  for h in hidden:
+    _checks.integer(h, "hidden", low=1)
+  return hidden
+
+
+EVAL_SAMPLES = 2500  # the VEEGAN/PacGAN protocol's sample count
+
+
+def draw_samples(sample, state, samples=None, key=None) -> np.ndarray:
+  """``samples`` as a NumPy array, or 2,500 fresh ones from ``state``
+  (the VEEGAN/PacGAN protocol's count) with ``key`` (default
+  ``PRNGKey(10_000)``).
+
+  Raises:
+    ValueError: neither a state nor samples.
+  """
+  if samples is None:
+    if state is None:
+      raise ValueError("evaluate needs a state or samples.")
+    key = jax.random.PRNGKey(10_000) if key is None else key
+    samples = sample(state, key, EVAL_SAMPLES)
+  return np.asarray(samples)
+
+
+def sample_quality(scorers: dict, dataset, sample, state, samples=None,
+                   key=None) -> dict:
+  """:class:`jgen.metrics.SampleQuality` of a generator's samples against
+  the dataset's test split (the reference features computed once per
+  dataset, kept in ``scorers``).
+
+  Args:
+    scorers: a dict the caller keeps, ``{id(dataset): SampleQuality}``.
+    dataset: a :class:`jgen.data.Dataset` of images.
+    sample: ``sample(state, key, n) -> [n, D]``.
+    state: the model's state (unused when ``samples`` are given).
+    samples: samples to score instead of fresh ones.
+    key: PRNG key of fresh samples (default ``PRNGKey(10_000)``).
+
+  Returns:
+    The scores.
+
+  Raises:
+    ValueError: neither a state nor samples.
+  """
+  samples = draw_samples(sample, state, samples, key)
+  if id(dataset) not in scorers:
+    scorers[id(dataset)] = metrics.SampleQuality(flat(dataset.x_train),
+                                                 flat(dataset.x_test))
+  return scorers[id(dataset)](samples)

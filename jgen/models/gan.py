@@ -28,7 +28,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jgen import _checks
 from jgen import adversarial
@@ -54,8 +53,10 @@ _SMOOTHED = ("minimax", "non_saturating")   # losses with label smoothing
 
 
 @dataclasses.dataclass(frozen=True)
-class GanConfig:
-  """A GAN of the family, every field checked when the config is built.
+class GanConfig(_base.TwoPlayerConfig):
+  """A GAN of the family, every field checked when the config is built
+  (with the loss, penalty, schedule, Adam and batch fields of
+  :class:`jgen.models.TwoPlayerConfig`).
 
   Attributes:
     model: a name of :data:`MODELS`: ``"gan"``
@@ -79,19 +80,15 @@ class GanConfig:
       with ``penalty="none"``: batch statistics couple the examples a
       gradient penalty differentiates one at a time).
     spectral_norm: spectrally normalised critic (Miyato et al. 2018).
-    loss: a name of :data:`jgen.adversarial.LOSSES`.
     loss_options: further options of the loss
       (:func:`jgen.adversarial.make_loss`), e.g. least squares' ``a, b, c``.
     label_smoothing: one-sided label smoothing in [0, 1) (Salimans et al.
       2016) of the ``minimax`` and ``non_saturating`` critics.
-    penalty: ``"none"`` or a name of :data:`jgen.adversarial.PENALTIES`.
     penalty_options: options of the penalty
       (:func:`jgen.adversarial.make_penalty`).
     noise_std: instance-noise standard deviation (Sonderby et al. 2017).
-    method: a name of :data:`jgen.minimax.METHODS`.
     n_critic: critic steps per generator step.
     order: which player moves first in ``alternating``.
-    betas: Adam's ``(b1, b2)`` for both players, each in [0, 1).
     clip: WGAN weight clipping of the critic to ``[-clip, clip]``; 0 is off.
     ema_decay: decay in [0, 1) of an EMA of the generator used for samples;
       0 is off.
@@ -105,13 +102,9 @@ class GanConfig:
     q_trains_body: InfoGAN: whether the mutual-information term of the
       critic's loss trains the body ``Q`` shares with ``D`` (Chen et al.
       2016) or only the ``Q`` head (:func:`jgen.nets.stop_body_gradient`).
-    lr_g, lr_d: the players' Adam learning rates (traced: ``lr_u``,
-      ``lr_v``).
-    penalty_weight: the penalty's weight (traced: ``reg_weight``).
     aux_weight: AC-GAN's weight of the classification terms (traced).
     info_weight: InfoGAN's lambda of the categorical code (traced).
     continuous_weight: InfoGAN's weight of the continuous codes (traced).
-    batch_size: real examples per step.
 
   Raises:
     ValueError: naming the field: an unknown name or option (the message
@@ -132,16 +125,12 @@ class GanConfig:
   generator_norm: str = "none"
   critic_norm: str = "none"
   spectral_norm: bool = False
-  loss: str = "non_saturating"
   loss_options: dict | None = None
   label_smoothing: float = 0.0
-  penalty: str = "r1"
   penalty_options: dict | None = None
   noise_std: float = 0.0
-  method: str = "simultaneous"
   n_critic: int = 1
   order: str = "v_first"
-  betas: tuple[float, float] = (0.5, 0.999)
   clip: float = 0.0
   ema_decay: float = 0.0
   n_classes: int = 10
@@ -150,49 +139,31 @@ class GanConfig:
   n_continuous: int = 2
   q_hidden: int = 128
   q_trains_body: bool = True
-  lr_g: float = 1e-3
-  lr_d: float = 1e-3
-  penalty_weight: float = 0.1
   aux_weight: float = 1.0
   info_weight: float = 1.0
   continuous_weight: float = 0.1
-  batch_size: int = 128
 
   def __post_init__(self):
+    super().__post_init__()
     _checks.choice(self.model, "model", MODELS)
     _base.refuse_inapplicable(self, self.model, _APPLIES)
     _checks.integer(self.data_dim, "data_dim", low=1)
-    if self.image_shape is not None:
-      shape = tuple(self.image_shape)
-      if shape not in nets.IMAGE_SHAPES:
-        raise ValueError(f"image_shape must be one of {nets.IMAGE_SHAPES} or "
-                         f"None, got {self.image_shape!r}.")
-      if shape[0] * shape[1] != self.data_dim:
-        raise ValueError(f"image_shape {shape} holds {shape[0] * shape[1]} "
-                         f"pixels but data_dim is {self.data_dim}.")
-      object.__setattr__(self, "image_shape", shape)
-    else:
+    object.__setattr__(self, "image_shape", _base.check_image_shape(
+        self.image_shape, self.data_dim))
+    if self.image_shape is None:
       for name, off in (("dense", 0), ("generator_norm", "none"),
                         ("critic_norm", "none")):
         if getattr(self, name) != off:
           raise ValueError(f"{name}: an option of the conv networks "
                            f"(image_shape set), got {getattr(self, name)!r}.")
-    for name in ("latent_dim", "width", "n_critic", "batch_size"):
+    for name in ("latent_dim", "width", "n_critic"):
       _checks.integer(getattr(self, name), name, low=1)
     for name in ("dense", "q_hidden", "n_categorical", "n_continuous"):
       _checks.integer(getattr(self, name), name, low=0)
-    hidden = tuple(self.hidden)
-    if not hidden:
-      raise ValueError("hidden must list at least one width, got ().")
-    for h in hidden:
-      _checks.integer(h, "hidden", low=1)
-    object.__setattr__(self, "hidden", hidden)
+    object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
     _checks.real(self.latent_std, "latent_std", low=1e-6, high=1e6)
     _checks.choice(self.generator_norm, "generator_norm", nets.GENERATOR_NORMS)
     _checks.choice(self.critic_norm, "critic_norm", nets.CRITIC_NORMS)
-    _checks.choice(self.loss, "loss", adversarial.LOSSES)
-    _checks.choice(self.penalty, "penalty", ("none", *adversarial.PENALTIES))
-    _checks.choice(self.method, "method", minimax.METHODS)
     _checks.choice(self.order, "order", minimax.ORDERS)
     _checks.choice(self.conditioning, "conditioning", nets.CONDITIONING)
     for name in ("spectral_norm", "q_trains_body"):
@@ -212,14 +183,9 @@ class GanConfig:
       raise ValueError(f"label_smoothing: only the {'/'.join(_SMOOTHED)} "
                        f"critics take label smoothing, got loss="
                        f"{self.loss!r}.")
-    if len(self.betas) != 2:
-      raise ValueError(f"betas must be (b1, b2), got {self.betas!r}.")
-    for i, b in enumerate(self.betas):
-      _checks.real(b, f"betas[{i}]", low=0.0, high=0.999999)
-    object.__setattr__(self, "betas", tuple(self.betas))
     _checks.real(self.ema_decay, "ema_decay", low=0.0, high=0.999999)
-    for name in ("noise_std", "clip", "lr_g", "lr_d", "penalty_weight",
-                 "aux_weight", "info_weight", "continuous_weight"):
+    for name in ("noise_std", "clip", "aux_weight", "info_weight",
+                 "continuous_weight"):
       _checks.real(getattr(self, name), name, low=0.0, high=1e30)
     if self.model in ("cgan", "acgan"):
       _checks.integer(self.n_classes, "n_classes", low=2)
@@ -320,7 +286,7 @@ def make(config: GanConfig) -> _base.Model:
   if c.label_smoothing:
     loss_options["label_smoothing"] = c.label_smoothing
   pair = adversarial.make_loss(c.loss, **loss_options)
-  pen = (None if c.penalty == "none" else
+  pen = (c.penalty_or_none and
          adversarial.make_penalty(c.penalty, **(c.penalty_options or {})))
 
   def sample_latent(key, n):
@@ -340,9 +306,8 @@ def make(config: GanConfig) -> _base.Model:
              adversarial.acgan)
     game = build(critic.apply, generator.apply, sample_latent,
                  n_classes=c.n_classes, **common)
-  adam = optax.scale_by_adam(*c.betas)
-  players = (minimax.Players(adam, adam, project_v=minimax.clip_weights(c.clip))
-             if c.clip else minimax.Players(adam, adam))
+  players = (c.players(project_v=minimax.clip_weights(c.clip)) if c.clip
+             else c.players())
   ema = c.ema_decay or None
   step = minimax.make_step(game, c.method, players, n_v=c.n_critic,
                            order=c.order, ema_decay=ema)
@@ -374,29 +339,20 @@ def make(config: GanConfig) -> _base.Model:
   def sample(state, key, n):
     return sample_params(generator_params(state), key, n)
 
-  def train_data(dataset):
-    x = _flat(dataset.x_train)
+  def train_data(dataset, *, draw=0):
+    del draw                                      # no labelled subsets
+    x = _base.flat(dataset.x_train)
     return ({"x": x, "y": jnp.asarray(dataset.y_train, jnp.int32)}
             if conditional else x)
 
   parts = Parts(generator, critic, game, players, generate)
   model_ = _base.Model(
       config, init, step, train.minibatch(c.batch_size),
-      _base.float32_hparams(lr_u=c.lr_g, lr_v=c.lr_d,
-                            reg_weight=c.penalty_weight,
-                            **{w: getattr(c, w) for w in _WEIGHTS.get(
-                                model, ())}),
+      c.two_player_hparams(**{w: getattr(c, w)
+                              for w in _WEIGHTS.get(model, ())}),
       train_data, sample, None, None, parts)
   return model_._replace(evaluate=_evaluator(model_),
                          figures=_figure_writer(model_))
-
-
-def _flat(x) -> jax.Array:
-  x = jnp.asarray(x, jnp.float32)
-  return x.reshape(len(x), -1)
-
-
-EVAL_SAMPLES = 2500  # the VEEGAN/PacGAN protocol's sample count
 
 
 def _evaluator(m: _base.Model) -> Callable:
@@ -428,29 +384,20 @@ def _evaluator(m: _base.Model) -> Callable:
       test images, :func:`jgen.metrics.code_accuracy`) for InfoGAN with
       labelled data; other points: ``{}``.
     """
-    if samples is None:
-      if state is None:
-        raise ValueError("evaluate needs a state or samples.")
-      key = jax.random.PRNGKey(10_000) if key is None else key
-      samples = sample(state, key, EVAL_SAMPLES)
-    samples = np.asarray(samples)
+    samples = _base.draw_samples(sample, state, samples, key)
     if modes is not None:
       out = metrics.mode_coverage(samples, *modes)
       return {**out, "counts": [int(n) for n in out["counts"]]}
     if c.image_shape is None:
       return {}
-    if id(dataset) not in scorers:
-      scorers[id(dataset)] = metrics.SampleQuality(
-          np.asarray(_flat(dataset.x_train)), np.asarray(_flat(
-              dataset.x_test)))
-    out = scorers[id(dataset)](samples)
+    out = _base.sample_quality(scorers, dataset, sample, state, samples)
     n_cat = c.codes[0]
     if c.model in ("cgan", "acgan"):
       out["conditional_accuracy"] = metrics.conditional_accuracy(
           samples, np.arange(len(samples)) % n_cat)
     labelled = np.min(dataset.y_test) >= 0
     if c.model == "infogan" and n_cat and labelled and state is not None:
-      _, q = critic_apply(state.v, _flat(dataset.x_test))
+      _, q = critic_apply(state.v, _base.flat(dataset.x_test))
       out["code_accuracy"] = metrics.code_accuracy(np.asarray(q)[:, :n_cat],
                                                    dataset.y_test)
     return out
