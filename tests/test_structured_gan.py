@@ -386,6 +386,17 @@ def test_registry_builds_every_model_of_the_family():
     models.get("bigan")
   with pytest.raises(TypeError, match="GanConfig"):
     gan.make({"model": "gan"})
+  m = models.get("gan").make(models.get("gan").config(hidden=(8,)))
+  with pytest.raises(ValueError, match="dataset.x_train: the model was built "
+                     "for 2 values per example .data_dim., got 64"):
+    m.train_data(data.load("digits"))
+  for kwargs, match in (({"hidden": 128}, "hidden must be a tuple"),
+                        ({"image_shape": 28}, "image_shape must be a tuple"),
+                        ({"loss_options": 3}, "loss_options must be a dict"),
+                        ({"spectral_norm": 1}, "spectral_norm must be a bool"),
+                        ({"data_dim": 2.5}, "data_dim must be an integer")):
+    with pytest.raises(TypeError, match=match):
+      models.get("gan").config(**kwargs)
 
 
 def test_a_preset_is_one_registry_line(monkeypatch):

@@ -70,6 +70,14 @@ class Entry(NamedTuple):
   make: Callable
 
 
+def expect(config, cls: type) -> None:
+  """Raises ``TypeError`` unless ``config`` is a ``cls`` (a family's
+  ``make`` takes its own config only)."""
+  if not isinstance(config, cls):
+    raise TypeError(f"config must be a {cls.__name__} instance, got "
+                    f"{type(config).__name__}.")
+
+
 def float32_hparams(**values: float) -> dict:
   """Traced hyperparameters as float32 scalars (a sweep may replace any)."""
   return {k: jnp.float32(v) for k, v in values.items()}
@@ -96,10 +104,34 @@ def refuse_inapplicable(config, model: str, applies: dict) -> None:
                        f"{model!r}.")
 
 
-def flat(x) -> jax.Array:
-  """Examples as a float32 matrix ``[N, D]`` (images flattened)."""
+def flat(x, data_dim: int | None = None, name: str = "x") -> jax.Array:
+  """Examples as a float32 matrix ``[N, D]`` (images flattened).
+
+  Args:
+    x: examples, [N, ...].
+    data_dim: the D a model was built for, checked when given.
+    name: the data's name in the message.
+
+  Raises:
+    ValueError: examples that are not ``data_dim`` values each.
+  """
   x = jnp.asarray(x, jnp.float32)
-  return x.reshape(len(x), -1)
+  x = x.reshape(len(x), -1)
+  if data_dim is not None and x.shape[1] != data_dim:
+    raise ValueError(f"{name}: the model was built for {data_dim} values "
+                     f"per example (data_dim), got {x.shape[1]}.")
+  return x
+
+
+def as_tuple(value, name: str) -> tuple:
+  """``value`` (a list or tuple) as a tuple.
+
+  Raises:
+    TypeError: naming ``name`` when ``value`` is not a list or tuple.
+  """
+  if not isinstance(value, (list, tuple)):
+    raise TypeError(f"{name} must be a tuple, got {value!r}.")
+  return tuple(value)
 
 
 def check_image_shape(image_shape, data_dim: int):
@@ -111,7 +143,7 @@ def check_image_shape(image_shape, data_dim: int):
   """
   if image_shape is None:
     return None
-  shape = tuple(image_shape)
+  shape = as_tuple(image_shape, "image_shape")
   if shape not in nets.IMAGE_SHAPES:
     raise ValueError(f"image_shape must be one of {nets.IMAGE_SHAPES} or "
                      f"None, got {image_shape!r}.")
@@ -151,6 +183,7 @@ class TwoPlayerConfig:
     _checks.choice(self.loss, "loss", adversarial.LOSSES)
     _checks.choice(self.penalty, "penalty", ("none", *adversarial.PENALTIES))
     _checks.choice(self.method, "method", minimax.METHODS)
+    object.__setattr__(self, "betas", as_tuple(self.betas, "betas"))
     if len(self.betas) != 2:
       raise ValueError(f"betas must be (b1, b2), got {self.betas!r}.")
     for i, b in enumerate(self.betas):
@@ -182,7 +215,7 @@ def check_widths(hidden) -> tuple[int, ...]:
   Raises:
     ValueError: an empty sequence or a width below 1.
   """
-  hidden = tuple(hidden)
+  hidden = as_tuple(hidden, "hidden")
   if not hidden:
     raise ValueError("hidden must list at least one width, got ().")
   for h in hidden:

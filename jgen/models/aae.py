@@ -136,9 +136,7 @@ def make(config: AaeConfig) -> _base.Model:
   Raises:
     TypeError: ``config`` is not an :class:`AaeConfig`.
   """
-  if not isinstance(config, AaeConfig):
-    raise TypeError(f"config must be an AaeConfig, got "
-                    f"{type(config).__name__}.")
+  _base.expect(config, AaeConfig)
   c = config
   data_dim, latent_dim, hidden = c.data_dim, c.latent_dim, c.hidden
   n_classes = c.n_classes if c.model == "ss_aae" else 0
@@ -184,7 +182,7 @@ def make(config: AaeConfig) -> _base.Model:
     return jax.nn.sigmoid(decoder.apply(state.u["decoder"], z))
 
   def train_data(dataset, *, draw=0):
-    x = _base.flat(dataset.x_train)
+    x = _base.flat(dataset.x_train, data_dim, "dataset.x_train")
     if not n_classes:
       return x
     y = jnp.asarray(dataset.y_train, jnp.int32)

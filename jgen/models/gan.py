@@ -170,6 +170,10 @@ class GanConfig(_base.TwoPlayerConfig):
       if not isinstance(getattr(self, name), bool):
         raise TypeError(f"{name} must be a bool, got "
                         f"{getattr(self, name)!r}.")
+    for name in ("loss_options", "penalty_options"):
+      if not isinstance(getattr(self, name), (dict, type(None))):
+        raise TypeError(f"{name} must be a dict or None, got "
+                        f"{getattr(self, name)!r}.")
     if self.penalty == "none" and self.penalty_options:
       raise ValueError("penalty_options: given without a penalty.")
     if self.critic_norm == "batch" and self.penalty != "none":
@@ -264,8 +268,7 @@ def make(config: GanConfig) -> _base.Model:
   Raises:
     TypeError: ``config`` is not a :class:`GanConfig`.
   """
-  if not isinstance(config, GanConfig):
-    raise TypeError(f"config must be a GanConfig, got {type(config).__name__}.")
+  _base.expect(config, GanConfig)
   c = config
   model, latent_dim, data_dim = c.model, c.latent_dim, c.data_dim
   conditional = model in ("cgan", "acgan")
@@ -341,7 +344,7 @@ def make(config: GanConfig) -> _base.Model:
 
   def train_data(dataset, *, draw=0):
     del draw                                      # no labelled subsets
-    x = _base.flat(dataset.x_train)
+    x = _base.flat(dataset.x_train, data_dim, "dataset.x_train")
     return ({"x": x, "y": jnp.asarray(dataset.y_train, jnp.int32)}
             if conditional else x)
 

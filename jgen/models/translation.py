@@ -70,7 +70,7 @@ class TranslationConfig(_base.TwoPlayerConfig):
     object.__setattr__(self, "loss", self.loss or _PAPER_LOSS[self.model])
     super().__post_init__()
     _base.refuse_inapplicable(self, self.model, _APPLIES)
-    shape = tuple(self.image_shape)
+    shape = _base.as_tuple(self.image_shape, "image_shape")
     if len(shape) != 2 or any(not isinstance(n, int) or n < 4 or n % 4
                               for n in shape):
       raise ValueError(f"image_shape must be (H, W), multiples of 4, got "
@@ -116,9 +116,7 @@ def make(config: TranslationConfig) -> _base.Model:
   Raises:
     TypeError: ``config`` is not a :class:`TranslationConfig`.
   """
-  if not isinstance(config, TranslationConfig):
-    raise TypeError(f"config must be a TranslationConfig, got "
-                    f"{type(config).__name__}.")
+  _base.expect(config, TranslationConfig)
   c = config
   model, image_shape = c.model, c.image_shape
   generator = nets.UNet(image_shape, c.width)
@@ -162,8 +160,10 @@ def make(config: TranslationConfig) -> _base.Model:
   m = _base.Model(
       config, init, step, batches(c.batch_size, pix),
       c.two_player_hparams(**weights),
-      lambda task, *, draw=0: {"a": _base.flat(task.a.x_train),
-                               "b": _base.flat(task.b.x_train)},
+      lambda task, *, draw=0: {"a": _base.flat(task.a.x_train, d,
+                                               "task.a.x_train"),
+                               "b": _base.flat(task.b.x_train, d,
+                                               "task.b.x_train")},
       None, None, None, parts)
   return m._replace(evaluate=_evaluator(m), figures=_figures(m))
 

@@ -85,9 +85,7 @@ def make(config: VaeganConfig) -> _base.Model:
   Raises:
     TypeError: ``config`` is not a :class:`VaeganConfig`.
   """
-  if not isinstance(config, VaeganConfig):
-    raise TypeError(f"config must be a VaeganConfig, got "
-                    f"{type(config).__name__}.")
+  _base.expect(config, VaeganConfig)
   c = config
   encoder = nets.GaussianEncoder(c.latent_dim, c.hidden, c.image_shape)
   decoder = nets.Generator(c.data_dim, c.image_shape, c.hidden, c.width)
@@ -124,6 +122,7 @@ def make(config: VaeganConfig) -> _base.Model:
   return _base.Model(
       config, init, step, train.minibatch(c.batch_size),
       c.two_player_hparams(recon_weight=c.recon_weight),
-      lambda dataset, *, draw=0: _base.flat(dataset.x_train), sample,
+      lambda dataset, *, draw=0: _base.flat(dataset.x_train, c.data_dim,
+                                            "dataset.x_train"), sample,
       evaluate, lambda state, dataset, workdir: [],
       Parts(encoder, decoder, critic, game, players))
