@@ -32,11 +32,11 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jgen import _checks
 from jgen import data
 from jgen import metrics
+from jgen import models
 from jgen import nets
 from jgen import plotting
 from jgen import ssvae
@@ -114,20 +114,20 @@ def _draws(y, config, c):
 
 def _train_m1(x, binary, config, workdir):
   """M1: a VAE on every training image (one model shared by the draws)."""
-  vae = nets.VAE(config["m1_latent_dim"], x.shape[1], (config["hidden"],),
-                 likelihood="bernoulli" if binary else "gaussian")
-  loss = variational.make_loss(vae, "vae", binarize_data=binary)
-  opt = optax.adam(config["learning_rate"])
-  key = jax.random.PRNGKey(config["seed"])
-  params = vae.init(key, jnp.asarray(x[:2]))
+  entry = models.get("vae")
+  m = entry.make(entry.config(
+      data_dim=x.shape[1], latent_dim=config["m1_latent_dim"],
+      hidden=(config["hidden"],),
+      likelihood="bernoulli" if binary else "gaussian", binarize=binary,
+      learning_rate=config["learning_rate"],
+      batch_size=config["batch_size"]))
   chunk = common.largest_divisor(config["m1_steps"], 500)
-  res = train.train(train.init_state(params, opt, key),
-                    train.gradient_step(loss, opt), {"x": jnp.asarray(x)}, None,
+  res = train.train(m.init(jax.random.PRNGKey(config["seed"])), m.step,
+                    {"x": jnp.asarray(x)}, m.hparams,
                     num_steps=config["m1_steps"], chunk_size=chunk,
-                    batch_fn=train.minibatch(config["batch_size"]),
-                    workdir=os.path.join(workdir, "m1"),
+                    batch_fn=m.batch_fn, workdir=os.path.join(workdir, "m1"),
                     checkpoint_seconds=60.0)
-  return vae, res.state.params
+  return m.parts.net, res.state.params
 
 
 class _ErrorLog:

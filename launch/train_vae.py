@@ -28,9 +28,8 @@ import optax
 
 from jgen import _checks
 from jgen import data
-from jgen import metrics
+from jgen import models
 from jgen import nets
-from jgen import plotting
 from jgen import train
 from jgen import variational
 from launch import common
@@ -70,7 +69,7 @@ flags.register_multi_flags_validator(
 
 
 
-# values per example -> image shape, for the conv networks and the figures
+# values per example -> image shape, for the conv networks
 _SHAPES = {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}
 
 
@@ -95,69 +94,50 @@ def check_data(config: dict) -> None:
                        f"the model is trained on {x.shape[1]}.")
 
 
-def _fixed_binarized(x, seed):
-  """The test set binarised once with a fixed seed."""
-  return np.asarray(data.binarize(jax.random.PRNGKey(seed),
-                                  jnp.asarray(x, jnp.float32)))
-
-
 def run(config: dict, workdir: str) -> dict:
   """Trains and evaluates; returns the contents of ``result.json``."""
   ds = data.load(config["dataset"], seed=config["seed"])
-  conv = config["conv"]
-  x = _flat(ds.x_train, conv, "dataset")
+  x = _flat(ds.x_train, config["conv"], "dataset")
   d = x.shape[1]
-  model = nets.VAE(latent_dim=config["latent_dim"], output_dim=d,
-                  hidden=(config["hidden"],),
-                  conv=_SHAPES[d] if conv else None,
-                  n_classes=int(ds.y_train.max()) + 1 if config["model"] == "cvae"
-                  else 0,
-                  n_clusters=config.get("n_clusters", 10)
-                  if config["model"] == "mog_vae" else 0)
-  binary = bool(x.min() >= 0 and x.max() <= 1)
-  loss = variational.make_loss(model, config["model"], num_samples=config["num_samples"],
-                       binarize_data=binary)
+  name = config["model"]
+  entry = models.get(name)
+  own = {"cvae": {"n_classes": int(ds.y_train.max()) + 1},
+         "mog_vae": {"n_clusters": config["n_clusters"]}}.get(name, {})
+  if variational.OBJECTIVES[name].uses_beta:
+    own["beta"] = config["beta"]
+  m = entry.make(entry.config(
+      data_dim=d, image_shape=_SHAPES[d] if config["conv"] else None,
+      latent_dim=config["latent_dim"], hidden=(config["hidden"],),
+      binarize=bool(x.min() >= 0 and x.max() <= 1),
+      num_samples=config["num_samples"],
+      learning_rate=config["learning_rate"], batch_size=config["batch_size"],
+      eval_samples=config["eval_samples"], **own))
   key = jax.random.PRNGKey(config["seed"])
-  params = model.init(key, jnp.asarray(x[:2]), jnp.asarray(ds.y_train[:2]))
-  opt = optax.adam(config["learning_rate"])
   chunk = min(100, config["num_steps"])
   steps = (config["num_steps"] // chunk) * chunk
   result = train.train(
-      train.init_state(params, opt, key), train.gradient_step(loss, opt),
-      {"x": jnp.asarray(x), "y": jnp.asarray(ds.y_train)},
-      {"beta": jnp.float32(config["beta"])}
-      if variational.OBJECTIVES[config["model"]].uses_beta else {},
-      num_steps=steps,
-      batch_fn=train.minibatch(config["batch_size"]), chunk_size=chunk,
-      workdir=workdir, checkpoint_every=5, checkpoint_seconds=30.0)
-  params = result.state.params
-  x_test = _flat(ds.x_test, conv, "dataset")
-  x_test = _fixed_binarized(x_test, config["seed"]) if binary else x_test
-  test = variational.evaluate(model, params, jax.random.fold_in(key, 1),
-                              x_test, ds.y_test,
-                              num_samples=config["eval_samples"])
-  out = {"test_elbo": test["elbo"], "test_log_likelihood": test["log_likelihood"],
-         "eval_samples": test["eval_samples"], "num_steps": steps,
-         "final_train_loss": result.history[-1]["loss"]}
-  if model.n_clusters:
-    clusters = np.argmax(model.apply(params, jnp.asarray(x_test),
-                                     method=nets.VAE.cluster_logits), axis=1)
-    out["cluster_accuracy"] = metrics.cluster_accuracy(clusters, ds.y_test)
+      m.init(key), m.step, m.train_data(ds), m.hparams, num_steps=steps,
+      batch_fn=m.batch_fn, chunk_size=chunk, workdir=workdir,
+      checkpoint_every=5, checkpoint_seconds=30.0)
+  state = result.state
+  test = m.evaluate(state, ds, seed=config["seed"])
+  out = {k: v for k, v in test.items() if k != "n"}
+  out.update(num_steps=steps, final_train_loss=result.history[-1]["loss"])
   if config.get("eval_dataset"):
     ev = data.load(config["eval_dataset"], seed=config["seed"])
-    xe = _flat(ev.x_test if len(ev.x_test) else ev.x_train, conv,
-               "eval_dataset")
-    ye = ev.y_test if len(ev.x_test) else ev.y_train
-    xe = _fixed_binarized(xe, config["seed"]) if binary else xe
-    r = variational.evaluate(model, params, jax.random.fold_in(key, 2), xe,
-                             np.clip(ye, 0, None),
-                             num_samples=config["eval_samples"])
-    out["eval"] = {"test_elbo": r["elbo"], "test_log_likelihood":
-                   r["log_likelihood"], "eval_samples": r["eval_samples"],
-                   "n": r["n"]}
-  if not (model.n_classes or model.n_clusters):
+    if not len(ev.x_test):
+      ev = ev._replace(x_test=ev.x_train, y_test=ev.y_train)
+    ev = ev._replace(x_test=_flat(ev.x_test, config["conv"], "eval_dataset"))
+    r = m.evaluate(state, ev, seed=config["seed"])
+    out["eval"] = {k: r[k] for k in ("test_elbo", "test_log_likelihood",
+                                     "eval_samples", "n")}
+  if name in ("vae", "beta_vae", "iwae"):
     # 200 test images at an even stride (mnist5k is ordered by class).
-    fns = variational.bound_fns(model, params)
+    x_test = _flat(ds.x_test, config["conv"], "dataset")
+    if m.config.binarize:
+      x_test = np.asarray(data.binarize(key, jnp.asarray(x_test,
+                                                         jnp.float32)))
+    fns = variational.bound_fns(m.parts.net, state.params)
     gap = jax.jit(lambda xb: variational.amortization_gap(
         jax.random.fold_in(key, 3), xb, fns["encode"], fns["decoder_log_prob"],
         num_steps=500, learning_rate=optax.exponential_decay(0.05, 250, 0.1),
@@ -165,39 +145,9 @@ def run(config: dict, workdir: str) -> dict:
             jnp.asarray(x_test[np.linspace(0, len(x_test) - 1, 200).astype(int)]))
     out["amortization_gap"] = {k: float(jnp.mean(v)) for k, v in gap.items()}
     out["amortization_gap"]["n"] = 200
-  _figures(workdir, model, params, x_test, ds.y_test, config, key, d)
+  m.figures(state, ds, workdir, seed=config["seed"])
   common.write_json(os.path.join(workdir, "result.json"), out)
   return out
-
-
-def _figures(workdir, model, params, x_test, y_test, config, key, d):
-  shape = _SHAPES.get(d)
-  if shape is None:
-    return
-  y = jnp.asarray(y_test[:64]) if model.n_classes else None
-  z = jax.random.normal(key, (64, config["latent_dim"]))
-  samples = model.apply(params, z, y, method=nets.VAE.decode_mean)
-  fig, axes = plotting.figure(1, 1, 6)
-  plotting.image_grid(axes[0, 0], samples, shape, 8)
-  plotting.save(fig, os.path.join(workdir, "samples.png"))
-  mean, _ = model.apply(params, jnp.asarray(x_test[:32]), y[:32] if y is not None
-                        else None, method=nets.VAE.encode)
-  recon = model.apply(params, mean, y[:32] if y is not None else None,
-                      method=nets.VAE.decode_mean)
-  pairs = np.stack([x_test[:32], np.asarray(recon)], 1).reshape(64, -1)
-  fig, axes = plotting.figure(1, 1, 6)
-  plotting.image_grid(axes[0, 0], pairs, shape, 8)
-  axes[0, 0].set_title("data (left) / reconstruction (right), in pairs")
-  plotting.save(fig, os.path.join(workdir, "reconstructions.png"))
-  if config["latent_dim"] == 2 and not model.n_classes:
-    from scipy.stats import norm
-    g = norm.ppf(np.linspace(0.05, 0.95, 15))
-    zz = jnp.asarray(np.stack(np.meshgrid(g, g[::-1]), -1).reshape(-1, 2),
-                     jnp.float32)
-    fig, axes = plotting.figure(1, 1, 7)
-    plotting.image_grid(axes[0, 0], model.apply(params, zz, method=nets.VAE.decode_mean),
-            shape, 15)
-    plotting.save(fig, os.path.join(workdir, "manifold.png"))
 
 
 def main(argv):

@@ -19,6 +19,7 @@ import functools
 from jgen.models import aae
 from jgen.models import gan
 from jgen.models import translation
+from jgen.models import vae
 from jgen.models import vaegan
 from jgen.models._base import Entry
 from jgen.models._base import Model
@@ -31,6 +32,7 @@ REGISTRY = {
     **{name: (aae.AaeConfig, aae.make, {"model": name})
        for name in aae.MODELS},
     "vaegan": (vaegan.VaeganConfig, vaegan.make, {}),
+    **{name: (vae.VaeConfig, vae.make, {"model": name}) for name in vae.MODELS},
     **{name: (translation.TranslationConfig, translation.make,
               {"model": name}) for name in translation.MODELS},
 }
@@ -63,4 +65,4 @@ def names() -> list[str]:
 
 
 __all__ = ["Entry", "Model", "REGISTRY", "TwoPlayerConfig", "aae", "gan",
-           "get", "names", "translation", "vaegan"]
+           "get", "names", "translation", "vae", "vaegan"]

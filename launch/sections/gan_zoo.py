@@ -25,15 +25,13 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jgen import data
 from jgen import metrics
-from jgen import nets
+from jgen import models
 from jgen import ssvae
 from jgen import sweep
 from jgen import train
-from jgen import variational
 from launch import common
 
 N_SEEDS = 3
@@ -87,18 +85,14 @@ def _vae_fid(x, x_test, latent_dim: int, num_steps: int) -> float:
   """A plain VAE (Bernoulli MLP, 400 hidden units) on the same images:
   the FID of its decoded prior samples (pixel means) against the test
   images, VAE-GAN's baseline."""
-  vae = nets.VAE(latent_dim, x.shape[1], (400,))
-  opt = optax.adam(1e-3)
-  key = jax.random.PRNGKey(0)
-  fit = train.train(
-      train.init_state(vae.init(key, x[:2]), opt, key),
-      train.gradient_step(variational.make_loss(vae, "vae",
-                                                binarize_data=True), opt),
-      {"x": jnp.asarray(x)}, None, num_steps=num_steps,
-      chunk_size=common.largest_divisor(num_steps, 1000),
-      batch_fn=train.minibatch(100))
-  z = jax.random.normal(jax.random.PRNGKey(1), (2500, latent_dim))
-  means = vae.apply(fit.state.params, z, method=nets.VAE.decode_mean)
+  entry = models.get("vae")
+  m = entry.make(entry.config(data_dim=x.shape[1], latent_dim=latent_dim,
+                              hidden=(400,), batch_size=100))
+  fit = train.train(m.init(jax.random.PRNGKey(0)), m.step,
+                    {"x": jnp.asarray(x)}, m.hparams, num_steps=num_steps,
+                    chunk_size=common.largest_divisor(num_steps, 1000),
+                    batch_fn=m.batch_fn)
+  means = m.sample(fit.state, jax.random.PRNGKey(1), 2500)
   f_fake, _ = metrics.mnist_features(np.asarray(means))
   f_test, _ = metrics.mnist_features(x_test)
   return metrics.frechet_distance(f_test, f_fake)

@@ -24,16 +24,14 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jgen import data
 from jgen import em
-from jgen import nets
+from jgen import models
 from jgen import plotting
 from jgen import ssvae
 from jgen import sweep
 from jgen import train
-from jgen import variational
 
 LABELS = (100, 600, 1000, 3000)
 N_DRAWS = 5
@@ -74,16 +72,15 @@ def draw_errors(s: ssvae.SSVAE, d: dict, n_labels: int, num_steps: int,
 
 
 def _m1(d: dict, num_steps: int):
-  vae = nets.VAE(M1["latent_dim"], d["x"].shape[1], (M1["hidden"],))
-  opt = optax.adam(M1["lr"])
-  key = jax.random.PRNGKey(0)
-  fit = train.train(
-      train.init_state(vae.init(key, d["x"][:2]), opt, key),
-      train.gradient_step(variational.make_loss(vae, "vae",
-                                                binarize_data=True), opt),
-      {"x": d["x"]}, None, num_steps=num_steps,
-      chunk_size=min(num_steps, 1000), batch_fn=train.minibatch(100))
-  return ssvae.m1_features(vae, fit.state.params)
+  entry = models.get("vae")
+  m = entry.make(entry.config(data_dim=d["x"].shape[1],
+                              latent_dim=M1["latent_dim"],
+                              hidden=(M1["hidden"],), learning_rate=M1["lr"],
+                              batch_size=100))
+  fit = train.train(m.init(jax.random.PRNGKey(0)), m.step, {"x": d["x"]},
+                    m.hparams, num_steps=num_steps,
+                    chunk_size=min(num_steps, 1000), batch_fn=m.batch_fn)
+  return ssvae.m1_features(m.parts.net, fit.state.params)
 
 
 def _idx(y, n_labels, draw):

@@ -21,6 +21,7 @@ import numpy as np
 import optax
 
 from jgen import data
+from jgen import models
 from jgen import nets
 from jgen import plotting
 from jgen import sweep
@@ -39,13 +40,11 @@ def beta_sweep(workdir: str, num_steps: int, eval_samples: int,
   # mnist5k is ordered by class: take an even stride, not the first n_test.
   keep = np.linspace(0, len(ds.x_test) - 1, n_test).astype(int)
   x_test = data.binarize(jax.random.PRNGKey(0), jnp.asarray(ds.x_test))[keep]
-  model = nets.VAE(latent_dim=20, output_dim=784, hidden=(400,))
-  opt = optax.adam(1e-3)
-  run = train.make_run(
-      lambda k, h, d: train.init_state(model.init(k, d["x"][:2]), opt, k),
-      train.gradient_step(variational.make_loss(model, "beta_vae", binarize_data=True),
-                          opt),
-      train.minibatch(128), num_steps)
+  entry = models.get("beta_vae")
+  m = entry.make(entry.config(data_dim=784, latent_dim=20, hidden=(400,)))
+  model = m.parts.net
+  run = train.make_run(lambda k, h, d: m.init(k), m.step, m.batch_fn,
+                       num_steps)
   chunk = min(100, eval_samples)
 
   def member(key, hparams, d, xt):
