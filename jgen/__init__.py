@@ -18,8 +18,10 @@ Layers (imports point downwards only):
   (vector fields, spectra, trajectories);
 * data and evaluation: :mod:`jgen.data` (embedded datasets, binarisation),
   :mod:`jgen.metrics`, :mod:`jgen.plotting` (figures);
-* assembled models (import them by name): :mod:`jgen.gan` (GANs on data),
-  :mod:`jgen.ssvae` (semi-supervised VAEs M1, M2, M1+M2).
+* assembled models (import them by name): :mod:`jgen.models` (every
+  family behind one interface, built from validated configs by
+  ``models.get(name)``), :mod:`jgen.ssvae` (semi-supervised VAEs M1, M2,
+  M1+M2).
 """
 
 from jgen import adversarial

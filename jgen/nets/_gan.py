@@ -94,7 +94,8 @@ def stop_body_gradient(variables: dict) -> dict:
   and to the head, and none to the body. A term so computed trains the head
   on the body's features without shaping them: an InfoGAN whose ``Q`` head
   reads the discriminator's features, the body trained by the adversarial
-  loss alone (:func:`jgen.gan.make` with ``q_trains_body=False``).
+  loss alone (:class:`jgen.models.gan.GanConfig` with
+  ``q_trains_body=False``).
 
   Args:
     variables: the critic's variables ``{collection: {module name: ...}}``.
