@@ -303,6 +303,45 @@ def _checkpointer(workdir: str):
       options=ocp.CheckpointManagerOptions(max_to_keep=2))
 
 
+def _restore(manager, ocp, step: int, like):
+  target = flax.serialization.to_state_dict(like)
+  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
+  restored = manager.restore(step, args=ocp.args.StandardRestore(abstract))
+  return flax.serialization.from_state_dict(like, restored)
+
+
+def restore(workdir: str, like, *, step: int | None = None):
+  """The state a run wrote to ``workdir``, without training it again.
+
+  Args:
+    workdir: the ``workdir`` a :func:`train` call checkpointed into.
+    like: a state of the same structure, shapes and dtypes (e.g. the
+      model's ``init(key)``); its values are not used.
+    step: the checkpoint's step (default: the latest one kept).
+
+  Returns:
+    ``(state, step)``.
+
+  Raises:
+    ValueError: ``workdir`` holds no checkpoint, or none at ``step`` (the
+      message lists the steps kept).
+  """
+  if not os.path.isdir(os.path.join(workdir, "checkpoints")):
+    raise ValueError(f"workdir: {workdir} holds no checkpoints/ folder.")
+  ocp, manager = _checkpointer(workdir)
+  try:
+    steps = sorted(manager.all_steps())
+    if not steps:
+      raise ValueError(f"workdir: {workdir} holds no checkpoint.")
+    step = steps[-1] if step is None else step
+    if step not in steps:
+      raise ValueError(f"step: {workdir} keeps the checkpoints of steps "
+                       f"{steps}, not {step}.")
+    return _restore(manager, ocp, step, like), step
+  finally:
+    manager.close()
+
+
 def _read_history(path: str, upto: int) -> list:
   if not os.path.exists(path):
     return []
@@ -440,10 +479,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     ocp, manager = _checkpointer(workdir)
     latest = manager.latest_step()
     if latest is not None:
-      target = flax.serialization.to_state_dict(state)
-      abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
-      restored = manager.restore(latest, args=ocp.args.StandardRestore(abstract))
-      state = flax.serialization.from_state_dict(state, restored)
+      state = _restore(manager, ocp, latest, state)
       if mesh is not None:
         state = jax.device_put(state, NamedSharding(mesh, P()))
       resumed_from = latest

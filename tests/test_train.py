@@ -92,6 +92,28 @@ def test_training_converges_and_logs(tmp_path):
   assert os.path.exists(tmp_path / "metrics.jsonl")
 
 
+def test_restore_gives_back_a_finished_run(tmp_path):
+  """A finished run's state comes back from its workdir without training;
+  an earlier kept step, the closed form at that step."""
+  opt = optax.sgd(0.1)
+  state = train.init_state(jnp.ones(3), opt, jax.random.PRNGKey(0))
+  res = train.train(state, train.gradient_step(_quadratic_loss, opt),
+                    jnp.arange(3.0), {"scale": jnp.float32(1.0)},
+                    num_steps=100, chunk_size=50, workdir=str(tmp_path),
+                    checkpoint_every=1, progress=False)
+  got, step = train.restore(str(tmp_path), state)
+  assert step == 100
+  for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(res.state)):
+    np.testing.assert_array_equal(a, b)
+  half, step = train.restore(str(tmp_path), state, step=50)
+  np.testing.assert_allclose(half.params, np.arange(3.0) + 0.8**50 * (
+      1 - np.arange(3.0)), atol=1e-12)
+  with pytest.raises(ValueError, match="steps .50, 100., not 7"):
+    train.restore(str(tmp_path), state, step=7)
+  with pytest.raises(ValueError, match="no checkpoints"):
+    train.restore(str(tmp_path / "nothing"), state)
+
+
 def test_bad_arguments_raise():
   opt = optax.sgd(0.1)
   state = train.init_state(jnp.ones(3), opt, jax.random.PRNGKey(0))
