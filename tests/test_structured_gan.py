@@ -11,17 +11,10 @@ from scipy import special
 from scipy import stats
 
 from jgen import adversarial
-from jgen import data
-from jgen import models
-from jgen.models import gan
 from jgen import nets
-from jgen import train
 
 KEY = jax.random.PRNGKey(0)
 
-
-def _gan(data_dim=2, **kwargs):
-  return gan.make(gan.GanConfig(data_dim=data_dim, **kwargs))
 RNG = np.random.default_rng(0)
 
 
@@ -221,65 +214,6 @@ def test_class_conditional_games_need_labelled_batches():
     adversarial.conditional_gan(critic, generator, None, n_classes=1)
 
 
-@pytest.mark.parametrize("model", gan.MODELS)
-def test_every_model_trains_one_step_and_samples(model):
-  ds = data.load("ring8", n_samples=64)
-  x = jnp.asarray(ds.x_train[:16], jnp.float32)
-  g = _gan(2, latent_dim=3, hidden=(8,), model=model, penalty="wgan_gp",
-           ema_decay=0.9, **({"n_classes": 8} if model in ("cgan", "acgan")
-                             else {}))
-  hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 1.0,
-                          "aux_weight": 1.0, "info_weight": 1.0,
-                          "continuous_weight": 0.1}, model)
-  batch = {"x": x, "y": jnp.asarray(ds.y_train[:16])} if model in (
-      "cgan", "acgan") else x
-  state, met = jax.jit(g.step)(g.init(KEY), batch, hp)
-  assert np.isfinite(float(met["loss_u"])) and np.isfinite(float(met["loss_v"]))
-  assert g.sample(state, KEY, 7).shape == (7, 2)
-  if model != "gan":
-    z, code = gan.grid_inputs(g, KEY, n_cols=3)
-    rows = 8 if model != "infogan" else 10
-    assert z.shape[0] == code.shape[0] == 3 * rows
-    assert g.parts.generate(state.u, z, code).shape == (3 * rows, 2)
-
-
-def test_grid_inputs_rows_and_traversals():
-  g = _gan(2, latent_dim=3, hidden=(8,), model="infogan",
-               n_categorical=4, n_continuous=2)
-  z, code = gan.grid_inputs(g, KEY, n_cols=5, vary=1)
-  assert z.shape == (20, 3) and code.shape == (20, 6)
-  np.testing.assert_array_equal(z, jnp.broadcast_to(z[0], z.shape))
-  np.testing.assert_array_equal(jnp.argmax(code[:, :4], 1),
-                                np.repeat(np.arange(4), 5))
-  np.testing.assert_allclose(code[:5, 5], np.linspace(-2, 2, 5))
-  np.testing.assert_array_equal(code[:, 4], 0.0)
-  z, code = gan.grid_inputs(g, KEY, n_cols=5)       # rows share the columns' z
-  np.testing.assert_array_equal(z[:5], z[5:10])
-  with pytest.raises(ValueError, match="vary"):
-    gan.grid_inputs(g, KEY, vary=2)
-  with pytest.raises(ValueError, match="structured"):
-    gan.grid_inputs(_gan(2), KEY)
-
-
-@pytest.mark.parametrize("model", ["gan", "infogan"])
-def test_latent_std_scales_every_draw_of_z(model):
-  """z ~ N(0, s^2 I): the samples are the generator at s times a standard
-  normal draw, and the figures' latents are s times those of s = 1."""
-  unit, scaled = (_gan(2, latent_dim=3, hidden=(8,), model=model,
-                           latent_std=s) for s in (1.0, 0.1))
-  state = scaled.init(KEY)
-  if model == "gan":
-    z = 0.1 * jax.random.normal(KEY, (6, 3), jnp.float32)
-    np.testing.assert_allclose(scaled.sample(state, KEY, 6),
-                               scaled.parts.generate(state.u, z, None),
-                               rtol=1e-6)
-  else:
-    z1, c1 = gan.grid_inputs(unit, KEY, n_cols=4)
-    z, c = gan.grid_inputs(scaled, KEY, n_cols=4)
-    np.testing.assert_allclose(z, 0.1 * z1, rtol=1e-6)
-    np.testing.assert_array_equal(c, c1)
-
-
 def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
   """The frozen critic's values and its input and head gradients are the
   critic's own; its body's gradient is zero where the critic's is not."""
@@ -308,133 +242,3 @@ def test_stop_body_gradient_keeps_values_and_the_head_and_input_gradients():
                for a in jax.tree.leaves(gv["params"][name])) > 0, name
 
 
-@pytest.mark.parametrize("q_trains_body", [True, False])
-def test_infogan_q_trains_body_or_head_only(q_trains_body):
-  """The critic's gradient on its body changes with the MI weight exactly
-  when Q trains the body; the head's always does; the losses' values and the
-  generator's gradient do not depend on the choice."""
-  kwargs = dict(image_shape=(8, 8), latent_dim=3, width=4, dense=16,
-                model="infogan", n_categorical=4, n_continuous=1,
-                critic_norm="layer")
-  g = _gan(64, q_trains_body=q_trains_body, **kwargs)
-  ref = _gan(64, **kwargs)
-  state = g.init(KEY)
-  batch = jax.random.uniform(KEY, (16, 64))
-  hp = lambda w: {"info_weight": w, "continuous_weight": w,
-                  "reg_weight": 0.0}
-  grad_v = lambda w: jax.grad(g.parts.game.loss_v, 1)(
-      state.u, state.v, KEY, batch, hp(w))["params"]
-  g0, g5 = grad_v(0.0), grad_v(5.0)
-  moved = {name: max(float(np.abs(a - b).max()) for a, b in zip(
-      jax.tree.leaves(g0[name]), jax.tree.leaves(g5[name]))) for name in g0}
-  for name in ("aux", "aux_hidden", "aux_norm"):
-    assert moved.pop(name) > 1e-6, name
-  assert moved.pop("Dense_1") == 0.0        # the logit layer feeds no Q
-  for name, m in moved.items():             # the body: convs, dense, norms
-    assert (m > 1e-6) if q_trains_body else (m == 0.0), name
-  args = (state.u, state.v, KEY, batch, hp(1.0))
-  np.testing.assert_allclose(g.parts.game.loss_v(*args), ref.parts.game.loss_v(*args),
-                             rtol=1e-6)
-  np.testing.assert_allclose(
-      jax.flatten_util.ravel_pytree(jax.grad(g.parts.game.loss_u)(*args))[0],
-      jax.flatten_util.ravel_pytree(jax.grad(ref.parts.game.loss_u)(*args))[0],
-      rtol=1e-6, atol=1e-8)
-  with pytest.raises(TypeError, match="q_trains_body"):
-    _gan(64, q_trains_body="no", **kwargs)
-
-
-@pytest.mark.parametrize("kwargs,match", [
-    ({"model": "bigan"}, "model.*infogan"),
-    ({"model": "cgan", "n_classes": 1}, "n_classes"),
-    ({"model": "infogan", "n_categorical": 1}, "n_categorical must be 0"),
-    ({"model": "infogan", "n_categorical": 0, "n_continuous": 0},
-     "needs a code"),
-    ({"model": "cgan", "conditioning": "film"}, "conditioning.*concat"),
-    # options of another model of the family
-    ({"model": "acgan", "conditioning": "concat"},
-     "conditioning: an option of model=cgan, got 'concat' with "
-     "model='acgan'"),
-    ({"model": "cgan", "q_hidden": 64}, "q_hidden: an option of "
-     "model=infogan"),
-    ({"model": "gan", "q_trains_body": False}, "q_trains_body"),
-    ({"model": "infogan", "aux_weight": 3.0}, "aux_weight: an option of "
-     "model=acgan"),
-    ({"model": "gan", "n_classes": 5}, "n_classes: an option of "
-     "model=cgan/acgan"),
-    # options of the conv networks, of the loss, of the shape
-    ({"dense": 16}, "dense: an option of the conv networks"),
-    ({"critic_norm": "layer"}, "critic_norm: an option of the conv"),
-    ({"loss": "hinge", "label_smoothing": 0.1}, "label_smoothing: only"),
-    ({"image_shape": (7, 7)}, "image_shape must be one of"),
-    ({"hidden": ()}, "hidden must list"),
-    ({"betas": (0.5,)}, "betas must be"),
-    ({"lr_g": -1.0}, "lr_g"), ({"batch_size": 0}, "batch_size")])
-def test_make_refuses_bad_structures(kwargs, match):
-  with pytest.raises(ValueError, match=match):
-    _gan(2, **kwargs)
-
-
-def test_registry_builds_every_model_of_the_family():
-  for name in gan.MODELS:
-    entry = models.get(name)
-    m = entry.make(entry.config(latent_dim=3, hidden=(8,)))
-    assert m.config.model == name and name in models.names()
-    state = m.init(KEY)
-    assert m.sample(state, KEY, 4).shape == (4, 2)
-    assert set(m.hparams) >= {"lr_u", "lr_v", "reg_weight"}
-  with pytest.raises(ValueError, match="model must be one of"):
-    models.get("bigan")
-  with pytest.raises(TypeError, match="GanConfig"):
-    gan.make({"model": "gan"})
-  m = models.get("gan").make(models.get("gan").config(hidden=(8,)))
-  with pytest.raises(ValueError, match="dataset.x_train: the model was built "
-                     "for 2 values per example .data_dim., got 64"):
-    m.train_data(data.load("digits"))
-  for kwargs, match in (({"hidden": 128}, "hidden must be a tuple"),
-                        ({"image_shape": 28}, "image_shape must be a tuple"),
-                        ({"loss_options": 3}, "loss_options must be a dict"),
-                        ({"spectral_norm": 1}, "spectral_norm must be a bool"),
-                        ({"data_dim": 2.5}, "data_dim must be an integer")):
-    with pytest.raises(TypeError, match=match):
-      models.get("gan").config(**kwargs)
-
-
-def test_a_preset_is_one_registry_line(monkeypatch):
-  """docs/design.md's worked example: Mao et al.'s LSGAN as a name."""
-  monkeypatch.setitem(models.REGISTRY, "lsgan", (
-      gan.GanConfig, gan.make,
-      {"model": "gan", "loss": "least_squares", "penalty": "none"}))
-  m = models.get("lsgan").make(models.get("lsgan").config(batch_size=64,
-                                                          hidden=(8,)))
-  assert (m.config.loss, m.config.penalty) == ("least_squares", "none")
-  state, met = jax.jit(m.step)(m.init(KEY), jnp.ones((64, 2)), m.hparams)
-  assert np.isfinite(float(met["loss_v"]))
-
-
-def test_check_hparams_asks_for_the_models_weight():
-  base = {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0}
-  with pytest.raises(ValueError, match="aux_weight"):
-    gan.check_hparams(base, "acgan")
-  with pytest.raises(ValueError, match="info_weight"):
-    gan.check_hparams({**base, "info_weight": -1.0}, "infogan")
-  assert gan.check_hparams(base, "cgan") is base
-
-
-def test_cgan_puts_each_class_on_its_own_mode():
-  """ring8 with its mode index as the label: a 2-D CGAN's samples for class
-  c land on mode c, within 3 standard deviations of it."""
-  ds = data.load("ring8", n_samples=4000)
-  means, std = data.MODES["ring8"]
-  g = _gan(2, latent_dim=2, hidden=(64, 64), model="cgan", n_classes=8,
-               conditioning="concat", penalty="r1", ema_decay=0.99)
-  out = train.train(g.init(KEY), g.step,
-                    {"x": jnp.asarray(ds.x_train, jnp.float32),
-                     "y": jnp.asarray(ds.y_train)},
-                    {"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.1},
-                    num_steps=1500, batch_fn=train.minibatch(128),
-                    chunk_size=500)
-  s = np.asarray(g.sample(out.state, KEY, 800))
-  nearest = np.argmin(((s[:, None] - means[None]) ** 2).sum(-1), 1)
-  asked = np.arange(800) % 8                    # what g.sample asks for
-  assert np.mean(nearest == asked) > 0.95
-  assert np.mean(np.linalg.norm(s - means[asked], axis=1) < 3 * std) > 0.8
