@@ -39,6 +39,7 @@ the traced step, so the values are traced (e.g.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -465,13 +466,16 @@ def train(state: TrainState, step: Callable, data, hparams, *,
                        f"got {type(state).__name__}.")
   if mesh is not None:
     state, data = _replicate(mesh, state, data, batch_fn, batched)
-  chunk = make_chunk(step, batch_fn, chunk_size, mesh=mesh, unroll=unroll)
   _checks.choice(members, "members", MEMBERS)
-  if batched:
-    chunk = map_members(chunk, (0, data_axes, 0), members)
-  elif data_axes is not None or members != "vmap":
+  if not batched and (data_axes is not None or members != "vmap"):
     raise ValueError("data_axes and members need batched=True.")
-  chunk = jax.jit(chunk)
+
+  def compiled_chunk(length):
+    chunk = make_chunk(step, batch_fn, length, mesh=mesh, unroll=unroll)
+    if batched:
+      chunk = map_members(chunk, (0, data_axes, 0), members)
+    return jax.jit(chunk)
+  chunk = compiled_chunk(chunk_size)
 
   history, resumed_from, manager, ocp = [], None, None, None
   if workdir is not None:
@@ -487,6 +491,14 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     history = _read_history(metrics_path, resumed_from or 0)
     _write_history(metrics_path, history)
   start = resumed_from or 0
+  if start > num_steps:
+    raise ValueError(f"num_steps: the checkpoint in {workdir} is at step "
+                     f"{start}, past num_steps={num_steps}.")
+  if (num_steps - start) % chunk_size:
+    # a run continued to more steps: chunks that divide what is left (each
+    # step's randomness is keyed by its number, so chunking changes nothing)
+    chunk_size = math.gcd(chunk_size, num_steps - start)
+    chunk = compiled_chunk(chunk_size)
   if progress is None:
     progress = sys.stderr.isatty()
   bar = tqdm(total=num_steps, initial=start, disable=not progress,

@@ -147,8 +147,10 @@ def claim_workdir(path: str, config: dict) -> None:
   holds a run with another configuration (its checkpoints would be resumed
   under the wrong settings).
 
-  Exits through :func:`fail` (``--workdir``) naming the first differing
-  setting; the same configuration resumes.
+  The same configuration resumes; one that differs only by a larger
+  ``num_steps`` continues the run to the new step. Any other difference
+  exits through :func:`fail` (``--workdir``) naming every differing
+  setting.
   """
   os.makedirs(path, exist_ok=True)
   target = os.path.join(path, "config.json")
@@ -157,11 +159,14 @@ def claim_workdir(path: str, config: dict) -> None:
       old = json.load(f)
     new = json.loads(json.dumps(config))
     diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    if diff:
-      k = diff[0]
-      fail("workdir", f"{path} holds a run with another configuration ({k}: "
-                      f"{old.get(k)!r} there, {new.get(k)!r} now); use a new "
-                      f"--workdir, or delete {path} to start over.")
+    longer = (diff == ["num_steps"] and isinstance(old["num_steps"], int)
+              and new["num_steps"] > old["num_steps"])
+    if diff and not longer:
+      what = "; ".join(f"{k}: {old.get(k)!r} there, {new.get(k)!r} now"
+                       for k in diff)
+      fail("workdir", f"{path} holds a run with another configuration "
+                      f"({what}); only a larger num_steps continues a run. "
+                      f"Use a new --workdir, or delete {path} to start over.")
   write_json(target, config)
 
 

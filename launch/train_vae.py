@@ -113,8 +113,8 @@ def run(config: dict, workdir: str) -> dict:
       learning_rate=config["learning_rate"], batch_size=config["batch_size"],
       eval_samples=config["eval_samples"], **own))
   key = jax.random.PRNGKey(config["seed"])
-  chunk = min(100, config["num_steps"])
-  steps = (config["num_steps"] // chunk) * chunk
+  steps = config["num_steps"]
+  chunk = common.largest_divisor(steps, 100)
   result = train.train(
       m.init(key), m.step, m.train_data(ds), m.hparams, num_steps=steps,
       batch_fn=m.batch_fn, chunk_size=chunk, workdir=workdir,

@@ -270,6 +270,20 @@ def test_train_vae_script_tiny(tmp_path):
                         env=env, capture_output=True, text=True)
   assert proc.returncode == 2 and "--workdir" in proc.stderr, proc.stderr
   assert "beta" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+  # every differing setting is named; a smaller num_steps is refused too
+  proc = subprocess.run([sys.executable, "-m", *args, "--beta=2",
+                         "--num_steps=20"], cwd=ROOT, env=env,
+                        capture_output=True, text=True)
+  assert proc.returncode == 2, proc.stderr
+  assert ("beta: 1.0 there, 2.0 now; num_steps: 40 there, 20 now"
+          in proc.stderr), proc.stderr
+  # a larger num_steps continues the run from its checkpoint
+  _run([*args, "--num_steps=140"])
+  result = json.loads((tmp_path / "result.json").read_text())
+  assert result["num_steps"] == 140
+  steps = [json.loads(line)["step"] for line in
+           (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert steps == sorted(set(steps)) and steps[-1] == 140 and 40 in steps
 
 
 def test_train_vae_divergence_stops_with_a_message(tmp_path):

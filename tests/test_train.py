@@ -92,6 +92,24 @@ def test_training_converges_and_logs(tmp_path):
   assert os.path.exists(tmp_path / "metrics.jsonl")
 
 
+def test_a_finished_run_continues_to_more_steps(tmp_path):
+  """A run continued from step 40 to 70 with a chunk size that does not
+  divide the 30 steps left (35) ends where the closed form of gradient
+  descent puts step 70; a step before the checkpoint is refused."""
+  opt = optax.sgd(0.1)
+  state = train.init_state(jnp.ones(3), opt, jax.random.PRNGKey(0))
+  kw = dict(step=train.gradient_step(_quadratic_loss, opt), data=jnp.arange(
+      3.0), hparams={"scale": jnp.float32(1.0)}, workdir=str(tmp_path),
+            progress=False)
+  train.train(state, num_steps=40, chunk_size=20, **kw)
+  res = train.train(state, num_steps=70, chunk_size=35, **kw)
+  assert res.resumed_from == 40 and res.history[-1]["step"] == 70
+  np.testing.assert_allclose(res.state.params, np.arange(3.0) + 0.8**70 * (
+      1 - np.arange(3.0)), atol=1e-12)
+  with pytest.raises(ValueError, match="past num_steps=35"):
+    train.train(state, num_steps=35, chunk_size=35, **kw)
+
+
 def test_restore_gives_back_a_finished_run(tmp_path):
   """A finished run's state comes back from its workdir without training;
   an earlier kept step, the closed form at that step."""
