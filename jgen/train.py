@@ -291,17 +291,22 @@ class TrainResult(NamedTuple):
     history: list of per-chunk records ``{"step": int, metric: mean, ...}``
       (the lines of ``metrics.jsonl``, including those of earlier sessions).
     resumed_from: step restored from a checkpoint, or None.
+    best_step: with ``validate``, the step of the best validation value
+      (its state is kept in ``workdir/best/``), else None.
+    best_value: that value, else None.
   """
   state: TrainState
   history: list
   resumed_from: int | None
+  best_step: int | None = None
+  best_value: float | None = None
 
 
-def _checkpointer(workdir: str):
+def _checkpointer(workdir: str, folder: str = "checkpoints", keep: int = 2):
   import orbax.checkpoint as ocp  # imported lazily: slow, and only for disk runs
   return ocp, ocp.CheckpointManager(
-      os.path.abspath(os.path.join(workdir, "checkpoints")),
-      options=ocp.CheckpointManagerOptions(max_to_keep=2))
+      os.path.abspath(os.path.join(workdir, folder)),
+      options=ocp.CheckpointManagerOptions(max_to_keep=keep))
 
 
 def _restore(manager, ocp, step: int, like):
@@ -311,7 +316,8 @@ def _restore(manager, ocp, step: int, like):
   return flax.serialization.from_state_dict(like, restored)
 
 
-def restore(workdir: str, like, *, step: int | None = None):
+def restore(workdir: str, like, *, step: int | None = None,
+            best: bool = False):
   """The state a run wrote to ``workdir``, without training it again.
 
   Args:
@@ -319,17 +325,20 @@ def restore(workdir: str, like, *, step: int | None = None):
     like: a state of the same structure, shapes and dtypes (e.g. the
       model's ``init(key)``); its values are not used.
     step: the checkpoint's step (default: the latest one kept).
+    best: the state of the best validation value (``train(validate=...)``)
+      instead of the latest.
 
   Returns:
     ``(state, step)``.
 
   Raises:
-    ValueError: ``workdir`` holds no checkpoint, or none at ``step`` (the
-      message lists the steps kept).
+    ValueError: ``workdir`` holds no checkpoint (or no best one), or none
+      at ``step`` (the message lists the steps kept).
   """
-  if not os.path.isdir(os.path.join(workdir, "checkpoints")):
-    raise ValueError(f"workdir: {workdir} holds no checkpoints/ folder.")
-  ocp, manager = _checkpointer(workdir)
+  folder = "best" if best else "checkpoints"
+  if not os.path.isdir(os.path.join(workdir, folder)):
+    raise ValueError(f"workdir: {workdir} holds no {folder}/ folder.")
+  ocp, manager = _checkpointer(workdir, folder)
   try:
     steps = sorted(manager.all_steps())
     if not steps:
@@ -401,8 +410,10 @@ def train(state: TrainState, step: Callable, data, hparams, *,
           progress: bool | None = None, batched: bool = False,
           data_axes: Any = None, members: str = "vmap",
           mesh: Mesh | None = None, unroll: int | bool = 1,
-          callback: Callable[[int, dict, Any], None] | None = None
-          ) -> TrainResult:
+          callback: Callable[[int, dict, Any], None] | None = None,
+          validate: Callable[[Any], float] | None = None,
+          validate_every: int = 1, maximize: bool = False,
+          patience: int | None = None) -> TrainResult:
   """Runs ``num_steps`` steps in compiled chunks, with logging and checkpoints.
 
   Args:
@@ -438,6 +449,15 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       convolutional models on CPU; see :func:`make_chunk`).
     callback: called on the host after each chunk as ``callback(step,
       record, state)`` (e.g. to draw samples over training).
+    validate: ``validate(state) -> float``, a validation metric (held-out
+      ELBO, FID, error) computed on the host every ``validate_every``
+      chunks and at the end, logged as ``validation``; the best state is
+      kept in ``workdir/best/`` beside the latest (``restore(workdir, like,
+      best=True)``; Prechelt 1998's early stopping).
+    validate_every: chunks between validations.
+    maximize: a larger validation value is better (else smaller).
+    patience: stop after this many validations without improvement (the
+      final state is checkpointed as usual); None trains to ``num_steps``.
 
   Returns:
     A :class:`TrainResult`.
@@ -454,6 +474,11 @@ def train(state: TrainState, step: Callable, data, hparams, *,
   _checks.integer(chunk_size, "chunk_size", low=1)
   _checks.integer(num_steps, "num_steps", low=1)
   _checks.integer(checkpoint_every, "checkpoint_every", low=1)
+  _checks.integer(validate_every, "validate_every", low=1)
+  if patience is not None:
+    _checks.integer(patience, "patience", low=1)
+    if validate is None:
+      raise ValueError("patience needs a validate function.")
   if num_steps % chunk_size:
     raise ValueError(f"num_steps ({num_steps}) must be a multiple of "
                      f"chunk_size ({chunk_size}).")
@@ -478,6 +503,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
   chunk = compiled_chunk(chunk_size)
 
   history, resumed_from, manager, ocp = [], None, None, None
+  best = {"step": None, "value": None, "since": 0}
   if workdir is not None:
     os.makedirs(workdir, exist_ok=True)
     ocp, manager = _checkpointer(workdir)
@@ -490,6 +516,10 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     metrics_path = os.path.join(workdir, "metrics.jsonl")
     history = _read_history(metrics_path, resumed_from or 0)
     _write_history(metrics_path, history)
+    best_path = os.path.join(workdir, "best", "best.json")
+    if validate is not None and os.path.exists(best_path):
+      with open(best_path) as f:
+        best.update(json.load(f))
   start = resumed_from or 0
   if start > num_steps:
     raise ValueError(f"num_steps: the checkpoint in {workdir} is at step "
@@ -511,11 +541,16 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       if not np.all(metrics["finite"]):
         raise TrainingDiverged(_divergence(t, metrics, last_good))
       record = _chunk_record(t + chunk_size, metrics)
+      stop = False
+      if validate is not None and ((i + 1) % validate_every == 0
+                                   or t + chunk_size == num_steps):
+        stop = _validated(validate, state, record, best, maximize, patience,
+                          workdir)
       history.append(record)
       if workdir is not None:
         with open(metrics_path, "a") as f:
           f.write(json.dumps(record) + "\n")
-        end = t + chunk_size == num_steps
+        end = t + chunk_size == num_steps or stop
         due = (checkpoint_seconds is not None and
                time.monotonic() - last_save >= checkpoint_seconds)
         if (i + 1) % checkpoint_every == 0 or end or due:
@@ -528,9 +563,37 @@ def train(state: TrainState, step: Callable, data, hparams, *,
                        if k.startswith("loss")})
       if callback is not None:
         callback(t + chunk_size, record, state)
+      if stop:
+        break
   finally:
     bar.close()
     if manager is not None:
       manager.wait_until_finished()
       manager.close()
-  return TrainResult(state=state, history=history, resumed_from=resumed_from)
+  return TrainResult(state, history, resumed_from, best["step"],
+                     best["value"])
+
+
+def _validated(validate: Callable, state, record: dict, best: dict,
+               maximize: bool, patience: int | None,
+               workdir: str | None) -> bool:
+  """Validates ``state`` into ``record``; keeps the best (its state in
+  ``workdir/best/``); returns whether ``patience`` says stop."""
+  value = float(validate(state))
+  record["validation"] = value
+  old = best["value"]
+  better = np.isfinite(value) and (old is None or (
+      value > old if maximize else value < old))
+  if not better:
+    best["since"] += 1
+    return patience is not None and best["since"] >= patience
+  best.update(step=record["step"], value=value, since=0)
+  if workdir is not None:
+    ocp, manager = _checkpointer(workdir, "best", keep=1)
+    manager.save(record["step"], args=ocp.args.StandardSave(
+        flax.serialization.to_state_dict(state)), force=True)
+    manager.wait_until_finished()
+    manager.close()
+    with open(os.path.join(workdir, "best", "best.json"), "w") as f:
+      json.dump(best, f)
+  return False

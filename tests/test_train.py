@@ -110,6 +110,32 @@ def test_a_finished_run_continues_to_more_steps(tmp_path):
     train.train(state, num_steps=35, chunk_size=35, **kw)
 
 
+def test_best_checkpoint_and_early_stopping(tmp_path):
+  """A validation metric smallest at step 30 (|step - 30|): the best state
+  is kept and restored (the closed form at step 30), patience 2 stops the
+  run at step 50, and each validated row of metrics.jsonl holds it."""
+  opt = optax.sgd(0.1)
+  state = train.init_state(jnp.ones(3), opt, jax.random.PRNGKey(0))
+  res = train.train(state, train.gradient_step(_quadratic_loss, opt),
+                    jnp.arange(3.0), {"scale": jnp.float32(1.0)},
+                    num_steps=100, chunk_size=10, workdir=str(tmp_path),
+                    progress=False, patience=2,
+                    validate=lambda s: abs(float(s.step) - 30.0))
+  assert (res.best_step, res.best_value) == (30, 0.0)
+  assert [r["step"] for r in res.history][-1] == 50
+  assert [r["validation"] for r in res.history] == [20, 10, 0, 10, 20]
+  best, step = train.restore(str(tmp_path), state, best=True)
+  assert step == 30
+  np.testing.assert_allclose(best.params, np.arange(3.0) + 0.8**30 * (
+      1 - np.arange(3.0)), atol=1e-12)
+  assert train.restore(str(tmp_path), state)[1] == 50    # the latest
+  with pytest.raises(ValueError, match="patience needs a validate"):
+    train.train(state, train.gradient_step(_quadratic_loss, opt),
+                jnp.arange(3.0), {"scale": 1.0}, num_steps=10, patience=1)
+  with pytest.raises(ValueError, match="no best/ folder"):
+    train.restore(str(tmp_path / "other"), state, best=True)
+
+
 def test_restore_gives_back_a_finished_run(tmp_path):
   """A finished run's state comes back from its workdir without training;
   an earlier kept step, the closed form at that step."""
