@@ -124,15 +124,21 @@ def flag_config(names, check: Callable | None = None) -> dict:
 
   ``check(config)`` runs first (e.g. loading the data set to test shapes);
   a ``ValueError("flag: message")`` it raises exits through :func:`fail`
-  naming that flag, before any work.
+  naming that flag, and any other ``ValueError``/``TypeError`` (the
+  library's, which names its argument) as one line with exit status 2,
+  before any work.
   """
   config = {name: flags.FLAGS[name].value for name in names}
   if check is not None:
     try:
       check(config)
-    except ValueError as err:
-      flag, _, message = str(err).partition(": ")
-      fail(flag, message)
+    except (ValueError, TypeError) as err:
+      flag, sep, message = str(err).partition(": ")
+      if sep and flag in config:
+        fail(flag, message)
+      # the library's message names the setting itself
+      print(f"{os.path.basename(sys.argv[0])}: {err}", file=sys.stderr)
+      sys.exit(2)
   return config
 
 

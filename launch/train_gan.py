@@ -330,6 +330,10 @@ def _fields(config: dict, loaded: Loaded) -> dict:
                                    "lr_d", "penalty_weight", "batch_size")}
   fields["betas"] = (config["beta1"], 0.999)
   fields.update({k: config[k] for k in _OWN.get(name, ())})
+  # another model's option set away from its default: the model's config
+  # refuses it (jgen.models.get(name).config names the option)
+  fields.update({k: config[k] for own in _OWN.values() for k in own
+                 if k not in fields and config[k] != flags.FLAGS[k].default})
   if name in models.gan.MODELS:
     fields.update({k: config[k] for k in _GAN_NETWORKS})
     fields.update(hidden=(config["hidden"],) * 3, ema_decay=config["ema"],

@@ -145,7 +145,7 @@ def test_make_refuses_bad_configurations():
     _aae(4, prior="cauchy")
   with pytest.raises(ValueError, match="alpha: an option of model=ss_aae"):
     _aae(4, alpha=3.0)
-  with pytest.raises(ValueError, match="n_labels must be a multiple"):
+  with pytest.raises(ValueError, match="n_labels: must be a multiple"):
     aae.AaeConfig(model="ss_aae", n_labels=55)
   with pytest.raises(ValueError, match="hidden"):
     _aae(4, hidden=())

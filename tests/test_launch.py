@@ -144,6 +144,16 @@ def test_fit_gmm_script(tmp_path):
     (["launch.train_ssvae", "--n_draws=0"], "--n_draws"),
     (["launch.train_ssvae", "--dataset=ring9"], "--dataset"),
     (["launch.bench.ssvae", "--draws=0"], "--draws"),
+    # another model's option: the model's config refuses it
+    (["launch.train_gan", "--model=acgan", "--dataset=digits",
+      "--conditioning=concat"], "--conditioning: an option of model=cgan"),
+    (["launch.train_gan", "--model=cyclegan", "--dataset=digits_to_mnist5k",
+      "--l1_weight=50"], "--l1_weight: an option of model=pix2pix"),
+    (["launch.train_gan", "--model=vaegan", "--dataset=digits",
+      "--prior=mixture"], "--prior: not an option of model='vaegan'"),
+    (["launch.train_gan", "--alpha=3"], "--alpha: not an option"),
+    (["launch.train_gan", "--model=aae", "--dataset=digits",
+      "--n_labels=55"], "--n_labels: must be a multiple"),
 ])
 def test_scripts_reject_bad_flags(launcher, tmp_path, args, name):
   """One line on stderr naming the flag, exit status 2, nothing written."""

@@ -14,7 +14,7 @@ preset of an existing family (fixed fields) is one line.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 
 from jgen.models import aae
 from jgen.models import gan
@@ -31,7 +31,7 @@ REGISTRY = {
        for name in gan.MODELS},
     **{name: (aae.AaeConfig, aae.make, {"model": name})
        for name in aae.MODELS},
-    "vaegan": (vaegan.VaeganConfig, vaegan.make, {}),
+    "vaegan": (vaegan.VaeganConfig, vaegan.make, {"model": "vaegan"}),
     **{name: (vae.VaeConfig, vae.make, {"model": name}) for name in vae.MODELS},
     **{name: (translation.TranslationConfig, translation.make,
               {"model": name}) for name in translation.MODELS},
@@ -46,7 +46,8 @@ def get(name: str) -> Entry:
 
   Returns:
     An :class:`Entry`: ``config(**fields)`` builds the model's checked
-    config with the fields its name presets (its ``model``), and
+    config with the fields its name presets (its ``model``; a field the
+    config does not have is a ``ValueError`` naming it), and
     ``make(config)`` the :class:`Model`.
 
   Raises:
@@ -56,7 +57,15 @@ def get(name: str) -> Entry:
     raise ValueError(f"model must be one of {sorted(REGISTRY)}, got "
                      f"{name!r}.")
   config, make, preset = REGISTRY[name]
-  return Entry(name, functools.partial(config, **preset), make)
+  known = {f.name for f in dataclasses.fields(config)}
+
+  def build(**fields):
+    unknown = sorted(set(fields) - known)
+    if unknown:
+      raise ValueError(f"{unknown[0]}: not an option of model={name!r}; its "
+                       f"options: {sorted(known - set(preset))}.")
+    return config(**{**fields, **preset})
+  return Entry(name, build, make)
 
 
 def names() -> list[str]:

@@ -90,7 +90,7 @@ class AaeConfig(_base.TwoPlayerConfig):
     _checks.integer(self.n_classes, "n_classes", low=2)
     _checks.integer(self.n_labels, "n_labels", low=self.n_classes)
     if self.n_labels % self.n_classes:
-      raise ValueError(f"n_labels must be a multiple of n_classes="
+      raise ValueError(f"n_labels: must be a multiple of n_classes="
                        f"{self.n_classes} (class-balanced draws), got "
                        f"{self.n_labels}.")
     _checks.integer(self.label_seed, "label_seed", low=0)
