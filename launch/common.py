@@ -212,6 +212,17 @@ def time_call(fn: Callable, repeats: int) -> tuple[float, list[float]]:
   return first, times
 
 
+def host_gflops(n: int = 2048, repeats: int = 5) -> float:
+  """The host's measured float32 matmul rate in GFLOP/s (median of
+  ``repeats`` ``n x n`` products with JAX, after one warm-up), to record
+  beside a benchmark: the shared CPU host runs at 133 to 206 of its nominal
+  350 on busy days."""
+  a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jax.numpy.float32)
+  matmul = jax.jit(lambda x: x @ x)
+  _, times = time_call(lambda: matmul(a), repeats)
+  return 2 * n ** 3 / median(times) / 1e9
+
+
 def chunk_rate(run_chunk: Callable, state, args: tuple, steps: int,
                chunk: int, repeats: int) -> tuple[float, float]:
   """Median steps per second of a compiled chunk ``run_chunk(state, *args)

@@ -174,6 +174,8 @@ def test_bench_gmm_script_tiny(tmp_path):
       entry = out["results"][ct][tool]
       assert {"iter_s", "overhead_s", "fit_n_init_s"} <= set(entry)
       assert entry["fit_n_init_s"] > 0
+    assert out["results"][ct]["speedup_vs_sklearn_default_call"] > 0
+  assert out["host_matmul_gflops"] > 0
 
 
 _SECTION_CHECKS = {

@@ -316,6 +316,7 @@ def main(argv):
          "steps_timed": _STEPS.value, "repeats": _REPEATS.value,
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
+  rec["host_matmul_gflops"] = common.host_gflops()
   common.write_json(os.path.join(out, "bench_gan.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([

@@ -180,6 +180,7 @@ def main(argv):
          "chunk": _CHUNK.value, "repeats": _REPEATS.value,
          "devices": [str(dev) for dev in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
+  rec["host_matmul_gflops"] = common.host_gflops()
   common.write_json(os.path.join(out, "bench_ssvae.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([

@@ -108,6 +108,7 @@ def main(argv):
          "steps_timed": steps, "chunk": _CHUNK.value, "repeats": _REPEATS.value,
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
+  rec["host_matmul_gflops"] = common.host_gflops()
   common.write_json(os.path.join(out, "bench_vae.json"), rec)
   print(common.table([{"tool": "jgen", "steps/s": jgen_rate},
                       {"tool": "PyTorch", "steps/s": torch_rate or "-"}],
