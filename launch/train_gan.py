@@ -299,7 +299,7 @@ class Setup(NamedTuple):
   batch_fn: Callable
   hparams: dict
   draw: Callable            # state -> samples [n, D] (snapshots)
-  extra: Callable           # (state, member) -> dict of model results
+  final: Callable           # (state, member, samples) -> the last scores
   figures: Callable         # (workdir, state) -> None
   data_axes: Any = None     # with --n_seeds: the members' own data leaves
   score: Callable | None = None   # samples -> dict (default: image quality)
@@ -393,30 +393,30 @@ def build(config: dict, loaded: Loaded) -> Setup:
     draw = lambda state: np.asarray(sample(state, sample_key,
                                            _EVAL_SAMPLES))
 
-  def extra(state, member):
-    if name in models.translation.MODELS:
-      return {k: v for k, v in m.evaluate(state, ds).items()
-              if k in ("class_kept", "l1", "psnr", "cycle_l1")}
-    if name == "ss_aae":
-      return {"test_error": m.evaluate(state, ds, samples=draw(state))[
-          "test_error"], "n_labels": config["n_labels"],
-              "labelled": np.asarray(data.labelled_subset(
-                  ds.y_train, config["n_labels"], n_classes=labels[2],
-                  seed=config["seed"], draw=member)).tolist()}
-    if name == "infogan" and labels is not None:
-      return {"code_accuracy": m.evaluate(state, ds)["code_accuracy"]}
-    return {}
+  options = {"modes": loaded.modes} if name in models.gan.MODELS else {}
 
-  score = None
-  if name in models.gan.MODELS:
-    score = lambda samples: m.evaluate(None, ds, modes=loaded.modes,
-                                       samples=samples)
+  def final(state, member, samples):
+    """The model's whole evaluation of the last state (its last snapshot's
+    samples scored once), and a semi-supervised member's labelled draw."""
+    if loaded.task is not None:             # scores the test translations
+      return m.evaluate(state, ds)
+    out = m.evaluate(state, ds, samples=samples, **options)
+    if name == "ss_aae":
+      out.update(n_labels=config["n_labels"], labelled=np.asarray(
+          data.labelled_subset(ds.y_train, config["n_labels"],
+                               n_classes=labels[2], seed=config["seed"],
+                               draw=member)).tolist())
+    return out
+
+  score = None                 # over training: the samples' scores alone
+  if loaded.task is None:
+    score = lambda samples: m.evaluate(None, ds, samples=samples, **options)
 
   def figures(workdir, state):
     m.figures(state, ds, workdir)
 
   return Setup(m.init, m.step, train_data, m.batch_fn, m.hparams, draw,
-               extra, figures, data_axes, score)
+               final, figures, data_axes, score)
 
 
 def _seeds(config: dict) -> list[int]:
@@ -496,12 +496,15 @@ def run(config: dict, workdir: str) -> dict:
   final = {k: v for k, v in result.history[-1].items() if k != "step"}
   runs = []
   for i, state_i in enumerate(members(result.state)):
-    scores = {t: evaluate(snapshots[t][i]) for t in sorted(snapshots)}
+    scores = {t: evaluate(snapshots[t][i]) for t in sorted(snapshots)
+              if t != steps}
+    scores[steps] = setup.final(state_i, i, snapshots[steps][i])
     over = [{"step": t, **{k: v for k, v in score.items()
-                           if k != "counts" and k not in _SETTINGS}}
+                           if k not in ("counts", "labelled")
+                           and k not in _SETTINGS}}
             for t, score in scores.items()]
     runs.append({"num_steps": steps, **scores[steps],
-                 "over_training": over, **setup.extra(state_i, i)})
+                 "over_training": over})
   out = {**runs[0], "final": final} if n == 1 else {
       "num_steps": steps, "seeds": _seeds(config), "runs": runs,
       **_summary(runs), "final": final}
