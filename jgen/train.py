@@ -352,6 +352,40 @@ def restore(workdir: str, like, *, step: int | None = None,
     manager.close()
 
 
+
+def largest_divisor(n: int, at_most: int) -> int:
+  """The largest divisor of ``n`` not above ``at_most``: a ``chunk_size``
+  that splits ``n`` steps without a remainder.
+
+  Args:
+    n: steps (>= 1).
+    at_most: the largest chunk wanted (>= 1).
+
+  Returns:
+    The chunk size.
+  """
+  _checks.integer(n, "n", low=1)
+  _checks.integer(at_most, "at_most", low=1)
+  return max(c for c in range(1, min(n, at_most) + 1) if n % c == 0)
+
+
+def write_json(path: str, obj) -> None:
+  """Writes ``obj`` as indented JSON (NumPy/JAX arrays and scalars become
+  Python lists and numbers).
+
+  Args:
+    path: the file.
+    obj: a JSON-able pytree of dicts, lists, numbers and arrays.
+  """
+  def default(o):
+    try:
+      return o.tolist()
+    except AttributeError:
+      return str(o)
+  with open(path, "w") as f:
+    json.dump(obj, f, indent=2, default=default)
+    f.write("\n")
+
 def _read_history(path: str, upto: int) -> list:
   if not os.path.exists(path):
     return []

@@ -22,11 +22,20 @@ from absl import flags
 from absl import logging
 import jax
 
+from jgen import train
+
 
 def fail(flag: str, message: str) -> None:
   """Prints ``--flag: message`` as one line on stderr and exits with 2."""
   print(f"{os.path.basename(sys.argv[0])}: --{flag}: {message}",
         file=sys.stderr)
+  sys.exit(2)
+
+
+def refuse(message: str) -> None:
+  """Prints ``message`` (a library error that names its argument) as one
+  line on stderr and exits with 2."""
+  print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
   sys.exit(2)
 
 
@@ -36,12 +45,38 @@ def _parse(argv: list[str]) -> list[str]:
   except flags.Error as err:          # unknown flag, bad type, failed check
     print(f"{os.path.basename(argv[0])}: {err}", file=sys.stderr)
     sys.exit(2)
+  except Exception as err:
+    if "config" not in flags.FLAGS:
+      raise
+    print(f"{os.path.basename(argv[0])}: {_config_error(err, argv)}",
+          file=sys.stderr)
+    sys.exit(2)
   if len(rest) > 1:
     print(f"{os.path.basename(argv[0])}: unexpected arguments {rest[1:]}; "
           f"every setting is a --flag (--helpfull lists them).",
           file=sys.stderr)
     sys.exit(2)
   return rest
+
+
+def _config_error(err: Exception, argv: list[str]) -> str:
+  """One line for an error raised while ``--config`` (an ml_collections
+  config file) and its ``--config.<field>`` overrides were parsed: a
+  ``KeyError`` in the chain is an override of a field the file does not
+  have, anything else a file that does not load."""
+  chain, e = [], err
+  while e is not None:
+    chain.append(e)
+    e = e.__cause__ or e.__context__
+  missing = [e for e in chain if isinstance(e, KeyError)]
+  if missing:
+    field = str(missing[-1].args[0]).splitlines()[0].strip("\"'")
+    return f"--config.{field}: not a field of the config file."
+  path = next((a.split("=", 1)[1] for a in argv
+               if a.startswith("--config=")), "?")
+  cause = chain[-1]
+  first = (str(cause).strip().splitlines() or [""])[0]
+  return f"--config: cannot load {path}: {type(cause).__name__}: {first}"
 
 
 def run(main: Callable) -> None:
@@ -142,12 +177,6 @@ def flag_config(names, check: Callable | None = None) -> dict:
   return config
 
 
-def largest_divisor(n: int, at_most: int) -> int:
-  """The largest divisor of ``n`` not above ``at_most`` (a chunk size that
-  splits ``n`` steps or samples without a remainder)."""
-  return max(c for c in range(1, min(n, at_most) + 1) if n % c == 0)
-
-
 def claim_workdir(path: str, config: dict) -> None:
   """Creates ``path`` and writes ``config.json``, refusing a workdir that
   holds a run with another configuration (its checkpoints would be resumed
@@ -173,25 +202,13 @@ def claim_workdir(path: str, config: dict) -> None:
       fail("workdir", f"{path} holds a run with another configuration "
                       f"({what}); only a larger num_steps continues a run. "
                       f"Use a new --workdir, or delete {path} to start over.")
-  write_json(target, config)
+  train.write_json(target, config)
 
 
 def workdir(path: str) -> str:
   """Creates `path` (and parents) and returns it."""
   os.makedirs(path, exist_ok=True)
   return path
-
-
-def write_json(path: str, obj) -> None:
-  """Writes `obj` as indented JSON (NumPy/JAX scalars become Python)."""
-  def default(o):
-    try:
-      return o.tolist()
-    except AttributeError:
-      return str(o)
-  with open(path, "w") as f:
-    json.dump(obj, f, indent=2, default=default)
-    f.write("\n")
 
 
 def time_call(fn: Callable, repeats: int) -> tuple[float, list[float]]:

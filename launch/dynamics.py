@@ -32,6 +32,7 @@ from jgen import games
 from jgen import minimax
 from jgen import plotting
 from jgen import sweep
+from jgen import train
 from launch import common
 
 # name -> (game, R1 weight, start point (1, 1) in the players' shapes, data)
@@ -104,7 +105,7 @@ def run(config: dict, workdir: str) -> dict:
           "final_distance": at_default}
   np.savez(os.path.join(workdir, "maps.npz"), lr=lrs, gamma=gammas, **maps)
   _figure(workdir, maps, lrs, gammas, config["tol"])
-  common.write_json(os.path.join(workdir, "result.json"), result)
+  train.write_json(os.path.join(workdir, "result.json"), result)
   return result
 
 

@@ -22,6 +22,7 @@ from jgen import _checks
 from jgen import data
 from jgen import em
 from jgen import plotting
+from jgen import train
 from launch import common
 
 _DATASET = flags.DEFINE_string("dataset", "ring8", f"Dataset: {data.NAMES}.")
@@ -57,7 +58,7 @@ def run(config: dict, workdir: str) -> dict:
     The contents of ``result.json``.
   """
   common.workdir(workdir)
-  common.write_json(os.path.join(workdir, "config.json"), config)
+  train.write_json(os.path.join(workdir, "config.json"), config)
   ds = data.load(config["dataset"], seed=config["seed"])
   x = ds.x_train.reshape(len(ds.x_train), -1)
   k = config["n_components"]
@@ -95,7 +96,7 @@ def run(config: dict, workdir: str) -> dict:
     plotting.history(axes[0, 0], {config["mode"]: res.history},
                      "mean objective per sample")
   plotting.save(fig, os.path.join(workdir, "gmm.png"))
-  common.write_json(os.path.join(workdir, "result.json"), result)
+  train.write_json(os.path.join(workdir, "result.json"), result)
   return result
 
 

@@ -324,7 +324,7 @@ def run(config: dict, workdir: str) -> dict:
   res["lambda_path"] = lambda_path(workdir, steps, seed, config["quick"])
   res["evidence"] = evidence_vs_cv(workdir, seed)
   res["mixture_of_experts"] = mixture_of_experts(steps, seed)
-  common.write_json(os.path.join(workdir, "result.json"), res)
+  train.write_json(os.path.join(workdir, "result.json"), res)
   return res
 
 

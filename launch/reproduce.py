@@ -18,6 +18,7 @@ from absl import flags
 import jax
 
 from jgen import _checks
+from jgen import train
 from launch import common
 from launch.sections import dynamics
 from launch.sections import em
@@ -72,7 +73,7 @@ def run(workdir: str, quick: bool = False, sections=None) -> dict:
     print(f"section {name}: {res['seconds']:.1f} s")
   with open(os.path.join(workdir, "report.md"), "w") as f:
     f.write("\n".join(parts))
-  common.write_json(os.path.join(workdir, "results.json"), results)
+  train.write_json(os.path.join(workdir, "results.json"), results)
   return results
 
 

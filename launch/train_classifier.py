@@ -112,7 +112,7 @@ def main(argv):
   out = {"test_accuracy": accuracy["float16"],
          "test_accuracy_float32": accuracy["float32"],
          "n_test": len(ds.y_test), "out": _OUT.value, "num_steps": steps}
-  common.write_json(os.path.join(workdir, "result.json"), out)
+  train.write_json(os.path.join(workdir, "result.json"), out)
   print(out)
 
 

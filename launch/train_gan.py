@@ -469,7 +469,7 @@ def run(config: dict, workdir: str) -> dict:
   steps = config["num_steps"]
   conv = image_shape is not None and config["model"] != "aae"
   unroll_members = conv and n > 1 and jax.default_backend() == "cpu"
-  chunk = common.largest_divisor(steps, 10 if conv else 500)
+  chunk = train.largest_divisor(steps, 10 if conv else 500)
   every = max(1, steps // chunk // _SNAPSHOTS)
   snapshots = {}
 
@@ -511,7 +511,7 @@ def run(config: dict, workdir: str) -> dict:
   _figures(workdir, {t: s[0] for t, s in snapshots.items()}, result.history,
            loaded.x_test, image_shape, loaded.modes)
   setup.figures(workdir, members(result.state)[0])
-  common.write_json(os.path.join(workdir, "result.json"), out)
+  train.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
 

@@ -121,7 +121,7 @@ def _train_m1(x, binary, config, workdir):
       likelihood="bernoulli" if binary else "gaussian", binarize=binary,
       learning_rate=config["learning_rate"],
       batch_size=config["batch_size"]))
-  chunk = common.largest_divisor(config["m1_steps"], 500)
+  chunk = train.largest_divisor(config["m1_steps"], 500)
   res = train.train(m.init(jax.random.PRNGKey(config["seed"])), m.step,
                     {"x": jnp.asarray(x)}, m.hparams,
                     num_steps=config["m1_steps"], chunk_size=chunk,
@@ -190,7 +190,7 @@ def run(config: dict, workdir: str) -> dict:
                     y_test)
     res = train.train(states, s.step, per_draw, hp,
                       num_steps=config["num_steps"],
-                      chunk_size=common.largest_divisor(config["num_steps"],
+                      chunk_size=train.largest_divisor(config["num_steps"],
                                                         500),
                       batch_fn=ssvae.batches(config["batch_size"]),
                       batched=True, data_axes={"x_l": 0, "y_l": 0, "x_u": None},
@@ -208,7 +208,7 @@ def run(config: dict, workdir: str) -> dict:
     _error_figure(workdir, log.rows)
   out.update(test_error=errors, test_error_mean=float(np.mean(errors)),
              test_error_std=float(np.std(errors)))
-  common.write_json(os.path.join(workdir, "result.json"), out)
+  train.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
 
@@ -216,7 +216,7 @@ def _log_likelihood(s, params, x_test, config) -> float:
   """Mean importance-sampled log p(x) of draw 0's M2 on the test set."""
   fns = variational.m2_fns(s.model, params)
   k = config["eval_samples"]
-  chunk = common.largest_divisor(k, 100)
+  chunk = train.largest_divisor(k, 100)
   est = jax.jit(lambda key, xb: variational.m2_log_likelihood(
       key, xb, num_samples=k, chunk_size=chunk, **fns))
   vals = [np.asarray(est(jax.random.PRNGKey(i), jnp.asarray(x_test[i:i + 100])))

@@ -114,7 +114,7 @@ def run(config: dict, workdir: str) -> dict:
       eval_samples=config["eval_samples"], **own))
   key = jax.random.PRNGKey(config["seed"])
   steps = config["num_steps"]
-  chunk = common.largest_divisor(steps, 100)
+  chunk = train.largest_divisor(steps, 100)
   result = train.train(
       m.init(key), m.step, m.train_data(ds), m.hparams, num_steps=steps,
       batch_fn=m.batch_fn, chunk_size=chunk, workdir=workdir,
@@ -146,7 +146,7 @@ def run(config: dict, workdir: str) -> dict:
     out["amortization_gap"] = {k: float(jnp.mean(v)) for k, v in gap.items()}
     out["amortization_gap"]["n"] = 200
   m.figures(state, ds, workdir, seed=config["seed"])
-  common.write_json(os.path.join(workdir, "result.json"), out)
+  train.write_json(os.path.join(workdir, "result.json"), out)
   return out
 
 

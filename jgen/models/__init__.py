@@ -10,6 +10,8 @@ built, and ``make(config) -> Model`` (:class:`Model`: ``init``, ``step``,
 
 A new family is one module and its lines of :data:`REGISTRY`; a named
 preset of an existing family (fixed fields) is one line.
+:mod:`jgen.models.experiment` trains any of them on a named dataset into a
+work directory (``launch.train``'s engine).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from jgen.models import aae
+from jgen.models import experiment
 from jgen.models import gan
 from jgen.models import translation
 from jgen.models import vae
@@ -73,5 +76,6 @@ def names() -> list[str]:
   return sorted(REGISTRY)
 
 
-__all__ = ["Entry", "Model", "REGISTRY", "TwoPlayerConfig", "aae", "gan",
-           "get", "names", "translation", "vae", "vaegan"]
+__all__ = ["Entry", "Model", "REGISTRY", "TwoPlayerConfig", "aae",
+           "experiment", "gan", "get", "names", "translation", "vae",
+           "vaegan"]

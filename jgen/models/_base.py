@@ -123,6 +123,21 @@ def flat(x, data_dim: int | None = None, name: str = "x") -> jax.Array:
   return x
 
 
+def pixels(x, data_dim: int, name: str) -> jax.Array:
+  """:func:`flat` examples that must lie in [0, 1] (the pixel intensities
+  a Bernoulli decoder models).
+
+  Raises:
+    ValueError: examples of another size, or values outside [0, 1].
+  """
+  x = flat(x, data_dim, name)
+  if x.size and (float(jnp.min(x)) < 0 or float(jnp.max(x)) > 1):
+    raise ValueError(f"{name}: the Bernoulli decoder models pixel "
+                     f"intensities in [0, 1], got values in "
+                     f"[{float(jnp.min(x)):.3g}, {float(jnp.max(x)):.3g}].")
+  return x
+
+
 def as_tuple(value, name: str) -> tuple:
   """``value`` (a list or tuple) as a tuple.
 

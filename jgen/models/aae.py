@@ -130,7 +130,8 @@ def make(config: AaeConfig) -> _base.Model:
     The model: hparams ``{"lr_u", "lr_v", "reg_weight"}`` plus ``"alpha"``
     when semi-supervised; ``train_data(dataset, draw=d)`` the flat images
     (and for ``ss_aae`` the labelled draw ``d`` of ``label_seed``, as
-    ``{"x_l", "y_l", "x_u"}``); ``sample`` decodes prior draws (means of
+    ``{"x_l", "y_l", "x_u", "labelled"}``, the last the subset's indices
+    into the training split); ``sample`` decodes prior draws (means of
     the Bernoulli pixels; classes ``i mod C`` when semi-supervised).
 
   Raises:
@@ -182,13 +183,17 @@ def make(config: AaeConfig) -> _base.Model:
     return jax.nn.sigmoid(decoder.apply(state.u["decoder"], z))
 
   def train_data(dataset, *, draw=0):
-    x = _base.flat(dataset.x_train, data_dim, "dataset.x_train")
+    x = _base.pixels(dataset.x_train, data_dim, "dataset.x_train")
     if not n_classes:
       return x
     y = jnp.asarray(dataset.y_train, jnp.int32)
+    if int(jnp.min(y)) < 0:
+      raise ValueError("dataset.y_train: the semi-supervised AAE draws its "
+                       "labelled examples from labels 0..C-1; the dataset "
+                       "has none.")
     i = data.labelled_subset(y, c.n_labels, n_classes=n_classes,
                              seed=c.label_seed, draw=draw)
-    return {"x_l": x[i], "y_l": y[i], "x_u": x}
+    return {"x_l": x[i], "y_l": y[i], "x_u": x, "labelled": i}
 
   parts = Parts(encoder, decoder, critic, game, players, encode)
   m = _base.Model(

@@ -359,28 +359,28 @@ def make(config: GanConfig) -> _base.Model:
 
 
 def _evaluator(m: _base.Model) -> Callable:
-  """``evaluate(state, dataset, *, modes=None, samples=None, key=None)``."""
+  """``evaluate(state, dataset, *, samples=None, key=None)``."""
   c = m.config
   sample = jax.jit(m.sample, static_argnums=2)    # one compile, many calls
   critic_apply = jax.jit(m.parts.critic.apply)
   scorers = {}                                    # reference features, once
 
-  def evaluate(state, dataset, *, modes=None, samples=None, key=None):
+  def evaluate(state, dataset, *, samples=None, key=None):
     """The GAN's metrics on the dataset's test split.
 
     Args:
       state: a :class:`jgen.minimax.MinimaxState` of this model; None when
         ``samples`` are given and the metrics that need the state
         (InfoGAN's code accuracy) are not wanted.
-      dataset: a :class:`jgen.data.Dataset` (the training data's).
-      modes: ``(means, std)`` of a known 2-D mixture
-        (``jgen.data.MODES[name]``) for mode coverage.
+      dataset: a :class:`jgen.data.Dataset` (the training data's); its
+        ``modes`` (a known 2-D mixture) give mode coverage.
       samples: the samples to score ([n, D]); by default 2,500 drawn with
         ``key``.
       key: PRNG key of the samples (default ``PRNGKey(10_000)``).
 
     Returns:
-      2-D mixtures with ``modes``: :func:`jgen.metrics.mode_coverage`;
+      2-D mixtures with ``dataset.modes``:
+      :func:`jgen.metrics.mode_coverage`;
       images: :class:`jgen.metrics.SampleQuality`, plus
       ``conditional_accuracy`` (:func:`jgen.metrics.conditional_accuracy`)
       for CGAN/AC-GAN and ``code_accuracy`` (Q's categorical code on the
@@ -388,8 +388,8 @@ def _evaluator(m: _base.Model) -> Callable:
       labelled data; other points: ``{}``.
     """
     samples = _base.draw_samples(sample, state, samples, key)
-    if modes is not None:
-      out = metrics.mode_coverage(samples, *modes)
+    if dataset.modes is not None:
+      out = metrics.mode_coverage(samples, *dataset.modes)
       return {**out, "counts": [int(n) for n in out["counts"]]}
     if c.image_shape is None:
       return {}

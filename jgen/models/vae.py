@@ -34,6 +34,7 @@ from jgen.models import _base
 
 MODELS = tuple(variational.OBJECTIVES)
 _APPLIES = {"n_classes": ("cvae",), "n_clusters": ("mog_vae",),
+            "amortization_gap": ("vae", "beta_vae", "iwae"),
             "beta": tuple(m for m, o in variational.OBJECTIVES.items()
                           if o.uses_beta)}
 
@@ -61,6 +62,9 @@ class VaeConfig:
     learning_rate: Adam's step size.
     batch_size: examples per step.
     eval_samples: K of the importance-sampled ``log p(x)`` at evaluation.
+    amortization_gap: ``vae``/``beta_vae``/``iwae``: test images (at an
+      even stride) on which :attr:`Model.evaluate` measures the
+      amortisation gap (Cremer et al. 2018; 0: not measured).
 
   Raises:
     ValueError: naming the field: an unknown model, a bad size or rate, an
@@ -81,6 +85,7 @@ class VaeConfig:
   learning_rate: float = 1e-3
   batch_size: int = 128
   eval_samples: int = 1000
+  amortization_gap: int = 0
 
   def __post_init__(self):
     _checks.choice(self.model, "model", MODELS)
@@ -97,6 +102,7 @@ class VaeConfig:
                        f"'bernoulli', got {self.likelihood!r}.")
     for name in ("latent_dim", "num_samples", "batch_size", "eval_samples"):
       _checks.integer(getattr(self, name), name, low=1)
+    _checks.integer(self.amortization_gap, "amortization_gap", low=0)
     _checks.integer(self.n_classes, "n_classes", low=2)
     _checks.integer(self.n_clusters, "n_clusters", low=2)
     _checks.real(self.beta, "beta", low=0.0, high=1e30)
@@ -152,7 +158,12 @@ def make(config: VaeConfig) -> _base.Model:
 
   def train_data(dataset, *, draw=0):
     del draw                                      # no labelled subsets
-    return {"x": _base.flat(dataset.x_train, c.data_dim, "dataset.x_train"),
+    x = (_base.pixels if c.likelihood == "bernoulli" else _base.flat)(
+        dataset.x_train, c.data_dim, "dataset.x_train")
+    if conditional and np.min(dataset.y_train) < 0:
+      raise ValueError("dataset.y_train: the CVAE conditions on labels "
+                       "0..C-1; the dataset has none.")
+    return {"x": x,
             "y": jnp.asarray(np.clip(dataset.y_train, 0, None), jnp.int32)}
 
   def test_images(x, seed):
@@ -165,7 +176,12 @@ def make(config: VaeConfig) -> _base.Model:
     ``eval_samples`` (:func:`jgen.variational.evaluate`, nats per example)
     on the dataset's test images, binarised once with ``PRNGKey(seed)``;
     the mixture-prior VAE adds ``cluster_accuracy``
-    (:func:`jgen.metrics.cluster_accuracy` of ``argmax q(c | x)``)."""
+    (:func:`jgen.metrics.cluster_accuracy` of ``argmax q(c | x)``), and
+    ``amortization_gap > 0`` adds ``amortization_gap``: on that many test
+    images, the encoder's ELBO (``amortized``), the ELBO of ``q_n`` fitted
+    per image by 500 Adam steps from the encoder's output (``optimized``)
+    and their difference (``gap``; Cremer et al. 2018, Eq. 4;
+    :func:`jgen.variational.amortization_gap`)."""
     x_test = test_images(dataset.x_test, seed)
     y_test = np.clip(dataset.y_test, 0, None)
     r = variational.evaluate(net, state.params,
@@ -178,6 +194,17 @@ def make(config: VaeConfig) -> _base.Model:
                                      method=nets.VAE.cluster_logits), 1)
       out["cluster_accuracy"] = metrics.cluster_accuracy(clusters,
                                                          dataset.y_test)
+    if c.amortization_gap:
+      keep = np.linspace(0, len(x_test) - 1, c.amortization_gap).astype(int)
+      fns = variational.bound_fns(net, state.params)
+      gap = jax.jit(lambda xb: variational.amortization_gap(
+          jax.random.fold_in(jax.random.PRNGKey(seed), 3), xb,
+          fns["encode"], fns["decoder_log_prob"], num_steps=500,
+          learning_rate=optax.exponential_decay(0.05, 250, 0.1),
+          fit_samples=4, eval_samples=100))(jnp.asarray(x_test[keep]))
+      out["amortization_gap"] = {k: float(jnp.mean(v))
+                                 for k, v in gap.items()}
+      out["amortization_gap"]["n"] = len(keep)
     return out
 
   def figures(state, dataset, workdir, *, seed=0):

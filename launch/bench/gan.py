@@ -317,7 +317,7 @@ def main(argv):
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
   rec["host_matmul_gflops"] = common.host_gflops()
-  common.write_json(os.path.join(out, "bench_gan.json"), rec)
+  train.write_json(os.path.join(out, "bench_gan.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([
       {"benchmark": "DCGAN steps/s (batch 64)", "jgen": fmt(rate),

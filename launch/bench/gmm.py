@@ -29,6 +29,7 @@ import numpy as np
 
 from jgen import _checks
 from jgen import em
+from jgen import train
 from launch import common
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gmm", "Output folder.")
@@ -200,7 +201,7 @@ def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
           "compile (s)"]
   text = common.table(rows, cols)
   results["host_matmul_gflops"] = common.host_gflops()
-  common.write_json(os.path.join(workdir, "bench_gmm.json"), results)
+  train.write_json(os.path.join(workdir, "bench_gmm.json"), results)
   with open(os.path.join(workdir, "bench_gmm.md"), "w") as f:
     f.write(text + "\n")
   print(text)

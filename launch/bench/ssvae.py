@@ -181,7 +181,7 @@ def main(argv):
          "devices": [str(dev) for dev in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
   rec["host_matmul_gflops"] = common.host_gflops()
-  common.write_json(os.path.join(out, "bench_ssvae.json"), rec)
+  train.write_json(os.path.join(out, "bench_ssvae.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([
       {"benchmark": "M2 steps/s (batch 100+100, 10 classes enumerated)",

@@ -162,7 +162,7 @@ def main(argv):
   out = common.workdir(_WORKDIR.value)
   rec = run(_NUM_STEPS.value, _REPEATS.value, _TORCH.value, _BATCH.value)
   rec["host_matmul_gflops"] = common.host_gflops()
-  common.write_json(os.path.join(out, "bench_sweep.json"), rec)
+  train.write_json(os.path.join(out, "bench_sweep.json"), rec)
   rows = [{"method": "(a) one vmapped call (jgen.sweep)", "seconds": rec["vmapped_s"]},
           {"method": "(b) loop over jitted single runs", "seconds": rec["loop_s"]},
           {"method": "(c) PyTorch loop", "seconds": rec["torch_loop_s"] or "-"}]

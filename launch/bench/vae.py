@@ -109,7 +109,7 @@ def main(argv):
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
   rec["host_matmul_gflops"] = common.host_gflops()
-  common.write_json(os.path.join(out, "bench_vae.json"), rec)
+  train.write_json(os.path.join(out, "bench_vae.json"), rec)
   print(common.table([{"tool": "jgen", "steps/s": jgen_rate},
                       {"tool": "PyTorch", "steps/s": torch_rate or "-"}],
                      ["tool", "steps/s"]))

@@ -90,7 +90,7 @@ def _vae_fid(x, x_test, latent_dim: int, num_steps: int) -> float:
                               hidden=(400,), batch_size=100))
   fit = train.train(m.init(jax.random.PRNGKey(0)), m.step,
                     {"x": jnp.asarray(x)}, m.hparams, num_steps=num_steps,
-                    chunk_size=common.largest_divisor(num_steps, 1000),
+                    chunk_size=train.largest_divisor(num_steps, 1000),
                     batch_fn=m.batch_fn)
   means = m.sample(fit.state, jax.random.PRNGKey(1), 2500)
   f_fake, _ = metrics.mnist_features(np.asarray(means))

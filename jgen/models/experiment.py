@@ -1,0 +1,415 @@
+"""A training run of a registered model on a named dataset: the settings
+(:class:`Experiment`), the model built to fit the data (:func:`build`), and
+training, evaluation and figures into a work directory (:func:`run`,
+:func:`restore`).
+
+One flat mapping of fields describes a run: the :class:`Experiment` fields
+(``model``, ``dataset``, ``num_steps``, ``seed``, ...) and the fields of the
+model's config (:func:`jgen.models.get`). ``data_dim``, ``n_classes`` and
+``label_seed`` are taken from the data and the seed unless given
+(:data:`DERIVED`). ``launch.train`` reads such a mapping from a config
+file; the same mapping written to ``config.json`` rebuilds the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jgen import _checks
+from jgen import data
+from jgen import plotting
+from jgen import train
+from jgen.models import _base
+
+# fields the data (and the seed) give unless the config sets them
+DERIVED = ("data_dim", "n_classes", "label_seed")
+# models whose n_classes is the data's number of classes
+_LABELLED = ("cgan", "acgan", "ss_aae", "cvae")
+# validation metrics of the models' evaluate: whether larger is better
+METRICS = {
+    **dict.fromkeys(("test_elbo", "test_log_likelihood", "modes_covered",
+                     "high_quality_fraction", "inception_score", "precision",
+                     "recall", "density", "coverage", "conditional_accuracy",
+                     "code_accuracy", "class_kept", "psnr",
+                     "cluster_accuracy"), True),
+    **dict.fromkeys(("fid", "mode_kl", "test_error", "l1", "cycle_l1"),
+                    False)}
+SNAPSHOTS = 4       # evaluations (and sample panels) over training
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+  """How a model is trained and evaluated, every field checked when built.
+
+  Attributes:
+    model: a name of :func:`jgen.models.names`.
+    dataset: a :func:`jgen.data.load` name, or a :data:`jgen.data.TASKS`
+      name for the translation models.
+    num_steps: training steps.
+    seed: the seed of the data, of the initialisation (member ``i`` of
+      ``n_seeds`` takes ``seed + i``) and of the labelled subsets.
+    n_seeds: members trained as one compiled computation (vmapped; on CPU,
+      convolutional ones unrolled), member ``i`` on draw ``i`` of the
+      labelled subsets.
+    validate_every: steps between evaluations of the validation metric on
+      ``validation_size`` training examples held out; the best state is
+      kept in ``workdir/best/`` (0: no validation).
+    validation_metric: a key of :data:`METRICS` that the model's
+      ``evaluate`` reports.
+    validation_size: training examples held out for validation.
+    patience: stop after this many validations without improvement (0:
+      train to ``num_steps``; Prechelt 1998).
+
+  Raises:
+    ValueError: naming the field: an unknown model or dataset, a count out
+      of range, validation without a metric (or a metric with none), with
+      ``n_seeds > 1`` or on a translation task.
+    TypeError: a field of the wrong type.
+  """
+  model: str = "gan"
+  dataset: str = "ring8"
+  num_steps: int = 10_000
+  seed: int = 0
+  n_seeds: int = 1
+  validate_every: int = 0
+  validation_metric: str = ""
+  validation_size: int = 500
+  patience: int = 0
+
+  def __post_init__(self):
+    from jgen import models       # the registry imports this module
+    _checks.choice(self.model, "model", models.names())
+    if not isinstance(self.dataset, str):
+      raise TypeError(f"dataset must be a string, got {self.dataset!r}.")
+    translation = self.model in models.translation.MODELS
+    if translation:
+      _checks.choice(self.dataset, "dataset", data.TASKS)
+    elif self.dataset in data.TASKS:
+      raise ValueError(f"dataset: {self.dataset!r} is a translation task, "
+                       f"for model=pix2pix or cyclegan.")
+    else:
+      data.check_name(self.dataset, "dataset")
+    _checks.integer(self.num_steps, "num_steps", low=1)
+    _checks.integer(self.seed, "seed", low=0)
+    _checks.integer(self.n_seeds, "n_seeds", low=1)
+    _checks.integer(self.validate_every, "validate_every", low=0)
+    _checks.integer(self.validation_size, "validation_size", low=1)
+    _checks.integer(self.patience, "patience", low=0)
+    if self.validate_every:
+      _checks.choice(self.validation_metric, "validation_metric", METRICS)
+      if self.n_seeds > 1:
+        raise ValueError("validate_every: validation keeps one best state; "
+                         f"train one member (n_seeds=1), got n_seeds="
+                         f"{self.n_seeds}.")
+      if translation:
+        raise ValueError("validate_every: the translation tasks have no "
+                         "validation split.")
+    elif self.validation_metric or self.patience:
+      raise ValueError("validation_metric/patience: need validate_every > "
+                       "0.")
+
+
+class Setup(NamedTuple):
+  """A run ready to train: its :class:`Experiment`, the
+  :class:`jgen.models.Model`, the data it trains on (a
+  :class:`jgen.data.Dataset`, a :class:`jgen.data.Task` for translation)
+  and the validation split (a Dataset whose test split is the held-out
+  training examples), or None."""
+  experiment: Experiment
+  model: _base.Model
+  dataset: Any
+  validation: Any
+
+
+def _load(e: Experiment):
+  """The dataset of an experiment (the translation task for pix2pix and
+  CycleGAN) and its validation split."""
+  if e.dataset in data.TASKS:
+    task = data.load_task(e.dataset, seed=e.seed)
+    if e.model == "pix2pix" and not task.paired:
+      raise ValueError(f"dataset: pix2pix needs paired domains and "
+                       f"{e.dataset!r} is unpaired (see jgen.data.TASKS).")
+    return task, None
+  ds = data.load(e.dataset, seed=e.seed,
+                 n_samples=50_000 if e.dataset in data.MODES else 2000)
+  if not e.validate_every:
+    return ds, None
+  n = len(ds.x_train)
+  if e.validation_size >= n:
+    raise ValueError(f"validation_size: must leave training examples; the "
+                     f"dataset has {n}, got {e.validation_size}.")
+  order = np.random.default_rng(e.seed).permutation(n)
+  held, kept = order[:e.validation_size], order[e.validation_size:]
+  train_split = ds._replace(x_train=ds.x_train[kept], y_train=ds.y_train[kept])
+  return train_split, ds._replace(x_train=ds.x_train[kept],
+                                  y_train=ds.y_train[kept],
+                                  x_test=ds.x_train[held],
+                                  y_test=ds.y_train[held])
+
+
+def build(fields: Mapping) -> Setup:
+  """The run that ``fields`` describe, checked, with its data loaded.
+
+  Args:
+    fields: the :class:`Experiment` fields and the model config's (the
+      :data:`DERIVED` ones optional: absent or None, the data give them).
+
+  Returns:
+    A :class:`Setup`.
+
+  Raises:
+    ValueError: naming the field: a bad experiment or model field, a field
+      the model does not have, a dataset without the labels the model
+      needs or with examples of another size than the config states.
+    TypeError: a field of the wrong type.
+  """
+  from jgen import models
+  names = {f.name for f in dataclasses.fields(Experiment)}
+  e = Experiment(**{k: v for k, v in fields.items() if k in names})
+  own = {k: v for k, v in fields.items() if k not in names
+         and not (k in DERIVED and v is None)}
+  entry = models.get(e.model)
+  ds, validation = _load(e)
+  known = {f.name for f in dataclasses.fields(models.REGISTRY[e.model][0])}
+  if "data_dim" in known and "data_dim" not in own:
+    own["data_dim"] = int(np.prod(np.shape(ds.x_train)[1:]))
+  if "label_seed" in known and "label_seed" not in own:
+    own["label_seed"] = e.seed
+  if e.model in _LABELLED and "n_classes" not in own:
+    y = np.concatenate([ds.y_train, ds.y_test])
+    if np.min(y) < 0:
+      raise ValueError(f"dataset: {e.model} needs labels and {e.dataset!r} "
+                       f"has none (an npz file needs an array 'y' of classes "
+                       f"0..C-1).")
+    own["n_classes"] = int(y.max()) + 1
+  m = entry.make(entry.config(**own))
+  m.train_data(ds)                  # the data fit the model (checked once)
+  return Setup(e, m, ds, validation)
+
+
+def defaults(model: str) -> dict:
+  """Every field of a run of ``model`` with its default: the
+  :class:`Experiment`'s (``model`` set) and the model config's, less the
+  :data:`DERIVED` ones and the config's own ``model``; the fields a config
+  file starts from. Fields whose default is None are left out."""
+  from jgen import models
+  config, _, preset = models.REGISTRY[model]
+  out = {f.name: f.default for f in dataclasses.fields(Experiment)}
+  out["model"] = model
+  out.update({f.name: f.default for f in dataclasses.fields(config)
+              if f.name not in DERIVED and f.name not in preset
+              and f.default is not None})
+  return out
+
+
+def members(state, n: int) -> list:
+  """The ``n`` members of a state (members stacked on a leading axis when
+  ``n > 1``), each a single run's state.
+
+  Args:
+    state: a state of :func:`run` or :func:`restore`.
+    n: the experiment's ``n_seeds``.
+
+  Returns:
+    A list of ``n`` states.
+  """
+  if n == 1:
+    return [state]
+  return [jax.tree.map(lambda a, i=i: a[i], state) for i in range(n)]
+
+
+def _init(s: Setup):
+  """The initial state (members stacked when ``n_seeds > 1``)."""
+  e = s.experiment
+  keys = [jax.random.PRNGKey(e.seed + i) for i in range(e.n_seeds)]
+  if e.n_seeds == 1:
+    return s.model.init(keys[0])
+  return jax.vmap(s.model.init)(jnp.stack(keys))
+
+
+def _train_data(s: Setup):
+  """The members' training data: shared leaves once, leaves that differ
+  between members (their labelled draws) stacked, with ``data_axes``."""
+  n = s.experiment.n_seeds
+  per = [s.model.train_data(s.dataset, draw=d) for d in range(n)]
+  if n == 1:
+    return per[0], None, per
+  same = jax.tree.map(lambda *xs: all(np.array_equal(xs[0], x)
+                                      for x in xs[1:]), *per)
+  stacked = jax.tree.map(lambda keep, *xs: xs[0] if keep else jnp.stack(xs),
+                         same, *per)
+  axes = jax.tree.map(lambda keep: None if keep else 0, same)
+  return stacked, axes, per
+
+
+# results that are settings, the same for every member and snapshot
+_SETTINGS = ("n_test", "n_samples", "fid_real_floor", "n_modes", "n",
+             "eval_samples")
+
+
+def _summary(runs: list) -> dict:
+  """Mean and std over members of each scalar result."""
+  keys = [k for k, v in runs[0].items() if k not in _SETTINGS
+          and isinstance(v, (int, float)) and not isinstance(v, bool)]
+  return {stat: {k: float(f([r[k] for r in runs])) for k in keys}
+          for stat, f in (("mean", np.mean), ("std", np.std))}
+
+
+def run(s: Setup, workdir: str) -> dict:
+  """Trains, evaluates and draws a run into ``workdir``.
+
+  :func:`jgen.train.train` writes ``metrics.jsonl`` and ``checkpoints/``
+  (the same setup resumes; a larger ``num_steps`` continues; a diverging
+  run raises :class:`jgen.train.TrainingDiverged` and keeps its last good
+  checkpoint) and, with validation, ``best/``. The model's ``evaluate``
+  runs :data:`SNAPSHOTS` times over training; the last is the result.
+
+  Args:
+    s: the :func:`build` setup.
+    workdir: the output folder.
+
+  Returns:
+    The contents of the ``result.json`` written: the last evaluation (of
+    every member under ``runs``, with their ``mean`` and ``std``, when
+    ``n_seeds > 1``), ``over_training`` (the evaluations over training),
+    ``final`` (the last chunk's training metrics), ``best_step`` and
+    ``best_validation`` with validation, and a semi-supervised member's
+    ``labelled`` indices. Figures: ``samples.png`` (samples over
+    training, for models that generate), ``losses.png`` and the model's
+    own.
+  """
+  e, m, ds = s.experiment, s.model, s.dataset
+  n, steps = e.n_seeds, e.num_steps
+  data_, axes, per = _train_data(s)
+  hparams = m.hparams
+  if n > 1:
+    hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
+  # Conv networks: short unrolled chunks (convolutions inside an XLA loop
+  # are slow on CPU, jax-ml/jax#12868); on CPU their members are unrolled
+  # too (vmapped, a convolution becomes a grouped one, several times slower
+  # there; launch.bench.gan).
+  conv = getattr(m.config, "image_shape", None) is not None
+  chunk = train.largest_divisor(steps, 10 if conv else 100)
+  every = max(1, steps // chunk // SNAPSHOTS)
+  evaluations, panels = {}, {}
+  sample = jax.jit(m.sample, static_argnums=2) if m.sample else None
+
+  def snapshot(step, record, state):
+    del record
+    if (step // chunk) % every == 0 or step == steps:
+      states = members(state, n)
+      evaluations[step] = [m.evaluate(x, ds) for x in states]
+      if sample is not None:
+        panels[step] = np.asarray(sample(states[0], jax.random.PRNGKey(1),
+                                         1000))
+
+  validate = None
+  if e.validate_every:
+    validate = lambda state: m.evaluate(state, s.validation)[
+        e.validation_metric]
+  result = train.train(
+      _init(s), m.step, data_, hparams, num_steps=steps, batch_fn=m.batch_fn,
+      chunk_size=chunk, workdir=workdir,
+      checkpoint_every=max(1, 2000 // chunk), checkpoint_seconds=60.0,
+      callback=snapshot, unroll=conv, batched=n > 1, data_axes=axes,
+      members="unroll" if conv and n > 1 and jax.default_backend() == "cpu"
+      else "vmap", validate=validate,
+      validate_every=max(1, e.validate_every // chunk),
+      maximize=METRICS.get(e.validation_metric, False),
+      patience=e.patience or None)
+  last = result.history[-1]["step"]
+  if last not in evaluations:         # a finished run resumed: no chunk ran
+    snapshot(last, None, result.state)
+  runs = []
+  for i in range(n):
+    over = [{"step": t, **{k: v for k, v in ev[i].items()
+                           if k not in _SETTINGS and np.ndim(v) == 0}}
+            for t, ev in sorted(evaluations.items())]
+    r = {"num_steps": last, **evaluations[last][i], "over_training": over}
+    if isinstance(per[i], dict) and "labelled" in per[i]:
+      r["labelled"] = np.asarray(per[i]["labelled"]).tolist()
+    runs.append(r)
+  final = {k: v for k, v in result.history[-1].items() if k != "step"}
+  out = {**runs[0]} if n == 1 else {
+      "num_steps": last, "seeds": [e.seed + i for i in range(n)],
+      "runs": runs, **_summary(runs)}
+  out["final"] = final
+  if validate is not None:
+    out.update(best_step=result.best_step, best_validation=result.best_value)
+  _figures(workdir, panels, result.history, m, ds)
+  m.figures(members(result.state, n)[0], ds, workdir)
+  train.write_json(os.path.join(workdir, "result.json"), out)
+  return out
+
+
+def restore(workdir: str, *, best: bool = False):
+  """A finished (or interrupted) run of :func:`run`, without training.
+
+  Args:
+    workdir: the run's folder (its ``config.json`` holds the fields).
+    best: the state of the best validation value instead of the latest.
+
+  Returns:
+    ``(setup, state, step)``; ``state`` holds the members stacked when
+    ``n_seeds > 1``.
+
+  Raises:
+    ValueError: ``workdir`` holds no ``config.json`` or no checkpoint.
+  """
+  path = os.path.join(workdir, "config.json")
+  if not os.path.exists(path):
+    raise ValueError(f"workdir: {workdir} holds no config.json (not a run "
+                     f"of launch.train).")
+  with open(path) as f:
+    s = build(json.load(f))
+  state, step = train.restore(workdir, _init(s), best=best)
+  return s, state, step
+
+
+def image_shape(m: _base.Model) -> tuple[int, int] | None:
+  """The ``(H, W)`` a model's flat examples are drawn in: its config's
+  image shape, else the 28x28 or 8x8 shape of its ``data_dim``, else None
+  (points)."""
+  shape = getattr(m.config, "image_shape", None)
+  if shape is None:
+    shape = {h * w: (h, w) for h, w in ((28, 28), (8, 8))}.get(
+        getattr(m.config, "data_dim", None))
+  return shape
+
+
+def _figures(workdir: str, panels: dict, history: list, m: _base.Model,
+             ds) -> None:
+  """``samples.png`` (samples at the last :data:`SNAPSHOTS` evaluations:
+  image grids, or points over the test data with the modes marked) and
+  ``losses.png`` (every ``loss*`` metric over training)."""
+  shape = image_shape(m)
+  steps = sorted(panels)[-SNAPSHOTS:]
+  if steps:
+    fig, axes = plotting.figure(len(steps), 1, 3.2)
+    for ax, t in zip(axes[0], steps):
+      if shape is None and panels[t].shape[1] == 2:
+        ax.scatter(*np.asarray(ds.x_test)[:500].T, s=2, c="0.8",
+                   label="data")
+        ax.scatter(*panels[t].T, s=2, c="C0", label="samples")
+        if getattr(ds, "modes", None) is not None:
+          ax.scatter(*ds.modes[0].T, marker="x", c="C3", s=30,
+                     label="modes")
+        ax.set_aspect("equal")
+      elif shape is not None:
+        plotting.image_grid(ax, panels[t][:64], shape, 8)
+      ax.set_title(f"step {t}")
+    plotting.save(fig, os.path.join(workdir, "samples.png"))
+  keys = [k for k in history[-1] if k.startswith("loss")]
+  fig, axes = plotting.figure(1, 1, 4)
+  plotting.history(axes[0, 0], {
+      k: np.array([[r["step"], r[k]] for r in history]) for k in keys},
+      "loss (chunk mean)")
+  plotting.save(fig, os.path.join(workdir, "losses.png"))

@@ -1,0 +1,14 @@
+r"""IWAE (Burda et al. 2016), K = 5, with the VAE's networks and schedule.
+
+  python -m launch.train --config=launch/configs/iwae.py --workdir=runs/iwae
+
+Result (2 CPU cores, 2026-11, launch.train_vae; carried over): test log p(x)
+-99.19 nats, no better than the VAE (issue 32).
+"""
+
+from launch import configs
+
+
+def get_config():
+  return configs.make("iwae", dataset="mnist5k", num_steps=10_000, num_samples=5,
+      amortization_gap=200)
