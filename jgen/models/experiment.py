@@ -14,6 +14,7 @@ file; the same mapping written to ``config.json`` rebuilds the run.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -67,6 +68,11 @@ class Experiment:
     validation_size: training examples held out for validation.
     patience: stop after this many validations without improvement (0:
       train to ``num_steps``; Prechelt 1998).
+    tensorboard: also write TensorBoard event files to
+      ``workdir/tensorboard`` (tensorboardX, the ``tensorboard`` extra):
+      the training metrics and traced hyperparameters (the learning rates)
+      of every chunk, the validation value, the evaluations over training
+      and sample grids.
 
   Raises:
     ValueError: naming the field: an unknown model or dataset, a count out
@@ -83,6 +89,7 @@ class Experiment:
   validation_metric: str = ""
   validation_size: int = 500
   patience: int = 0
+  tensorboard: bool = False
 
   def __post_init__(self):
     from jgen import models       # the registry imports this module
@@ -103,6 +110,12 @@ class Experiment:
     _checks.integer(self.validate_every, "validate_every", low=0)
     _checks.integer(self.validation_size, "validation_size", low=1)
     _checks.integer(self.patience, "patience", low=0)
+    if not isinstance(self.tensorboard, bool):
+      raise TypeError(f"tensorboard must be a bool, got "
+                      f"{self.tensorboard!r}.")
+    if self.tensorboard and importlib.util.find_spec("tensorboardX") is None:
+      raise ValueError("tensorboard: needs the tensorboardX package (pip "
+                       "install -e '.[tensorboard]').")
     if self.validate_every:
       _checks.choice(self.validation_metric, "validation_metric", METRICS)
       if self.n_seeds > 1:
@@ -301,15 +314,17 @@ def run(s: Setup, workdir: str) -> dict:
   every = max(1, steps // chunk // SNAPSHOTS)
   evaluations, panels = {}, {}
   sample = jax.jit(m.sample, static_argnums=2) if m.sample else None
+  log = _Events(workdir, m, hparams) if e.tensorboard else None
 
   def snapshot(step, record, state):
-    del record
     if (step // chunk) % every == 0 or step == steps:
       states = members(state, n)
       evaluations[step] = [m.evaluate(x, ds) for x in states]
       if sample is not None:
         panels[step] = np.asarray(sample(states[0], jax.random.PRNGKey(1),
                                          1000))
+    if log is not None:
+      log.write(step, record, evaluations.get(step), panels.get(step))
 
   validate = None
   if e.validate_every:
@@ -327,7 +342,9 @@ def run(s: Setup, workdir: str) -> dict:
       patience=e.patience or None)
   last = result.history[-1]["step"]
   if last not in evaluations:         # a finished run resumed: no chunk ran
-    snapshot(last, None, result.state)
+    snapshot(last, result.history[-1], result.state)
+  if log is not None:
+    log.close()
   runs = []
   for i in range(n):
     over = [{"step": t, **{k: v for k, v in ev[i].items()
@@ -348,6 +365,38 @@ def run(s: Setup, workdir: str) -> dict:
   m.figures(members(result.state, n)[0], ds, workdir)
   train.write_json(os.path.join(workdir, "result.json"), out)
   return out
+
+
+class _Events:
+  """TensorBoard event files (tensorboardX) of a run: scalars per chunk,
+  evaluations (member 0) and sample grids at the snapshots."""
+
+  def __init__(self, workdir: str, m: _base.Model, hparams):
+    from tensorboardX import SummaryWriter    # the optional extra
+    self.writer = SummaryWriter(os.path.join(workdir, "tensorboard"))
+    self.shape = image_shape(m)
+    self.constants = {f"hparams/{k}": float(np.mean(v))
+                      for k, v in hparams.items()}
+    if hasattr(m.config, "learning_rate"):
+      self.constants["hparams/learning_rate"] = m.config.learning_rate
+
+  def write(self, step: int, record: dict | None, evaluation, panel):
+    scalars = {**self.constants, **{f"train/{k}": v for k, v in (
+        record or {}).items() if k != "step" and np.ndim(v) == 0}}
+    if evaluation is not None:
+      scalars.update({f"eval/{k}": v for k, v in evaluation[0].items()
+                      if np.ndim(v) == 0 and not isinstance(v, bool)})
+    for k, v in scalars.items():
+      self.writer.add_scalar(k, float(v), step)
+    if panel is not None and self.shape is not None:
+      h, w = self.shape
+      grid = panel[:64].reshape(8, 8, h, w).transpose(0, 2, 1, 3)
+      self.writer.add_image("samples", np.clip(grid.reshape(8 * h, 8 * w),
+                                               0, 1), step,
+                            dataformats="HW")
+
+  def close(self):
+    self.writer.close()
 
 
 def restore(workdir: str, *, best: bool = False):

@@ -48,6 +48,8 @@ from jgen import models
 from jgen import sweep
 from jgen import train
 from launch import common
+from launch.configs import PENALTY_WEIGHTS
+from launch.configs import modes_table
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gan", "Output folder.")
 _BENCH = common.benchmark_flags(steps=100, chunk=10)
@@ -63,8 +65,8 @@ for _name in ("width", "seeds", "sweep_steps", "max_configs", "dcgan_seeds"):
 _STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = _BENCH
 
 BATCH, LATENT, LR, GAMMA = 64, 64, 2e-4, 1.0
-TOY = {"hidden": 128, "batch": 64, "lr": 1e-3, "ema": 0.999,
-       "weights": {"none": 0.0, "r1": 0.1, "wgan_gp": 1.0}}
+# the sweep's runs: the mode-collapse table's (launch/configs/modes_table.py)
+TOY = modes_table.get_config().to_dict()
 CONFIGS = list(itertools.product(adversarial.LOSSES, ("none", "r1", "wgan_gp"),
                                  ("simultaneous", "alternating")))
 
@@ -221,11 +223,12 @@ def sweep_jgen(x, configs, seeds, steps):
   xd = jnp.asarray(x)
   for loss, pen, method in configs:
     g = models.gan.make(models.gan.GanConfig(
-        hidden=(TOY["hidden"],) * 3, loss=loss, penalty=pen, method=method,
-        ema_decay=TOY["ema"], batch_size=TOY["batch"]))
+        hidden=TOY["hidden"], loss=loss, penalty=pen, method=method,
+        ema_decay=TOY["ema_decay"], batch_size=TOY["batch_size"]))
     run = models.gan.make_run(g, num_steps=steps)
-    grid = sweep.grid(seeds=range(seeds), lr_u=[TOY["lr"]], lr_v=[TOY["lr"]],
-                      reg_weight=[TOY["weights"][pen]])
+    grid = sweep.grid(seeds=range(seeds), lr_u=[TOY["lr_g"]],
+                      lr_v=[TOY["lr_d"]],
+                      reg_weight=[PENALTY_WEIGHTS[pen]])
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(
         jax.random.PRNGKey(0), jnp.asarray(grid.seeds, jnp.uint32))
     hp = {k: jnp.asarray(v) for k, v in grid.hparams.items()}
@@ -256,16 +259,18 @@ def sweep_torch(x, configs, seeds, steps):
   for loss, pen, method in configs:
     for seed in range(seeds):
       torch.manual_seed(seed)
-      gen, crit = _torch_nets(torch, nn, None, 2, TOY["hidden"])
+      gen, crit = _torch_nets(torch, nn, None, 2, TOY["hidden"][0])
       ema = [p.detach().clone() for p in gen.parameters()]
-      opt_g = torch.optim.Adam(gen.parameters(), lr=TOY["lr"], betas=(0.5, 0.999))
-      opt_d = torch.optim.Adam(crit.parameters(), lr=TOY["lr"], betas=(0.5, 0.999))
+      opt_g = torch.optim.Adam(gen.parameters(), lr=TOY["lr_g"],
+                               betas=(0.5, 0.999))
+      opt_d = torch.optim.Adam(crit.parameters(), lr=TOY["lr_d"],
+                               betas=(0.5, 0.999))
       for _ in range(steps):
-        _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, TOY["batch"], 2,
-                        loss, pen, TOY["weights"][pen], method)
+        _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, TOY["batch_size"],
+                        2, loss, pen, PENALTY_WEIGHTS[pen], method)
         with torch.no_grad():
           for e, p in zip(ema, gen.parameters()):
-            e.mul_(TOY["ema"]).add_(p, alpha=1 - TOY["ema"])
+            e.mul_(TOY["ema_decay"]).add_(p, alpha=1 - TOY["ema_decay"])
       with torch.no_grad():
         gen(torch.randn(2500, 2))
   return time.perf_counter() - t0

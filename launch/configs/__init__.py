@@ -36,6 +36,9 @@ MODES_GAN = {"loss": "non_saturating", "penalty": "r1",
              "lr_d": 1e-3, "batch_size": 128, "hidden": (128, 128, 128),
              "latent_dim": 2, "ema_decay": 0.999, "num_steps": 30_000}
 
+# The mode-collapse table's penalty weights: R1's gamma, WGAN-GP's lambda.
+PENALTY_WEIGHTS = {"none": 0.0, "r1": 0.1, "wgan_gp": 1.0}
+
 
 def make(model: str, *shared: dict, **fields) -> ml_collections.ConfigDict:
   """A run of ``model``: every field of the run and of the model's config

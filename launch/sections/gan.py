@@ -7,10 +7,10 @@ r"""The GAN section of ``launch.reproduce``.
    ``jgen.sweep`` call, modes covered and % high-quality samples (mean and
    standard error over seeds), beside the published rows of Srivastava et al.
    (2017), Table 1, and Lin et al. (2018), Table 2. Then jgen's best
-   configuration (``launch.train_gan``'s defaults) trained longer, same
+   configuration (``launch/configs/ring8.py``, ``grid25.py``) trained longer, same
    protocol.
 2. **MNIST**: the DCGAN-style non-saturating GAN with R1 on ``mnist5k``
-   (``launch.train_gan``), classifier FID, Inception-style score,
+   (``launch/configs/dcgan_mnist.py``), classifier FID, Inception-style score,
    precision/recall and density/coverage of its samples over training against
    the test split, with the real-vs-real floor, and sample grids.
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jgen import adversarial
@@ -30,22 +29,19 @@ from jgen import metrics
 from jgen import plotting
 from jgen import sweep
 from launch import common
+from launch import configs
+from launch.configs import modes_table
+from launch.configs import ring8
 
 DATASETS = ("ring8", "grid25")
 PENALTIES = ("none", "r1", "wgan_gp")
 METHODS = ("simultaneous", "alternating")
-# The defaults of launch.train_gan (the best configuration found) and the
-# penalty weights of the table: R1's gamma, WGAN-GP's lambda.
-BEST = {"loss": "non_saturating", "penalty": "r1", "method": "simultaneous",
-        "lr": 1e-3, "batch_size": 128, "hidden": 128, "ema": 0.999,
-        "num_steps": 30_000}
-# The table's runs: shorter, smaller batches (600 runs of them).
-TABLE = {"batch_size": 64, "num_steps": 5000}
-WEIGHTS = {"none": 0.0, "r1": 0.1, "wgan_gp": 1.0}
-# The MNIST run (launch.train_gan flags): DCGAN-style, width 32, 64-D latent.
-MNIST = {"dataset": "mnist5k", "loss": "non_saturating", "penalty": "r1",
-         "penalty_weight": 1.0, "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 64,
-         "seed": 0}
+# The table's runs (launch/configs/modes_table.py, the loss, penalty and
+# schedule varied), jgen's best configuration trained longer
+# (launch/configs/ring8.py and grid25.py) and the MNIST run
+# (launch/configs/dcgan_mnist.py).
+TABLE = modes_table.get_config().to_dict()
+BEST = ring8.get_config().to_dict()
 # Srivastava et al. (2017), Table 1 (2-D rows), and Lin et al. (2018),
 # Table 2 (PacGAN4): (modes covered, % high-quality samples).
 PUBLISHED = {
@@ -57,27 +53,23 @@ PUBLISHED = {
 }
 
 
-def coverage_sweep(dataset: str, *, loss: str, penalty, method: str,
-                   num_steps: int, n_seeds: int, lr: float = BEST["lr"],
-                   batch_size: int = TABLE["batch_size"],
-                   hidden: int = BEST["hidden"],
-                   ema: float = BEST["ema"]) -> dict:
-  """One configuration, ``n_seeds`` seeds as one vmapped call; the mode
-  coverage of each seed's 2,500 samples, and the mean and standard error."""
-  x = jnp.asarray(data.load(dataset, n_samples=50_000).x_train, jnp.float32)
-  g = models.gan.make(models.gan.GanConfig(
-      hidden=(hidden,) * 3, loss=loss, penalty=penalty, method=method,
-      ema_decay=ema, batch_size=batch_size))
-  run = models.gan.make_run(g, num_steps=num_steps)
-  grid = sweep.grid(seeds=range(n_seeds), lr_u=[lr], lr_v=[lr],
-                    reg_weight=[WEIGHTS[penalty]])
-  res = sweep.run(run, grid, jax.random.PRNGKey(0), x)
+def coverage_sweep(fields: dict, n_seeds: int) -> dict:
+  """One configuration (``launch.train`` fields of the 2-D GAN), ``n_seeds``
+  seeds as one vmapped call; the mode coverage of each seed's 2,500
+  samples, and the mean and standard error."""
+  s = models.experiment.build(fields)
+  c = s.model.config
+  run = models.gan.make_run(s.model, num_steps=s.experiment.num_steps)
+  grid = sweep.grid(seeds=range(n_seeds), lr_u=[c.lr_g], lr_v=[c.lr_d],
+                    reg_weight=[c.penalty_weight])
+  res = sweep.run(run, grid, jax.random.PRNGKey(0),
+                  s.model.train_data(s.dataset))
   samples = res.outputs[0].reshape(n_seeds, -1, 2)
-  modes, std = data.MODES[dataset]
+  modes, std = s.dataset.modes
   per_seed = []
-  for s in samples:
-    if np.all(np.isfinite(s)):
-      per_seed.append(metrics.mode_coverage(s, modes, std))
+  for x in samples:
+    if np.all(np.isfinite(x)):
+      per_seed.append(metrics.mode_coverage(x, modes, std))
     else:                               # a diverged run covers nothing
       per_seed.append({"modes_covered": 0, "high_quality_fraction": 0.0,
                        "mode_kl": float("inf"), "n_modes": len(modes)})
@@ -88,7 +80,7 @@ def coverage_sweep(dataset: str, *, loss: str, penalty, method: str,
           "hq_percent": float(hq.mean()), "hq_se": se(hq),
           "all_modes_all_seeds": bool(np.all(covered == len(modes))),
           "min_hq_percent": float(hq.min()), "n_seeds": n_seeds,
-          "num_steps": num_steps, "samples": samples[0],
+          "num_steps": s.experiment.num_steps, "samples": samples[0],
           "per_seed": [{k: r[k] for k in ("modes_covered",
                                           "high_quality_fraction", "mode_kl")}
                        for r in per_seed]}
@@ -136,8 +128,10 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
                 f"{method}")
         rows[name] = {}
         for d in datasets:
-          r = coverage_sweep(d, loss=loss, penalty=pen, method=method,
-                             num_steps=steps, n_seeds=n_seeds)
+          r = coverage_sweep({
+              **TABLE, "dataset": d, "loss": loss, "penalty": pen,
+              "method": method, "penalty_weight": configs.PENALTY_WEIGHTS[pen],
+              "num_steps": steps}, n_seeds)
           if method == "simultaneous" and pen in ("none", "r1"):
             panels[f"{d}: {loss}, {pen or 'none'}"] = (d, r.pop("samples"))
           else:
@@ -148,9 +142,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
                f"{BEST['method']}, {best_steps} steps)")
   best = {}
   for d in datasets:
-    best[d] = coverage_sweep(d, loss=BEST["loss"], penalty=BEST["penalty"],
-                             method=BEST["method"], num_steps=best_steps,
-                             batch_size=BEST["batch_size"], n_seeds=n_seeds)
+    best[d] = coverage_sweep({**BEST, "dataset": d, "num_steps": best_steps},
+                             n_seeds)
     panels[f"{d}: best"] = (d, best[d].pop("samples"))
   rows_md = {**rows, best_name: best}
   results["best"] = best
@@ -158,17 +151,21 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
 
   mnist_dir = os.path.join(workdir, "gan_mnist")
   results["mnist"] = common.run_script(
-      "launch.train_gan", mnist_dir, **MNIST, num_steps=2 if quick else 5000)
+      "launch.train", mnist_dir, config=os.path.join(
+          "launch", "configs", "dcgan_mnist.py"),
+      **({"config.num_steps": 2} if quick else {}))
   m = results["mnist"]
   md = ["## GANs: mode collapse and MNIST", "",
         f"**Mode collapse** (2,500 samples per seed; high quality = within 3 "
         f"standard deviations of a mode; ring8: radius 2, std 0.02; grid25: "
-        f"{{-4, -2, 0, 2, 4}}^2, std 0.05). jgen: 3x{BEST['hidden']} MLPs, "
-        f"2-D latent, Adam (0.5, 0.999) at {BEST['lr']:g} for both players, "
-        f"generator EMA {BEST['ema']}, batch {TABLE['batch_size']} and "
+        f"{{-4, -2, 0, 2, 4}}^2, std 0.05). jgen "
+        f"(`launch/configs/modes_table.py`): 3x{BEST['hidden'][0]} MLPs, "
+        f"2-D latent, Adam (0.5, 0.999) at {BEST['lr_g']:g} for both players, "
+        f"generator EMA {BEST['ema_decay']}, batch {TABLE['batch_size']} and "
         f"{steps} steps per run (the best configuration: batch "
         f"{BEST['batch_size']}, {best_steps} steps); R1 "
-        f"gamma = {WEIGHTS['r1']}, WGAN-GP lambda = {WEIGHTS['wgan_gp']}; "
+        f"gamma = {configs.PENALTY_WEIGHTS['r1']}, WGAN-GP lambda = "
+        f"{configs.PENALTY_WEIGHTS['wgan_gp']}; "
         f"each configuration's seeds are one vmapped call.", ""]
   md += _table(rows_md, n_seeds)
   for d in datasets:
@@ -177,9 +174,12 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
               f"{b['all_modes_all_seeds']}; lowest % high quality over seeds: "
               f"{b['min_hq_percent']:.1f}.")
   md += ["", "![samples](gan_modes.png)", "",
-         f"**MNIST** (mnist5k, DCGAN-style non-saturating GAN with R1 "
-         f"gamma = {MNIST['penalty_weight']:g}, Adam {MNIST['lr_g']:g}, batch "
-         f"{MNIST['batch_size']}, {m['num_steps']} steps; 2,500 samples; "
+         f"**MNIST** (`launch/configs/dcgan_mnist.py`: mnist5k, DCGAN-style "
+         f"non-saturating GAN with R1 gamma = "
+         f"{configs.MNIST_GAN['penalty_weight']:g}, Adam "
+         f"{configs.MNIST_GAN['lr_g']:g}, batch "
+         f"{configs.MNIST_GAN['batch_size']}, {m['num_steps']} steps; 2,500 "
+         f"samples; "
          f"metrics on the shipped classifier's features against the "
          f"{m['n_test']} test images):", "",
          "| step | FID | IS | precision | recall | density | coverage |",

@@ -1,7 +1,8 @@
 r"""The structured-GAN section of ``launch.reproduce``: one table, one row per
-model of ``launch.train_gan --model``, each trained on mnist5k (or its
-translation tasks) for ``N_SEEDS`` seeds as a user would run the script,
-the seeds of a model as one compiled computation (``--n_seeds``):
+model, each trained from its config file (``launch/configs/<model>.py``) on
+mnist5k (or its translation tasks) for ``N_SEEDS`` seeds as a user would
+run ``launch.train``, the seeds of a model as one compiled computation
+(``--config.n_seeds``):
 
 * CGAN and AC-GAN: classifier FID, precision/recall, and the accuracy of the
   shipped classifier on samples asked for each class (the bar: 90%);
@@ -20,6 +21,7 @@ the seeds of a model as one compiled computation (``--n_seeds``):
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import jax
@@ -35,48 +37,31 @@ from jgen import train
 from launch import common
 
 N_SEEDS = 3
-STEPS = 5000
-# launch.train_gan flags shared by every run (the GAN section's MNIST run).
-COMMON = {"loss": "non_saturating", "penalty": "r1", "penalty_weight": 1.0,
-          "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 64}
-# Each model's own flags.
-MODELS = {
-    "cgan": {"dataset": "mnist5k"},
-    # aux_weight 3: at Odena et al.'s 1 the samples' class accuracy is
-    # 88.8% over 3 seeds (under the 90% bar), at 3 it is 92.7% for a worse
-    # FID and recall (the README's table gives both)
-    "acgan": {"dataset": "mnist5k", "aux_weight": 3.0},
-    # Chen et al. (2016, Table 1): Adam 1e-3 for G and 2e-4 for D, 64/128
-    # channels, a 1,024-unit dense layer, batch norm in G and in D with Q,
-    # no penalty (the README compares layer norm in D with R1); 16 noise
-    # dimensions, not their 62 (one seed with layer norm: code accuracy
-    # 64.2% against 51.7% at 64); 10,000 steps, as its code still sharpens
-    # after 5,000 (3 seeds: 78.7% at 5,000, 86.0% at 10,000; README)
-    "infogan": {"dataset": "mnist5k", "n_continuous": 2, "lr_g": 1e-3,
-                "lr_d": 2e-4, "width": 64, "dense": 1024,
-                "generator_norm": "batch", "critic_norm": "batch",
-                "penalty": "none", "latent_dim": 16, "num_steps": 10_000},
-    "vaegan": {"dataset": "mnist5k", "latent_dim": 32},
-    "aae": {"dataset": "mnist5k", "n_labels": 100, "hidden": 1000,
-            "latent_dim": 10, "penalty": "none", "alpha": 100.0},
-    "pix2pix": {"dataset": "mnist5k_inpaint"},
-    "cyclegan": {"dataset": "digits_to_mnist5k", "loss": "least_squares",
-                 "penalty": "none"},
-}
+# Each row's config file, launch/configs/<name>.py.
+MODELS = ("cgan", "acgan", "infogan", "vaegan", "ss_aae", "pix2pix",
+          "cyclegan")
+# --quick: small networks on the 8x8 digits, 2 steps.
+QUICK = {"num_steps": 2, "batch_size": 8}
+DIGITS = {"dataset": "digits", "image_shape": (8, 8), "width": 4}
+QUICK_MODEL = {
+    "cgan": DIGITS, "acgan": DIGITS, "infogan": {**DIGITS, "dense": 16},
+    "vaegan": {**DIGITS, "hidden": (16,)},
+    "ss_aae": {"dataset": "digits", "hidden": (16, 16), "n_labels": 50},
+    "pix2pix": {"width": 4}, "cyclegan": {"width": 4}}
 # What each row reports (result.json keys), and the published figures.
 HEADLINE = {
     "cgan": ("conditional_accuracy", "fid", "precision", "recall"),
     "acgan": ("conditional_accuracy", "fid", "precision", "recall"),
     "infogan": ("code_accuracy", "fid"),
     "vaegan": ("fid", "precision", "recall"),
-    "aae": ("test_error", "fid"),
+    "ss_aae": ("test_error", "fid"),
     "pix2pix": ("l1", "psnr", "class_kept"),
     "cyclegan": ("class_kept", "cycle_l1", "fid"),
 }
 PUBLISHED = {
     "infogan": "about 5% error of the categorical code on MNIST (Chen et "
                "al. 2016, Section 7.1)",
-    "aae": "1.90% error at 100 labels on full MNIST (Makhzani et al. 2015, "
+    "ss_aae": "1.90% error at 100 labels on full MNIST (Makhzani et al. 2015, "
            "Table 2)",
 }
 
@@ -114,73 +99,66 @@ def _label_only_error(x, y, x_test, y_test, n_labels: int, seeds: int,
                               d).outputs[0]).ravel()
 
 
+def _config(name: str) -> dict:
+  """The fields of ``launch/configs/<name>.py``."""
+  module = importlib.import_module(f"launch.configs.{name}")
+  return module.get_config().to_dict()
+
+
 def section(workdir: str, quick: bool) -> tuple[dict, str]:
   """The zoo table: ``(results, markdown)``."""
   seeds = 2 if quick else N_SEEDS
-  steps = 2 if quick else STEPS
   runs, used = {}, {}
-  for model, flags in MODELS.items():
-    flags = dict(flags)
-    if quick:
-      flags.pop("num_steps", None)
-      if flags["dataset"] == "mnist5k":
-        flags["dataset"] = "digits"
-      flags.update(width=4, hidden=16, batch_size=8)
-      if "dense" in flags:
-        flags["dense"] = 16
-      if model == "aae":
-        flags["n_labels"] = 50
-    used[model] = flags
+  for model in MODELS:
+    over = {**QUICK, **QUICK_MODEL[model]} if quick else {}
+    used[model] = {**_config(model), **over}
     runs[model] = common.run_script(
-        "launch.train_gan", os.path.join(workdir, "gan_zoo", model),
-        **{**COMMON, "num_steps": steps, **flags, "model": model, "seed": 0,
-           "n_seeds": seeds})["runs"]
+        "launch.train", os.path.join(workdir, "gan_zoo", model),
+        config=os.path.join("launch", "configs", f"{model}.py"),
+        **{f"config.{k}": v for k, v in {**over, "n_seeds": seeds}.items()}
+    )["runs"]
   ds = data.load("digits" if quick else "mnist5k")
   x = ds.x_train.reshape(len(ds.x_train), -1)
   x_test = ds.x_test.reshape(len(ds.x_test), -1)
-  n_labels = MODELS["aae"]["n_labels"] if not quick else 50
+  n_labels = used["ss_aae"]["n_labels"]
   label_only = _label_only_error(x, ds.y_train, x_test, ds.y_test, n_labels,
                                  seeds, 20 if quick else 2000)
-  vae_fid = _vae_fid(x, x_test, MODELS["vaegan"]["latent_dim"],
-                     20 if quick else STEPS)
+  vae_fid = _vae_fid(x, x_test, used["vaegan"]["latent_dim"],
+                     used["vaegan"]["num_steps"] if not quick else 20)
 
   results = {"runs": {m: [{k: r[k] for k in HEADLINE[m]} for r in rs]
                       for m, rs in runs.items()},
              "label_only_test_error": label_only.tolist(),
              "vae_fid": vae_fid, "seeds": seeds,
-             "num_steps": {m: f.get("num_steps", steps)
-                           for m, f in used.items()}}
-  md = ["## Structured GANs (launch.train_gan --model)", "",
-        f"Each model trained by `launch.train_gan` for {steps} steps "
-        f"(unless its own flags say otherwise), "
-        f"{seeds} seeds as one compiled computation (mean ± std over "
-        f"seeds); "
-        f"DCGAN-style networks with "
-        f"the GAN section's settings (non-saturating loss, R1 gamma 1, Adam "
-        f"5e-4, batch 64) unless the model's own flags (under the table) say "
-        f"otherwise; metrics on the "
-        f"shipped MNIST classifier against the test split.", "",
+             "num_steps": {m: f["num_steps"] for m, f in used.items()}}
+  md = ["## Structured GANs (launch.train, launch/configs/)", "",
+        f"Each model trained by `python -m launch.train "
+        f"--config=launch/configs/<model>.py --config.n_seeds={seeds}`, "
+        f"the seeds as one compiled computation (mean ± std over seeds); "
+        f"metrics on the shipped MNIST classifier against the test split. "
+        f"Steps: " + ", ".join(f"{m} {f['num_steps']}"
+                               for m, f in used.items()) + ".", "",
         "| model | data | metric | jgen | published |", "|---|---|---|---|---|"]
   for model, rs in runs.items():
     for key in HEADLINE[model]:
       vals = np.array([r[key] for r in rs], float)
-      md.append(f"| {model} | {MODELS[model]['dataset']} | {key} | "
+      md.append(f"| {model} | {used[model]['dataset']} | {key} | "
                 f"{vals.mean():.4g} ± {vals.std():.2g} | "
                 f"{PUBLISHED.get(model, '-') if key == HEADLINE[model][0] else '-'} |")
-  md.append(f"| label-only classifier ({n_labels} labels) | mnist5k | "
-            f"test_error | {label_only.mean():.4g} ± {label_only.std():.2g} "
-            f"| - |")
-  md.append(f"| plain VAE (latent {MODELS['vaegan']['latent_dim']}) | "
-            f"mnist5k | fid | {vae_fid:.4g} | - |")
-  md += ["", "Each model's own flags: " + "; ".join(
-      f"{m}: " + (" ".join(f"`--{k}={v}`" for k, v in f.items()
-                           if k != "dataset") or "none")
-      for m, f in used.items()) + ".",
+  md.append(f"| label-only classifier ({n_labels} labels) | "
+            f"{used['ss_aae']['dataset']} | test_error | "
+            f"{label_only.mean():.4g} ± {label_only.std():.2g} | - |")
+  md.append(f"| plain VAE (latent {used['vaegan']['latent_dim']}) | "
+            f"{used['vaegan']['dataset']} | fid | {vae_fid:.4g} | - |")
+  md += ["", "Overrides of the config files in this run: " + ("; ".join(
+      f"{m}: " + " ".join(f"`--config.{k}={v}`" for k, v in
+                          {**QUICK, **QUICK_MODEL[m]}.items())
+      for m in MODELS) if quick else "none") + ".",
          "", "![classes](gan_zoo/cgan/classes.png)",
          "![classes](gan_zoo/acgan/classes.png)",
          "![traversals](gan_zoo/infogan/traversals.png)",
          "![samples](gan_zoo/vaegan/samples.png)",
-         "![latent](gan_zoo/aae/latent.png)",
+         "![latent](gan_zoo/ss_aae/latent.png)",
          "![triples](gan_zoo/pix2pix/triples.png)",
          "![cycles](gan_zoo/cyclegan/cycles.png)", ""]
   return results, "\n".join(md)

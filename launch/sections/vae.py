@@ -2,7 +2,8 @@ r"""The VAE section of ``launch.reproduce``.
 
 On mnist5k (binarised, 784-400-20 MLPs, Adam 1e-3, batch 128):
 
-1. the VAE and IWAE (K = 5) trained for the same steps by ``launch.train_vae``,
+1. the VAE and IWAE (K = 5) trained for the same steps by ``launch.train``
+   (``launch/configs/vae.py``, ``iwae.py``),
    test log-likelihood by importance sampling, and the amortisation gap;
 2. beta-VAE at beta = 0.5, 1, 2, 4 as one vmapped call (``jgen.sweep``):
    test ELBO, rate (KL) and distortion (-E log p(x|z)), test log-likelihood,
@@ -124,12 +125,11 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   steps = 100 if quick else 10_000
   k = 20 if quick else 1000
   res = {}
-  for name, extra in (("vae", {"model": "vae", "num_samples": 1}),
-                      ("iwae_k5", {"model": "iwae", "num_samples": 5})):
+  for name, config in (("vae", "vae"), ("iwae_k5", "iwae")):
     res[name] = common.run_script(
-        "launch.train_vae", os.path.join(workdir, f"vae_{name}"),
-        dataset="mnist5k", latent_dim=20, hidden=400, num_steps=steps,
-        batch_size=128, learning_rate=1e-3, eval_samples=k, seed=0, **extra)
+        "launch.train", os.path.join(workdir, f"vae_{name}"),
+        config=os.path.join("launch", "configs", f"{config}.py"),
+        **{"config.num_steps": steps, "config.eval_samples": k})
   res["beta_sweep"] = beta_sweep(workdir, steps, k,
                                  n_test=200 if quick else 1000)
   res["per_datapoint"] = per_datapoint(steps // 2 if not quick else 100)

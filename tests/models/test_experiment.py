@@ -1,0 +1,242 @@
+"""Runs of ``jgen.models.experiment``: every field checked when a run is
+built (the rows ``launch.train`` answers with ``--config: ...``), data
+fields from the data, members, continuing, validation, restoring."""
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from jgen import data
+from jgen import train
+from jgen.models import experiment
+
+RING8 = {"model": "gan", "dataset": "ring8", "num_steps": 20,
+         "hidden": (8, 8, 8), "batch_size": 16}
+DIGITS_GAN = {"model": "gan", "dataset": "digits", "num_steps": 20,
+              "image_shape": (8, 8), "width": 4, "batch_size": 8}
+VAE = {"model": "vae", "dataset": "digits", "num_steps": 20,
+       "hidden": (16,), "latent_dim": 2, "eval_samples": 5}
+
+
+@pytest.mark.parametrize("fields,error,match", [
+    # the run's own fields
+    ({"model": "bigan"}, ValueError, "model must be one of"),
+    ({"dataset": "two_moons_3d"}, ValueError, "dataset must be one of"),
+    ({"dataset": "npz:/nonexistent.npz"}, ValueError, "dataset: npz file"),
+    ({"dataset": "mnist5k_inpaint"}, ValueError, "translation task"),
+    ({"num_steps": "abc"}, TypeError, "num_steps must be an integer"),
+    ({"num_steps": 0}, ValueError, "num_steps"),
+    ({"n_seeds": 0}, ValueError, "n_seeds"),
+    ({"validate_every": 10}, ValueError, "validation_metric must be one of"),
+    ({"validate_every": 10, "validation_metric": "fid", "n_seeds": 2},
+     ValueError, "validate_every: validation keeps one best state"),
+    ({"patience": 3}, ValueError, "need validate_every"),
+    # the GAN family's fields
+    ({"loss": "hinge_of_fate"}, ValueError, "loss must be one of"),
+    ({"penalty": "r3"}, ValueError, "penalty must be one of"),
+    ({"method": "leapfrog"}, ValueError, "method must be one of"),
+    ({"n_critic": 0}, ValueError, "n_critic"),
+    ({"lr_g": -1e-3}, ValueError, "lr_g"),
+    ({"lr_d": float("nan")}, ValueError, "lr_d"),
+    ({"penalty_weight": -1.0}, ValueError, "penalty_weight"),
+    ({"ema_decay": 1.5}, ValueError, "ema_decay"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"loss": "hinge", "label_smoothing": 0.2}, ValueError,
+     "label_smoothing"),
+    ({"latent_std": 0.0}, ValueError, "latent_std"),
+    ({"dense": -1}, ValueError, "dense"),
+    ({"dense": 64}, ValueError, "dense"),                # no image networks
+    ({"generator_norm": "group"}, ValueError, "generator_norm"),
+    ({"n_continuous": -1}, ValueError, "n_continuous"),
+    ({"q_hidden": -1}, ValueError, "q_hidden"),
+    ({"continuous_weight": -1.0}, ValueError, "continuous_weight"),
+    ({"aux_weight": -1.0}, ValueError, "aux_weight"),
+    ({"info_weight": float("nan")}, ValueError, "info_weight"),
+    ({"image_shape": (28, 28)}, ValueError, "image_shape"),
+    ({"hidden": "abc"}, TypeError, "hidden must be a tuple"),
+    ({**DIGITS_GAN, "critic_norm": "batch"}, ValueError,
+     "critic_norm"),                                     # with a penalty
+    ({"model": "infogan", "n_categorical": 1}, ValueError, "n_categorical"),
+    ({"model": "infogan", "n_categorical": 0, "n_continuous": 0},
+     ValueError, "n_categorical"),
+    ({"model": "cgan", "conditioning": "film"}, ValueError, "conditioning"),
+    ({"model": "cgan", "q_trains_body": False}, ValueError,
+     "q_trains_body: an option of model=infogan"),
+    ({"model": "acgan", "conditioning": "concat"}, ValueError,
+     "conditioning: an option of model=cgan"),
+    ({"alpha": 3.0}, ValueError, "alpha: not an option of model='gan'"),
+    # the other families
+    ({"model": "aae", "dataset": "digits", "generator_norm": "batch"},
+     ValueError, "generator_norm: not an option of model='aae'"),
+    ({"model": "aae", "prior": "cauchy", "dataset": "digits"}, ValueError,
+     "prior"),
+    ({"model": "aae", "dataset": "ring8"}, ValueError,
+     r"dataset.x_train: the Bernoulli decoder models pixel intensities"),
+    ({"model": "ss_aae", "dataset": "digits", "n_labels": 55}, ValueError,
+     "n_labels: must be a multiple"),
+    ({"model": "vaegan", "dataset": "digits", "image_shape": (8, 8),
+      "latent_std": 0.1}, ValueError, "latent_std: not an option"),
+    ({"model": "vaegan", "dataset": "digits", "image_shape": (8, 8),
+      "prior": "mixture"}, ValueError, "prior: not an option of "
+     "model='vaegan'"),
+    ({"model": "pix2pix", "dataset": "mnist5k"}, ValueError,
+     "dataset must be one of"),
+    ({"model": "pix2pix", "dataset": "digits_to_mnist5k"}, ValueError,
+     "pix2pix needs paired domains"),
+    ({"model": "cyclegan", "dataset": "digits_to_mnist5k", "cycle_weight":
+      -1.0}, ValueError, "cycle_weight"),
+    ({"model": "cyclegan", "dataset": "digits_to_mnist5k", "l1_weight":
+      50.0}, ValueError, "l1_weight: an option of model=pix2pix"),
+    ({**VAE, "latent_dim": 0}, ValueError, "latent_dim"),
+    ({**VAE, "model": "beta_vae", "beta": -1.0}, ValueError, "beta"),
+    ({**VAE, "num_samples": 0}, ValueError, "num_samples"),
+    ({**VAE, "model": "iwae", "beta": 2.0}, ValueError,
+     "beta: an option of model"),
+    ({**VAE, "learning_rate": 0.0}, ValueError, "learning_rate"),
+    ({**VAE, "image_shape": (28, 28)}, ValueError, "image_shape"),
+    ({**VAE, "dataset": "two_moons"}, ValueError,
+     "dataset.x_train: the Bernoulli decoder"),
+    ({**VAE, "amortization_gap": 5, "model": "cvae"}, ValueError,
+     "amortization_gap: an option of model"),
+    ({**VAE, "validate_every": 10, "validation_metric": "test_elbo",
+      "validation_size": 5000}, ValueError, "validation_size"),
+])
+def test_a_bad_field_is_named_before_any_work(fields, error, match):
+  fields = {**RING8, **fields}
+  if fields["model"] in ("pix2pix", "cyclegan"):    # no MLPs
+    del fields["hidden"]
+  with pytest.raises(error, match=match):
+    experiment.build(fields)
+
+
+@pytest.mark.parametrize("model", ["acgan", "cvae"])
+def test_labels_the_model_needs(tmp_path, model):
+  path = tmp_path / "unlabelled.npz"
+  np.savez(path, x=np.random.default_rng(0).uniform(size=(50, 4)))
+  with pytest.raises(ValueError, match=f"{model} needs labels and .* has "
+                     "none"):
+    experiment.build({"model": model, "dataset": f"npz:{path}",
+                      "num_steps": 2})
+
+
+def test_the_data_give_data_dim_n_classes_and_label_seed():
+  s = experiment.build({**DIGITS_GAN, "model": "cgan"})
+  assert (s.model.config.data_dim, s.model.config.n_classes) == (64, 10)
+  s = experiment.build({"model": "ss_aae", "dataset": "digits", "seed": 3,
+                        "num_steps": 2, "n_labels": 50, "hidden": (8, 8)})
+  assert s.model.config.label_seed == 3
+  # None (a config file's unset field) is the same as absent
+  s = experiment.build({**VAE, "data_dim": None, "n_classes": None})
+  assert s.model.config.data_dim == 64
+
+
+def test_defaults_hold_every_field_a_config_file_overrides():
+  d = experiment.defaults("cgan")
+  assert d["model"] == "cgan" and d["conditioning"] == "projection"
+  assert not set(experiment.DERIVED) & set(d)
+  s = experiment.build({**d, "num_steps": 2, "dataset": "ring8"})
+  assert s.model.config.model == "cgan"
+
+
+def test_members_train_on_their_own_labelled_draws(tmp_path):
+  """Member d of ``seed=0, n_seeds=N`` trains on draw d of seed 0, the
+  labelled subset the label-only baseline of the report
+  (``jgen.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given."""
+  s = experiment.build({"model": "ss_aae", "dataset": "digits", "seed": 0,
+                        "n_seeds": 2, "num_steps": 2, "n_labels": 50,
+                        "hidden": (16, 16), "batch_size": 8})
+  runs = experiment.run(s, str(tmp_path))["runs"]
+  y = data.load("digits").y_train
+  for d, r in enumerate(runs):
+    want = data.labelled_subset(y, 50, n_classes=10, seed=0, draw=d)
+    assert r["labelled"] == np.asarray(want).tolist()
+  assert set(runs[0]["labelled"]) != set(runs[1]["labelled"])
+
+
+def test_ring8_run_scores_modes_over_training_and_draws(tmp_path):
+  s = experiment.build({**RING8, "num_steps": 400, "method": "alternating",
+                        "n_critic": 2, "loss": "hinge",
+                        "penalty": "wgan_gp"})
+  result = experiment.run(s, str(tmp_path))
+  assert result["n_modes"] == 8 and 0 <= result["modes_covered"] <= 8
+  assert 0 <= result["high_quality_fraction"] <= 1
+  assert [r["step"] for r in result["over_training"]][-1] == 400
+  assert json.loads((tmp_path / "result.json").read_text()) == json.loads(
+      json.dumps(result))
+  for png in ("samples.png", "losses.png"):
+    assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_validation_keeps_the_best_state_and_restores_it(tmp_path):
+  """The best held-out ELBO's state is in ``best/``; :func:`restore` gives
+  it back, and evaluating it on the validation split gives the recorded
+  value."""
+  fields = {**VAE, "num_steps": 60, "validate_every": 20,
+            "validation_metric": "test_elbo", "validation_size": 100}
+  s = experiment.build(fields)
+  assert len(s.dataset.x_train) + 100 == len(data.load("digits").x_train)
+  result = experiment.run(s, str(tmp_path))
+  assert result["best_step"] in (20, 40, 60)
+  (tmp_path / "config.json").write_text(json.dumps(fields))
+  s2, state, step = experiment.restore(str(tmp_path), best=True)
+  assert step == result["best_step"]
+  again = s2.model.evaluate(state, s2.validation)["test_elbo"]
+  assert again == pytest.approx(result["best_validation"], abs=1e-5)
+  history = [json.loads(line) for line in
+             (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert max(r["validation"] for r in history if "validation" in r) == \
+      pytest.approx(result["best_validation"])
+
+
+def test_restore_refuses_a_folder_without_a_run(tmp_path):
+  with pytest.raises(ValueError, match="holds no config.json"):
+    experiment.restore(str(tmp_path))
+
+
+def test_a_member_of_a_batched_run_is_its_single_run(tmp_path):
+  """``n_seeds=2``: member 1's state equals a single run initialised with
+  ``PRNGKey(seed + 1)`` on the same data."""
+  both = experiment.build({**RING8, "n_seeds": 2})
+  one = experiment.build(RING8)
+  r2 = train.train(experiment._init(both), both.model.step,
+                   both.model.train_data(both.dataset),
+                   jax.tree.map(lambda a: np.broadcast_to(a, (2,)),
+                                both.model.hparams), num_steps=20,
+                   batch_fn=both.model.batch_fn, chunk_size=20, batched=True)
+  r1 = train.train(one.model.init(jax.random.PRNGKey(1)), one.model.step,
+                   one.model.train_data(one.dataset), one.model.hparams,
+                   num_steps=20, batch_fn=one.model.batch_fn, chunk_size=20)
+  member = experiment.members(r2.state, 2)[1]
+  for a, b in zip(jax.tree.leaves(member.u), jax.tree.leaves(r1.state.u)):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _events(folder) -> dict:
+  """``{tag: [steps]}`` of the TensorBoard event files in ``folder`` (the
+  TFRecord framing read by hand: length, its CRC, the Event proto, CRC)."""
+  import struct
+  from tensorboardX.proto import event_pb2
+  tags = {}
+  for path in folder.iterdir():
+    raw, i = path.read_bytes(), 0
+    while i < len(raw):
+      n = struct.unpack("<Q", raw[i:i + 8])[0]
+      event = event_pb2.Event()
+      event.ParseFromString(raw[i + 12:i + 12 + n])
+      i += 12 + n + 4
+      for v in event.summary.value:
+        tags.setdefault(v.tag, []).append(event.step)
+  return tags
+
+
+def test_tensorboard_events_hold_metrics_rates_evaluations_and_samples(
+    tmp_path):
+  pytest.importorskip("tensorboardX")
+  s = experiment.build({**DIGITS_GAN, "tensorboard": True})
+  experiment.run(s, str(tmp_path))
+  tags = _events(tmp_path / "tensorboard")
+  assert tags["train/loss_u"] == [10, 20] and tags["hparams/lr_u"] == [10, 20]
+  assert {"eval/fid", "samples"} <= set(tags)
+  assert tags["samples"][-1] == 20
