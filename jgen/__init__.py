@@ -20,8 +20,8 @@ Layers (imports point downwards only):
   :mod:`jgen.metrics`, :mod:`jgen.plotting` (figures);
 * assembled models (import them by name): :mod:`jgen.models` (every
   family behind one interface, built from validated configs by
-  ``models.get(name)``), :mod:`jgen.ssvae` (semi-supervised VAEs M1, M2,
-  M1+M2).
+  ``models.get(name)``, the semi-supervised VAEs M1, M2 and M1+M2 among
+  them) and :mod:`jgen.models.experiment` (a run of one on a dataset).
 """
 
 from jgen import adversarial

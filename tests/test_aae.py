@@ -10,7 +10,7 @@ from jgen import adversarial
 from jgen import data
 from jgen import metrics
 from jgen import nets
-from jgen import ssvae
+from jgen.models import ssvae
 from jgen import train
 from jgen.models import aae
 from jgen.models import vaegan

@@ -72,13 +72,6 @@ def test_fit_gmm_script(tmp_path):
     (["launch.reproduce", "--sections=em,gans"], "--sections"),
     (["launch.train_classifier", "--out=weights.pt"], "--out"),
     (["launch.bench.gan", "--steps=15", "--chunk=10"], "--steps"),
-    (["launch.train_ssvae", "--model=m3"], "--model"),
-    (["launch.train_ssvae", "--alpha=-1"], "--alpha"),
-    (["launch.train_ssvae", "--n_labels=5"], "--n_labels"),
-    (["launch.train_ssvae", "--n_labels=55"], "--n_labels"),
-    (["launch.train_ssvae", "--n_labels=5000"], "--n_labels"),
-    (["launch.train_ssvae", "--n_draws=0"], "--n_draws"),
-    (["launch.train_ssvae", "--dataset=ring9"], "--dataset"),
     (["launch.bench.ssvae", "--draws=0"], "--draws"),
     # launch.train: a config file's field, an unknown field, a missing file
     (["launch.train", "--config=launch/configs/ring8.py",
@@ -301,36 +294,41 @@ def test_bench_gan_script_tiny(tmp_path):
   assert out["members"] == 3 and out["members_unroll_steps_per_s"] > 0
 
 
-def test_train_ssvae_m2_tiny(tmp_path):
-  _run(["launch.train_ssvae", "--dataset=digits", "--n_labels=50",
-        "--n_draws=2", "--hidden=32", "--latent_dim=2", "--num_steps=40",
-        "--batch_size=16", "--eval_samples=10", f"--workdir={tmp_path}"])
-  result = json.loads((tmp_path / "result.json").read_text())
-  assert len(result["test_error"]) == 2 and result["alpha"] > 0
-  assert 0 <= result["test_error_mean"] <= 1 and result["test_log_likelihood"] < 0
-  rows = (tmp_path / "test_error.jsonl").read_text().splitlines()
-  assert json.loads(rows[-1])["step"] == 40
-  for png in ("test_error.png", "analogies.png", "styles.png"):
-    assert (tmp_path / png).stat().st_size > 1000
-
-
-def test_train_ssvae_m1_m2_tiny(tmp_path):
+def test_train_ssvae_models_tiny(tmp_path):
+  """M2, M1 and M1+M2 through ``launch.train``: two label draws as one
+  computation each, their test errors over training, M2's figures."""
+  common = ["--config.dataset=digits", "--config.n_labels=50",
+            "--config.n_seeds=2", "--config.hidden=(16,)",
+            "--config.batch_size=16", "--config.num_steps=20"]
+  _run(["launch.train", "--config=launch/configs/m2.py", *common,
+        "--config.latent_dim=2", "--config.eval_samples=10",
+        f"--workdir={tmp_path / 'm2'}"])
+  result = json.loads((tmp_path / "m2" / "result.json").read_text())
+  assert [len(r["labelled"]) for r in result["runs"]] == [50, 50]
+  assert 0 <= result["mean"]["test_error"] <= 1
+  assert all(r["test_log_likelihood"] < 0 for r in result["runs"])
+  assert result["runs"][0]["over_training"][-1]["step"] == 20
+  for png in ("analogies.png", "styles.png", "samples.png"):
+    assert (tmp_path / "m2" / png).stat().st_size > 1000
   for model in ("m1", "m1_m2"):
-    _run(["launch.train_ssvae", f"--model={model}", "--dataset=digits",
-          "--n_labels=20", "--n_draws=2", "--hidden=16", "--m1_latent_dim=4",
-          "--latent_dim=2", "--m1_steps=20", "--num_steps=20",
-          "--batch_size=16", f"--workdir={tmp_path / model}"])
+    _run(["launch.train", f"--config=launch/configs/{model}.py", *common,
+          "--config.m1_latent_dim=4", "--config.m1_steps=20",
+          f"--workdir={tmp_path / model}"])
     result = json.loads((tmp_path / model / "result.json").read_text())
-    assert len(result["test_error"]) == 2, result
+    assert len(result["runs"]) == 2, result
+    assert 0 <= result["mean"]["test_error"] <= 1
 
 
 def test_train_ssvae_divergence_stops_with_a_message(tmp_path):
   env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
   env.pop("XLA_FLAGS", None)
-  proc = subprocess.run([sys.executable, "-m", "launch.train_ssvae",
-                         "--dataset=digits", "--n_labels=20", "--n_draws=1",
-                         "--hidden=8", "--num_steps=100",
-                         "--learning_rate=1e12", f"--workdir={tmp_path}"],
+  proc = subprocess.run([sys.executable, "-m", "launch.train",
+                         "--config=launch/configs/m2.py",
+                         "--config.dataset=digits", "--config.n_labels=20",
+                         "--config.n_seeds=1", "--config.hidden=(8,)",
+                         "--config.num_steps=100",
+                         "--config.learning_rate=1e12",
+                         f"--workdir={tmp_path}"],
                         cwd=ROOT, env=env, capture_output=True, text=True)
   assert proc.returncode != 0
   assert "training diverged at step" in proc.stderr, proc.stderr[-2000:]

@@ -139,7 +139,7 @@ def semi_supervised_aae(encode: Callable, decode_log_prob: Callable,
   on ``y``, column 1 the Gaussian critic on ``z``), against prior draws
   ``[one_hot(c) | z]``, ``c ~ Cat(1/C)``, ``z ~ N(0, I)``. Batches are
   ``{"x_u": unlabelled, "x_l": labelled, "y_l": labels}`` (what
-  :func:`jgen.ssvae.batches` draws); ``loss_u`` adds ``hparams["alpha"] *
+  :func:`jgen.models.ssvae.batches` draws); ``loss_u`` adds ``hparams["alpha"] *
   mean(-log q(y_l | x_l))``.
 
   Args:

@@ -21,6 +21,7 @@ import dataclasses
 from jgen.models import aae
 from jgen.models import experiment
 from jgen.models import gan
+from jgen.models import ssvae
 from jgen.models import translation
 from jgen.models import vae
 from jgen.models import vaegan
@@ -38,6 +39,8 @@ REGISTRY = {
     **{name: (vae.VaeConfig, vae.make, {"model": name}) for name in vae.MODELS},
     **{name: (translation.TranslationConfig, translation.make,
               {"model": name}) for name in translation.MODELS},
+    **{name: (ssvae.SsvaeConfig, ssvae.make, {"model": name})
+       for name in ssvae.MODELS},
 }
 
 
@@ -77,5 +80,5 @@ def names() -> list[str]:
 
 
 __all__ = ["Entry", "Model", "REGISTRY", "TwoPlayerConfig", "aae",
-           "experiment", "gan", "get", "names", "translation", "vae",
-           "vaegan"]
+           "experiment", "gan", "get", "names", "ssvae", "translation",
+           "vae", "vaegan"]

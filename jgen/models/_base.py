@@ -30,7 +30,9 @@ class Model(NamedTuple):
 
   Attributes:
     config: the frozen config it was made from.
-    init: ``init(key) -> state`` (the key also seeds the run).
+    init: ``init(key, data=None) -> state`` (the key also seeds the run);
+      ``data``, what :attr:`train_data` gives, is needed only by models
+      whose initialisation trains on it (M1 and M1+M2 train M1 first).
     step: ``step(state, batch, hparams) -> (state, metrics)``, the step
       contract of :func:`jgen.train.train` and :func:`jgen.minimax.make_step`.
     batch_fn: ``batch_fn(key, data) -> batch`` drawing a training batch from

@@ -10,7 +10,7 @@ like any GAN (player ``u`` the autoencoder ``{"encoder", "decoder"}``,
 player ``v`` the critic). Makhzani et al. use two hidden layers of 1,000
 units for every network on MNIST (Appendix A).
 
-The semi-supervised AAE trains on the batches of :func:`jgen.ssvae.batches`
+The semi-supervised AAE trains on the batches of :func:`jgen.models.ssvae.batches`
 (``{"x_l", "y_l", "x_u"}``; the labelled subset is draw ``d`` of
 ``label_seed``, :func:`jgen.data.labelled_subset`) and predicts ``argmax
 q(y | x)`` (:func:`class_logits`).
@@ -35,9 +35,9 @@ from jgen import metrics
 from jgen import minimax
 from jgen import nets
 from jgen import plotting
-from jgen import ssvae
 from jgen import train
 from jgen.models import _base
+from jgen.models import ssvae
 
 MODELS = ("aae", "ss_aae")
 _APPLIES = {"prior": ("aae",), "n_classes": ("ss_aae",),
@@ -167,7 +167,8 @@ def make(config: AaeConfig) -> _base.Model:
   step = minimax.make_step(game, c.method, players)
 
   @jax.jit      # one compile, not one per initialiser op
-  def init(key):
+  def init(key, data=None):
+    del data                  # initialised without the data
     k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
     code = jnp.zeros((1, n_classes + latent_dim))
     u = {"encoder": encoder.init(k_e, jnp.zeros((1, data_dim))),

@@ -33,7 +33,7 @@ from jgen.models import _base
 # fields the data (and the seed) give unless the config sets them
 DERIVED = ("data_dim", "n_classes", "label_seed")
 # models whose n_classes is the data's number of classes
-_LABELLED = ("cgan", "acgan", "ss_aae", "cvae")
+_LABELLED = ("cgan", "acgan", "ss_aae", "cvae", "m1", "m2", "m1_m2")
 # validation metrics of the models' evaluate: whether larger is better
 METRICS = {
     **dict.fromkeys(("test_elbo", "test_log_likelihood", "modes_covered",
@@ -239,13 +239,18 @@ def members(state, n: int) -> list:
   return [jax.tree.map(lambda a, i=i: a[i], state) for i in range(n)]
 
 
-def _init(s: Setup):
-  """The initial state (members stacked when ``n_seeds > 1``)."""
+def _init(s: Setup, data_, axes, *, shapes_only: bool = False):
+  """The initial state (members stacked when ``n_seeds > 1``) from the
+  members' training data; with ``shapes_only`` its shapes and dtypes
+  alone (``jax.eval_shape``: a restore target, no initialisation run)."""
   e = s.experiment
-  keys = [jax.random.PRNGKey(e.seed + i) for i in range(e.n_seeds)]
+  keys = jnp.stack([jax.random.PRNGKey(e.seed + i)
+                    for i in range(e.n_seeds)])
   if e.n_seeds == 1:
-    return s.model.init(keys[0])
-  return jax.vmap(s.model.init)(jnp.stack(keys))
+    init = lambda: s.model.init(keys[0], data_)
+  else:
+    init = lambda: jax.vmap(s.model.init, (0, axes))(keys, data_)
+  return jax.eval_shape(init) if shapes_only else init()
 
 
 def _train_data(s: Setup):
@@ -264,7 +269,7 @@ def _train_data(s: Setup):
 
 
 # results that are settings, the same for every member and snapshot
-_SETTINGS = ("n_test", "n_samples", "fid_real_floor", "n_modes", "n",
+_SETTINGS = ("num_steps", "n_test", "n_samples", "fid_real_floor", "n_modes", "n",
              "eval_samples")
 
 
@@ -330,8 +335,12 @@ def run(s: Setup, workdir: str) -> dict:
   if e.validate_every:
     validate = lambda state: m.evaluate(state, s.validation)[
         e.validation_metric]
+  folder = os.path.join(workdir, "checkpoints")
+  resumed = os.path.isdir(folder) and any(n.isdigit()
+                                          for n in os.listdir(folder))
   result = train.train(
-      _init(s), m.step, data_, hparams, num_steps=steps, batch_fn=m.batch_fn,
+      _init(s, data_, axes, shapes_only=resumed), m.step, data_, hparams,
+      num_steps=steps, batch_fn=m.batch_fn,
       chunk_size=chunk, workdir=workdir,
       checkpoint_every=max(1, 2000 // chunk), checkpoint_seconds=60.0,
       callback=snapshot, unroll=conv, batched=n > 1, data_axes=axes,
@@ -419,7 +428,9 @@ def restore(workdir: str, *, best: bool = False):
                      f"of launch.train).")
   with open(path) as f:
     s = build(json.load(f))
-  state, step = train.restore(workdir, _init(s), best=best)
+  data_, axes, _ = _train_data(s)
+  state, step = train.restore(workdir, _init(s, data_, axes,
+                                             shapes_only=True), best=best)
   return s, state, step
 
 

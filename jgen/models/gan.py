@@ -316,7 +316,8 @@ def make(config: GanConfig) -> _base.Model:
                            order=c.order, ema_decay=ema)
 
   @jax.jit      # one compile, not one per initialiser op
-  def init(key):
+  def init(key, data=None):
+    del data                  # initialised without the data
     k_u, k_v = jax.random.split(jax.random.fold_in(key, 1))
     u = generator.init(k_u, jnp.zeros((1, latent_dim + code_dim)))
     v = critic.init(k_v, jnp.zeros((1, data_dim)),

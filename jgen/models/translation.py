@@ -137,7 +137,8 @@ def make(config: TranslationConfig) -> _base.Model:
   d = image_shape[0] * image_shape[1]
 
   @jax.jit      # one compile, not one per initialiser op
-  def init(key):
+  def init(key, data=None):
+    del data                  # initialised without the data
     keys = jax.random.split(jax.random.fold_in(key, 1), 4)
     x = jnp.zeros((1, d))
     if pix:

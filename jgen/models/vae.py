@@ -144,7 +144,8 @@ def make(config: VaeConfig) -> _base.Model:
                                binarize_data=c.binarize)
   opt = optax.adam(c.learning_rate)
 
-  def init(key):
+  def init(key, data=None):
+    del data                  # initialised without the data
     params = net.init(key, jnp.zeros((2, c.data_dim)),
                       jnp.zeros((2,), jnp.int32))
     return train.init_state(params, opt, key)

@@ -99,7 +99,8 @@ def make(config: VaeganConfig) -> _base.Model:
   step = minimax.make_step(game, c.method, players)
 
   @jax.jit      # one compile, not one per initialiser op
-  def init(key):
+  def init(key, data=None):
+    del data                  # initialised without the data
     k_e, k_d, k_v = jax.random.split(jax.random.fold_in(key, 1), 3)
     x = jnp.zeros((1, c.data_dim))
     u = {"encoder": encoder.init(k_e, x),

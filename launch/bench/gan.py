@@ -48,7 +48,7 @@ from jgen import models
 from jgen import sweep
 from jgen import train
 from launch import common
-from launch.configs import PENALTY_WEIGHTS
+from launch import configs
 from launch.configs import modes_table
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gan", "Output folder.")
@@ -215,20 +215,20 @@ def dcgan_torch(x, width, steps, repeats):
   return common.loop_rate(step, steps, repeats, warmup=10)
 
 
-def sweep_jgen(x, configs, seeds, steps):
+def sweep_jgen(x, games, seeds, steps):
   """Per configuration: one vmapped call over seeds, and a loop of jitted
   single runs; run and compile seconds summed over configurations."""
   out = {"vmapped_s": 0.0, "vmapped_compile_s": 0.0, "loop_s": 0.0,
          "loop_compile_s": 0.0}
   xd = jnp.asarray(x)
-  for loss, pen, method in configs:
+  for loss, pen, method in games:
     g = models.gan.make(models.gan.GanConfig(
         hidden=TOY["hidden"], loss=loss, penalty=pen, method=method,
         ema_decay=TOY["ema_decay"], batch_size=TOY["batch_size"]))
     run = models.gan.make_run(g, num_steps=steps)
     grid = sweep.grid(seeds=range(seeds), lr_u=[TOY["lr_g"]],
                       lr_v=[TOY["lr_d"]],
-                      reg_weight=[PENALTY_WEIGHTS[pen]])
+                      reg_weight=[configs.PENALTY_WEIGHTS[pen]])
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(
         jax.random.PRNGKey(0), jnp.asarray(grid.seeds, jnp.uint32))
     hp = {k: jnp.asarray(v) for k, v in grid.hparams.items()}
@@ -249,14 +249,14 @@ def sweep_jgen(x, configs, seeds, steps):
   return out
 
 
-def sweep_torch(x, configs, seeds, steps):
+def sweep_torch(x, games, seeds, steps):
   """The same runs as a PyTorch loop; seconds."""
   import torch
   from torch import nn
   torch.set_num_threads(len(os.sched_getaffinity(0)))
   xt = torch.from_numpy(np.asarray(x, np.float32))
   t0 = time.perf_counter()
-  for loss, pen, method in configs:
+  for loss, pen, method in games:
     for seed in range(seeds):
       torch.manual_seed(seed)
       gen, crit = _torch_nets(torch, nn, None, 2, TOY["hidden"][0])
@@ -267,7 +267,7 @@ def sweep_torch(x, configs, seeds, steps):
                                betas=(0.5, 0.999))
       for _ in range(steps):
         _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, TOY["batch_size"],
-                        2, loss, pen, PENALTY_WEIGHTS[pen], method)
+                        2, loss, pen, configs.PENALTY_WEIGHTS[pen], method)
         with torch.no_grad():
           for e, p in zip(ema, gen.parameters()):
             e.mul_(TOY["ema_decay"]).add_(p, alpha=1 - TOY["ema_decay"])
@@ -282,10 +282,10 @@ def main(argv):
   out = common.workdir(_WORKDIR.value)
   x = data.load("mnist5k").x_train
   ring = data.load("ring8", n_samples=50_000).x_train
-  configs = CONFIGS[:_MAX_CONFIGS.value]
+  games = CONFIGS[:_MAX_CONFIGS.value]
   rate, compile_s, flops = dcgan_jgen(x, _WIDTH.value, _STEPS.value,
                                       _CHUNK.value, _REPEATS.value)
-  sj = sweep_jgen(ring, configs, _SEEDS.value, _SWEEP_STEPS.value)
+  sj = sweep_jgen(ring, games, _SEEDS.value, _SWEEP_STEPS.value)
   n = _DCGAN_SEEDS.value
   group = dcgan_members(x, _WIDTH.value, n, _STEPS.value, _CHUNK.value,
                         _REPEATS.value)
@@ -294,7 +294,7 @@ def main(argv):
     with multiprocessing.get_context("spawn").Pool(1) as pool:
       torch_rate = pool.apply(dcgan_torch, (x, _WIDTH.value, _STEPS.value,
                                             _REPEATS.value))
-      torch_sweep = pool.apply(sweep_torch, (ring, configs, _SEEDS.value,
+      torch_sweep = pool.apply(sweep_torch, (ring, games, _SEEDS.value,
                                              _SWEEP_STEPS.value))
   ratio = lambda a, b: a / b if a and b else None
   rec = {"dcgan_jgen_steps_per_s": rate, "dcgan_torch_steps_per_s": torch_rate,
@@ -310,7 +310,7 @@ def main(argv):
          "sweep_torch_loop_s": torch_sweep,
          "sweep_speedup_vs_torch": ratio(torch_sweep, sj["vmapped_s"]),
          "sweep_speedup_vs_jgen_loop": ratio(sj["loop_s"], sj["vmapped_s"]),
-         "sweep_configs": len(configs), "sweep_seeds": _SEEDS.value,
+         "sweep_configs": len(games), "sweep_seeds": _SEEDS.value,
          "sweep_steps": _SWEEP_STEPS.value, "members": n,
          **{f"members_{how}_{k}": v for how, (r, c) in group.items()
             for k, v in (("steps_per_s", r), ("compile_s", c))},
@@ -327,7 +327,7 @@ def main(argv):
   print(common.table([
       {"benchmark": "DCGAN steps/s (batch 64)", "jgen": fmt(rate),
        "jgen loop": "-", "PyTorch": fmt(torch_rate)},
-      {"benchmark": f"{len(configs)} configs x {_SEEDS.value} seeds, s",
+      {"benchmark": f"{len(games)} configs x {_SEEDS.value} seeds, s",
        "jgen": fmt(sj["vmapped_s"]), "jgen loop": fmt(sj["loop_s"]),
        "PyTorch": fmt(torch_sweep)},
       {"benchmark": f"DCGAN x {n} seeds as one call, steps/s",

@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jgen import data
-from jgen import ssvae
+from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
 from launch import common
@@ -61,7 +61,7 @@ def _data():
 
 
 def _model() -> ssvae.SSVAE:
-  return ssvae.make(784, latent_dim=LATENT, hidden=(HIDDEN,),
+  return ssvae.build_m2(784, latent_dim=LATENT, hidden=(HIDDEN,),
                     binarize_data=True)
 
 

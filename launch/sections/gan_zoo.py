@@ -31,7 +31,7 @@ import numpy as np
 from jgen import data
 from jgen import metrics
 from jgen import models
-from jgen import ssvae
+from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
 from launch import common
@@ -87,7 +87,7 @@ def _label_only_error(x, y, x_test, y_test, n_labels: int, seeds: int,
                       num_steps: int) -> np.ndarray:
   """The label-only classifier (M2's q(y|x), 500 hidden units) on
   ``seeds`` class-balanced draws of ``n_labels`` labels, one vmapped call."""
-  s = ssvae.make(x.shape[1], latent_dim=10, hidden=(500,), binarize_data=True)
+  s = ssvae.build_m2(x.shape[1], latent_dim=10, hidden=(500,), binarize_data=True)
   # label_seed 0, draw d: the labels of the AAE's member d (--seed=0)
   run = ssvae.make_run(s, num_steps=num_steps, n_labels=n_labels,
                        batch_size=100, label_seed=0, labels_only=True)

@@ -29,17 +29,22 @@ from jgen import data
 from jgen import em
 from jgen import models
 from jgen import plotting
-from jgen import ssvae
+from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
+from launch.configs import m1 as m1_config
+from launch.configs import m2 as m2_config
 
 LABELS = (100, 600, 1000, 3000)
 N_DRAWS = 5
-# launch.train_ssvae's defaults: the best of an alpha x lr x latent search
-# (mnist5k, 100 labels).
-M2 = {"latent_dim": 10, "hidden": 500, "alpha": 1000.0, "lr": 1e-3,
-      "batch_size": 100, "num_steps": 30_000}
-M1 = {"latent_dim": 50, "hidden": 500, "lr": 1e-3, "num_steps": 30_000}
+# The config files' settings (launch/configs/m2.py, m1.py): the best of an
+# alpha x lr x latent search (mnist5k, 100 labels).
+_M2, _M1 = m2_config.get_config(), m1_config.get_config()
+M2 = {"latent_dim": _M2.latent_dim, "hidden": _M2.hidden[0],
+      "alpha": _M2.alpha, "lr": _M2.learning_rate,
+      "batch_size": _M2.batch_size, "num_steps": _M2.num_steps}
+M1 = {"latent_dim": _M1.m1_latent_dim, "hidden": _M1.hidden[0],
+      "lr": _M1.learning_rate, "num_steps": _M1.m1_steps}
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0)
 UNLABELLED = (1000, 2000, 4000)
 PCA_DIM, BASELINE_STEPS = 30, 2000
@@ -126,10 +131,10 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   labels = (50,) if quick else LABELS
   draws = 2 if quick else N_DRAWS
   hidden = (16,) if quick else (M2["hidden"],)
-  m2 = ssvae.make(dim, latent_dim=M2["latent_dim"], hidden=hidden,
+  m2 = ssvae.build_m2(dim, latent_dim=M2["latent_dim"], hidden=hidden,
                   binarize_data=True)
   sample, mean = _m1(d, 50 if quick else M1["num_steps"])
-  m1m2 = ssvae.make(M1["latent_dim"], latent_dim=M2["latent_dim"],
+  m1m2 = ssvae.build_m2(M1["latent_dim"], latent_dim=M2["latent_dim"],
                     hidden=hidden, likelihood="gaussian", features=sample,
                     test_features=mean)
   rows = {"M1 (jgen: VAE + logistic regression)": {},

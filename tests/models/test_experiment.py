@@ -143,7 +143,7 @@ def test_defaults_hold_every_field_a_config_file_overrides():
 def test_members_train_on_their_own_labelled_draws(tmp_path):
   """Member d of ``seed=0, n_seeds=N`` trains on draw d of seed 0, the
   labelled subset the label-only baseline of the report
-  (``jgen.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given."""
+  (``jgen.models.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given."""
   s = experiment.build({"model": "ss_aae", "dataset": "digits", "seed": 0,
                         "n_seeds": 2, "num_steps": 2, "n_labels": 50,
                         "hidden": (16, 16), "batch_size": 8})
@@ -200,8 +200,9 @@ def test_a_member_of_a_batched_run_is_its_single_run(tmp_path):
   ``PRNGKey(seed + 1)`` on the same data."""
   both = experiment.build({**RING8, "n_seeds": 2})
   one = experiment.build(RING8)
-  r2 = train.train(experiment._init(both), both.model.step,
-                   both.model.train_data(both.dataset),
+  data2, axes, _ = experiment._train_data(both)
+  r2 = train.train(experiment._init(both, data2, axes), both.model.step,
+                   data2,
                    jax.tree.map(lambda a: np.broadcast_to(a, (2,)),
                                 both.model.hparams), num_steps=20,
                    batch_fn=both.model.batch_fn, chunk_size=20, batched=True)

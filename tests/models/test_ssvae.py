@@ -7,7 +7,7 @@ import pytest
 
 from jgen import data
 from jgen import nets
-from jgen import ssvae
+from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
 from jgen import variational
@@ -33,14 +33,14 @@ def test_bad_hparams(hp, name):
 
 def test_bad_make_arguments():
   with pytest.raises(ValueError, match="test_features"):
-    ssvae.make(64, features=lambda k, x: x)
+    ssvae.build_m2(64, features=lambda k, x: x)
   with pytest.raises(ValueError, match="hidden"):
-    ssvae.make(64, hidden=(0,))
+    ssvae.build_m2(64, hidden=(0,))
 
 
 def test_label_draws_are_one_vmapped_call_matching_single_runs():
   d = _digits()
-  s = ssvae.make(64, latent_dim=4, hidden=(32,), likelihood="gaussian")
+  s = ssvae.build_m2(64, latent_dim=4, hidden=(32,), likelihood="gaussian")
   run = ssvae.make_run(s, num_steps=300, n_labels=50, batch_size=32)
   grid = sweep.grid(seeds=[0], alpha=[5.0], lr=[3e-3], draw=[0, 1, 2])
   res = sweep.run(run, grid, jax.random.PRNGKey(0), d)
@@ -54,7 +54,7 @@ def test_label_draws_are_one_vmapped_call_matching_single_runs():
 
 def test_batched_training_gives_each_draw_its_own_labels():
   d = _digits()
-  s = ssvae.make(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
+  s = ssvae.build_m2(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
   idx = [data.labelled_subset(d["y"], 20, n_classes=10, draw=i)
          for i in range(2)]
   per_draw = {"x_l": jnp.stack([d["x"][i] for i in idx]),
@@ -95,10 +95,76 @@ def test_m1_and_m1_m2_run_on_m1_features():
   predict = ssvae.fit_m1_classifier(mean, d["x"][idx], d["y"][idx])
   m1_error = float(jnp.mean(predict(d["x_test"]) != d["y_test"]))
   assert m1_error < 0.5, m1_error
-  s = ssvae.make(6, latent_dim=4, hidden=(32,), likelihood="gaussian",
+  s = ssvae.build_m2(6, latent_dim=4, hidden=(32,), likelihood="gaussian",
                  features=sample, test_features=mean)
   run = ssvae.make_run(s, num_steps=50, n_labels=50, batch_size=32)
   err, metrics = jax.jit(run)(jax.random.PRNGKey(0), {
       "alpha": jnp.float32(1.0), "lr": jnp.float32(1e-3),
       "draw": jnp.float32(0)}, d)
   assert 0.0 <= float(err) <= 1.0 and np.all(metrics["finite"])
+
+
+def _model(name, **fields):
+  from jgen import models
+  entry = models.get(name)
+  return entry.make(entry.config(data_dim=64, n_labels=50, hidden=(16,),
+                                 **fields))
+
+
+@pytest.mark.parametrize("name,fields,match", [
+    ("m2", {"alpha": -1.0}, "alpha"),
+    ("m2", {"n_labels": 55}, "n_labels: must be a multiple"),
+    ("m2", {"l2": 2.0}, "l2: an option of model=m1"),
+    ("m1", {"latent_dim": 4}, "latent_dim: an option of model=m2/m1_m2"),
+    ("m1", {"alpha": 3.0}, "alpha: an option of model=m2/m1_m2"),
+    ("m1_m2", {"m1_steps": 0}, "m1_steps"),
+    ("m1_m2", {"eval_samples": 5}, "eval_samples: an option of model=m2"),
+    ("m2", {"hidden": ()}, "hidden must list"),
+    ("m2", {"binarize": 1}, "binarize must be a bool"),
+])
+def test_config_refuses(name, fields, match):
+  from jgen import models
+  entry = models.get(name)
+  with pytest.raises((ValueError, TypeError), match=match):
+    entry.config(**{"data_dim": 64, "n_labels": 50, **fields})
+
+
+def test_m1s_newton_steps_reach_fit_logistic():
+  """M1's steps minimise the same convex objective as
+  :func:`fit_m1_classifier` (scikit-learn's L2 logistic regression, tested
+  against it in tests/test_classifiers.py): after its Newton steps the
+  predictions on the test images are the same."""
+  ds = data.load("digits")
+  m = _model("m1", m1_latent_dim=4, m1_steps=30)
+  d = m.train_data(ds)
+  state = m.init(jax.random.PRNGKey(0), d)
+  step = jax.jit(m.step)
+  for i in range(30):
+    state, out = step(state, m.batch_fn(jax.random.PRNGKey(i), d), m.hparams)
+  _, mean = ssvae.m1_features(m.parts.m1.parts.net, state.params["m1"])
+  predict = ssvae.fit_m1_classifier(mean, d["x_l"], d["y_l"])
+  x_test = jnp.asarray(ds.x_test, jnp.float32)
+  want = np.asarray(predict(x_test))
+  logits = jnp.asarray(mean(x_test)) @ state.params["w"]["w"].T + \
+      state.params["w"]["b"]
+  np.testing.assert_array_equal(np.argmax(np.asarray(logits), 1), want)
+  assert m.evaluate(state, ds)["test_error"] == pytest.approx(
+      float(np.mean(want != ds.y_test)))
+
+
+def test_m1_m2_keeps_m1_frozen_and_init_needs_the_data():
+  ds = data.load("digits")
+  m = _model("m1_m2", m1_latent_dim=4, m1_steps=10, latent_dim=2)
+  with pytest.raises(ValueError, match="trains M1 on the training images"):
+    m.init(jax.random.PRNGKey(0))
+  d = m.train_data(ds)
+  state = m.init(jax.random.PRNGKey(0), d)
+  before = state.params["m1"]
+  state, out = jax.jit(m.step)(state, m.batch_fn(jax.random.PRNGKey(1), d),
+                               m.hparams)
+  for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(state.params["m1"])):
+    np.testing.assert_array_equal(a, b)
+  moved = [float(jnp.max(jnp.abs(a - b))) for a, b in zip(
+      jax.tree.leaves(m.init(jax.random.PRNGKey(0), d).params["m2"]),
+      jax.tree.leaves(state.params["m2"]))]
+  assert max(moved) > 0 and np.isfinite(float(out["loss"]))

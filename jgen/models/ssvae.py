@@ -1,0 +1,556 @@
+r"""Semi-supervised VAEs assembled: M1, M2 and M1+M2 (Kingma, Rezende, Mohamed
+& Welling 2014), with label draws and alpha as sweep axes.
+
+:class:`SsvaeConfig` and :func:`make` give the three as
+:class:`jgen.models.Model` (``models.get("m1" / "m2" / "m1_m2")``); the
+pieces below them build sweeps directly:
+
+* **M2** (:func:`build_m2`): an :class:`jgen.nets.M2` trained on ``J^alpha`` of
+  eq. (9) (:func:`jgen.variational.make_m2_loss`) with Adam, one labelled and
+  one unlabelled minibatch per step; the classifier ``q(y | x)`` answers.
+* **M1** (:func:`m1_features`, :func:`fit_m1_classifier`): a VAE trained on
+  all images (:mod:`jgen.variational`'s ``vae`` objective); a classifier on
+  the posterior means of the labelled images. The paper used a transductive
+  SVM; jgen uses its own softmax logistic regression
+  (:func:`jgen.classifiers.fit_logistic`, an L2 penalty), which needs no
+  extra dependency and is deterministic.
+* **M1+M2**: M2 with a Gaussian likelihood on M1's latent features, drawn
+  afresh from ``q(z1 | x)`` at every step (the ``features`` of
+  :func:`build_m2`), as the authors do; at test time the posterior mean.
+
+A whole run is one pure function (:func:`make_run`) of ``(key, hparams,
+data)`` with ``hparams = {"alpha", "lr", "draw"}``: ``draw`` picks the
+class-balanced labelled subset (:func:`jgen.data.labelled_subset`), so
+five label draws, or an alpha sweep, are one :func:`jgen.sweep.run` call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jgen import _checks
+from jgen import classifiers
+from jgen import data
+from jgen import metrics
+from jgen import nets
+from jgen import plotting
+from jgen import train
+from jgen import variational
+from jgen.models import _base
+from jgen.models import vae as vae_family
+
+MODELS = ("m1", "m2", "m1_m2")
+
+
+class SSVAE(NamedTuple):
+  """A configured M2 (on pixels, or on M1's features).
+
+  Attributes:
+    model: the :class:`jgen.nets.M2`.
+    loss: ``loss(params, key, batch, *, hparams)`` (eq. 9).
+    step: ``step(state, batch, hparams) -> (state, metrics)``.
+    init: ``init(key, hparams=None) -> TrainState``.
+    test_features: ``x -> M2's inputs`` at test time (identity for M2, M1's
+      posterior mean for M1+M2).
+    n_classes: C.
+  """
+  model: nets.M2
+  loss: Callable
+  step: Callable
+  init: Callable
+  test_features: Callable
+  n_classes: int
+
+
+def check_hparams(hparams: dict) -> dict:
+  """Checks ``alpha`` (>= 0), ``lr`` (> 0) and ``draw`` (integer >= 0).
+
+  Args:
+    hparams: a dict of scalars or sweep lists.
+
+  Returns:
+    ``hparams`` unchanged.
+
+  Raises:
+    ValueError: a missing entry or a value out of range.
+  """
+  _checks.has_keys(hparams, "hparams", ("alpha", "lr", "draw"))
+  for a in np.ravel(hparams["alpha"]):
+    variational.check_alpha(float(a))
+  for lr in np.ravel(hparams["lr"]):
+    _checks.real(float(lr), "lr", low=np.finfo(np.float32).tiny)
+  for d in np.ravel(hparams["draw"]):
+    if d != int(d) or d < 0:
+      raise ValueError(f"draw must be a non-negative integer, got {d}.")
+  return hparams
+
+
+def optimizer(hparams) -> optax.GradientTransformation:
+  """Adam with the traced learning rate ``hparams["lr"]`` (Kingma et al.
+  2014 used Adam/AdaGrad-style steps; Pyro's example Adam at 3e-4)."""
+  return optax.adam(hparams["lr"])
+
+
+def build_m2(data_dim: int, *, n_classes: int = 10, latent_dim: int = 50,
+         hidden=(500,), likelihood: str = "bernoulli",
+         learn_prior: bool = False, num_samples: int = 1,
+         binarize_data: bool = False, features: Callable | None = None,
+         test_features: Callable | None = None) -> SSVAE:
+  """Builds M2 (or the M2 of M1+M2) from sizes and names, checked here.
+
+  Args:
+    data_dim: D, the size of M2's input (pixels, or M1's latent size).
+    n_classes: C >= 2.
+    latent_dim: size of z.
+    hidden: hidden widths (Kingma et al. and Pyro: one layer of 500).
+    likelihood: ``bernoulli`` or ``gaussian`` (M1+M2).
+    learn_prior: learn ``p(y)``.
+    num_samples: samples of z per example and class.
+    binarize_data: dynamic binarisation of the pixels at every step.
+    features: ``features(key, x)`` applied to every batch (M1+M2).
+    test_features: ``x -> features`` at test time (with ``features``).
+
+  Returns:
+    The :class:`SSVAE`.
+
+  Raises:
+    ValueError: bad sizes or names; ``features`` without
+      ``test_features`` or the reverse.
+  """
+  _checks.integer(data_dim, "data_dim", low=1)
+  if (features is None) != (test_features is None):
+    raise ValueError("features and test_features go together (M1+M2).")
+  model = nets.M2(latent_dim, data_dim, n_classes=n_classes,
+                  hidden=tuple(_checks.integer(h, "hidden", low=1)
+                               for h in hidden),
+                  likelihood=likelihood, learn_prior=learn_prior)
+  loss = variational.make_m2_loss(model, num_samples=num_samples,
+                                  binarize_data=binarize_data,
+                                  features=features)
+  step = train.gradient_step(loss, optimizer)
+
+  def init(key, hparams=None):
+    hparams = {"lr": 1e-3} if hparams is None else hparams
+    params = model.init(jax.random.fold_in(key, 1), jnp.zeros((1, data_dim)),
+                        jnp.zeros((1,), jnp.int32))
+    return train.init_state(params, optimizer, key, hparams)
+  return SSVAE(model, loss, step, init,
+               test_features or (lambda x: x), n_classes)
+
+
+def batches(batch_size: int, labelled_batch_size: int | None = None
+            ) -> Callable:
+  """``batch_fn`` for :func:`jgen.train.train`: from ``{"x_l", "y_l",
+  "x_u"}`` draws ``labelled_batch_size`` labelled and ``batch_size``
+  unlabelled examples (with replacement), independently.
+
+  Args:
+    batch_size: unlabelled examples per step.
+    labelled_batch_size: labelled examples per step (``batch_size`` by
+      default).
+
+  Returns:
+    ``batch_fn(key, data) -> {"x_l", "y_l", "x_u"}``.
+  """
+  _checks.integer(batch_size, "batch_size", low=1)
+  b_l = _checks.integer(labelled_batch_size or batch_size,
+                        "labelled_batch_size", low=1)
+
+  def batch_fn(key, d):
+    k_l, k_u = jax.random.split(key)
+    i_l = jax.random.randint(k_l, (b_l,), 0, d["y_l"].shape[0])
+    i_u = jax.random.randint(k_u, (batch_size,), 0, d["x_u"].shape[0])
+    return {"x_l": d["x_l"][i_l], "y_l": d["y_l"][i_l], "x_u": d["x_u"][i_u]}
+  return batch_fn
+
+
+def class_logits(s: SSVAE, params, x) -> jax.Array:
+  """M2's classifier ``q(y | x)`` (Kingma et al. 2014, eq. (9)) on images
+  (through M1's test features for M1+M2), for
+  :func:`jgen.metrics.error_rate`.
+
+  Args:
+    s: the :class:`SSVAE`.
+    params: its parameters.
+    x: images, [N, D].
+
+  Returns:
+    Class logits, [N, C] (traceable).
+  """
+  return s.model.apply(params, s.test_features(x), method=nets.M2.class_logits)
+
+
+def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
+             label_seed: int = 0, labels_only: bool = False) -> Callable:
+  """A whole semi-supervised run, returning its test error (what
+  :func:`jgen.sweep.run` vmaps over draws, alphas, learning rates, seeds).
+
+  The labelled subset of ``hparams["draw"] = d`` is
+  :func:`jgen.data.labelled_subset` with ``seed=label_seed, draw=d``; every
+  training image is also an unlabelled example (as in Kingma et al.).
+
+  Args:
+    s: the :class:`SSVAE`.
+    num_steps: training steps.
+    n_labels: labelled examples (class-balanced).
+    batch_size: labelled and unlabelled examples per step.
+    label_seed: seed of the label draws.
+    labels_only: train only the classifier ``q(y | x)``, by cross-entropy
+      on the labelled examples (the baseline of the same architecture that
+      ignores the unlabelled images).
+
+  Returns:
+    ``run(key, hparams, data) -> (test_error, metrics)`` with ``data =
+    {"x", "y", "x_test", "y_test"}`` and ``metrics`` per step.
+  """
+  _checks.integer(num_steps, "num_steps", low=1)
+  _checks.integer(batch_size, "batch_size", low=1)
+  step = s.step
+  if labels_only:
+    apply = lambda p, x: s.model.apply(p, s.test_features(x),
+                                       method=nets.M2.class_logits)
+    xent = classifiers.cross_entropy_loss(apply)
+    step = train.gradient_step(
+        lambda p, k, b, *, hparams: xent(p, k, {"x": b["x_l"], "y": b["y_l"]},
+                                         hparams=hparams), optimizer)
+  chunk = train.make_chunk(step, batches(batch_size), num_steps)
+
+  def run(key, hparams, d):
+    idx = data.labelled_subset(d["y"], n_labels, n_classes=s.n_classes,
+                               seed=label_seed, draw=hparams["draw"])
+    state, per_step = chunk(
+        s.init(key, hparams),
+        {"x_l": d["x"][idx], "y_l": d["y"][idx], "x_u": d["x"]}, hparams)
+    return metrics.error_rate(class_logits(s, state.params, d["x_test"]),
+                              d["y_test"]), per_step
+  return run
+
+
+def m1_features(vae: nets.VAE, params) -> tuple[Callable, Callable]:
+  """M1's features: a sample of ``q(z1 | x)`` (training) and its mean (test).
+
+  Args:
+    vae: the trained M1 :class:`jgen.nets.VAE`.
+    params: its parameters.
+
+  Returns:
+    ``(sample(key, x) -> [B, L1], mean(x) -> [B, L1])``.
+  """
+  def mean(x):
+    return vae.apply(params, x, method=nets.VAE.encode)[0]
+
+  def sample(key, x):
+    mu, log_scale = vae.apply(params, x, method=nets.VAE.encode)
+    return mu + jnp.exp(log_scale) * jax.random.normal(key, mu.shape, mu.dtype)
+  return sample, mean
+
+
+def fit_m1_classifier(features: Callable, x_l, y_l, *, n_classes: int = 10,
+                      l2: float = 1.0) -> Callable:
+  """M1's classifier: softmax logistic regression on M1's posterior means.
+
+  Args:
+    features: ``x -> [B, L1]`` (the mean of :func:`m1_features`).
+    x_l: labelled images, [N_l, D].
+    y_l: their labels, [N_l].
+    n_classes: C.
+    l2: the logistic regression's L2 penalty.
+
+  Returns:
+    ``predict(x) -> [B]`` class predictions.
+  """
+  w = classifiers.fit_logistic(np.asarray(features(jnp.asarray(x_l))), y_l,
+                               l2=l2, n_classes=n_classes)
+  return lambda x: jnp.argmax(classifiers.linear_logits(w, features(x)), -1)
+
+
+_APPLIES = {"latent_dim": ("m2", "m1_m2"), "alpha": ("m2", "m1_m2"),
+            "m1_latent_dim": ("m1", "m1_m2"), "m1_steps": ("m1", "m1_m2"),
+            "l2": ("m1",), "eval_samples": ("m2",)}
+
+
+@dataclasses.dataclass(frozen=True)
+class SsvaeConfig:
+  """A semi-supervised VAE of Kingma et al. (2014), every field checked
+  when built.
+
+  Attributes:
+    model: ``"m1"`` (a VAE's posterior means and a logistic regression on
+      the labelled ones), ``"m2"`` (eq. 9 on the pixels) or ``"m1_m2"`` (M2
+      on samples of M1's ``q(z1 | x)``, drawn afresh every step).
+    data_dim: D of a flat image in [0, 1].
+    n_classes: C >= 2.
+    n_labels: labelled training images, a multiple of C (class-balanced
+      draws, :func:`jgen.data.labelled_subset`).
+    label_seed: the seed of the labelled subsets.
+    latent_dim: M2's z.
+    hidden: hidden widths of every MLP (Kingma et al.: one layer of 500).
+    m1_latent_dim: M1's z1.
+    m1_steps: Adam steps of M1, trained first (inside ``init``) on every
+      training image.
+    alpha: M2's per-example weight of the classification term (traced; the
+      paper's ``0.1 N`` on data-set sums is ``0.1 N / n_labels`` here).
+    learning_rate: Adam's step size (traced as ``lr``).
+    batch_size: labelled and unlabelled examples per step.
+    l2: M1's logistic-regression penalty (scikit-learn's ``1 / C``); M1's
+      steps are Newton steps of that convex fit on the labelled features.
+    binarize: binarise the pixels dynamically (Bernoulli decoders); M1+M2's
+      M2 models M1's features with a Gaussian.
+    eval_samples: M2's importance samples of the test ``log p(x)``.
+
+  Raises:
+    ValueError: naming the field: an unknown model, a size or rate out of
+      range, an option of another model.
+    TypeError: a field of the wrong type.
+  """
+  model: str = "m2"
+  data_dim: int = 784
+  n_classes: int = 10
+  n_labels: int = 100
+  label_seed: int = 0
+  latent_dim: int = 10
+  hidden: tuple[int, ...] = (500,)
+  m1_latent_dim: int = 50
+  m1_steps: int = 30_000
+  alpha: float = 1000.0
+  learning_rate: float = 1e-3
+  batch_size: int = 100
+  l2: float = 1.0
+  binarize: bool = True
+  eval_samples: int = 1000
+
+  def __post_init__(self):
+    _checks.choice(self.model, "model", MODELS)
+    _base.refuse_inapplicable(self, self.model, _APPLIES)
+    for name in ("data_dim", "latent_dim", "m1_latent_dim", "m1_steps",
+                 "batch_size", "eval_samples"):
+      _checks.integer(getattr(self, name), name, low=1)
+    _checks.integer(self.n_classes, "n_classes", low=2)
+    _checks.integer(self.n_labels, "n_labels", low=self.n_classes)
+    if self.n_labels % self.n_classes:
+      raise ValueError(f"n_labels: must be a multiple of n_classes="
+                       f"{self.n_classes} (class-balanced draws), got "
+                       f"{self.n_labels}.")
+    _checks.integer(self.label_seed, "label_seed", low=0)
+    object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
+    variational.check_alpha(self.alpha)
+    _checks.real(self.learning_rate, "learning_rate", low=1e-30, high=1e30)
+    _checks.real(self.l2, "l2", low=1e-30, high=1e30)
+    if not isinstance(self.binarize, bool):
+      raise TypeError(f"binarize must be a bool, got {self.binarize!r}.")
+
+
+class Parts(NamedTuple):
+  """The pieces of a :func:`make` model: M1's VAE model (None for M2) and
+  the :class:`SSVAE` of its M2 (None for M1)."""
+  m1: _base.Model | None
+  m2: SSVAE | None
+
+
+def make(config: SsvaeConfig) -> _base.Model:
+  """Builds the :class:`jgen.models.Model` of an :class:`SsvaeConfig`.
+
+  Args:
+    config: the checked config.
+
+  Returns:
+    The model. ``train_data(dataset, draw=d)`` gives ``{"x_l", "y_l",
+    "x_u", "labelled"}`` (draw ``d`` of ``label_seed``; every training
+    image is also unlabelled); ``init(key, data)`` trains M1 on
+    ``data["x_u"]`` first for ``m1``/``m1_m2`` (``m1_steps`` Adam steps, a
+    pure function of the key); hparams ``{"alpha", "lr"}`` (M2) or ``{}``
+    (M1); ``evaluate`` gives ``test_error`` (and M2's importance-sampled
+    ``test_log_likelihood``); M2 samples images of classes ``i mod C`` and
+    draws ``analogies.png`` (and, for a 2-D z, ``styles.png``).
+
+  Raises:
+    TypeError: ``config`` is not an :class:`SsvaeConfig`.
+  """
+  _base.expect(config, SsvaeConfig)
+  c = config
+  m1 = None
+  if c.model != "m2":
+    m1 = vae_family.make(vae_family.VaeConfig(
+        data_dim=c.data_dim, latent_dim=c.m1_latent_dim, hidden=c.hidden,
+        likelihood="bernoulli" if c.binarize else "gaussian",
+        binarize=c.binarize, learning_rate=c.learning_rate,
+        batch_size=c.batch_size))
+  net = m1.parts.net if m1 else None
+  mean = lambda p, x: net.apply(p, x, method=nets.VAE.encode)[0]
+
+  def sample_z1(p, key, x):
+    mu, log_scale = net.apply(p, x, method=nets.VAE.encode)
+    return mu + jnp.exp(log_scale) * jax.random.normal(key, mu.shape)
+
+  def train_m1(key, data):
+    if data is None:
+      raise ValueError(f"{c.model}: init(key, data) trains M1 on the "
+                       f"training images first; pass model.train_data(...)")
+    run = train.make_run(lambda k, hp, d: m1.init(k), m1.step, m1.batch_fn,
+                         c.m1_steps)
+    state, _ = run(jax.random.fold_in(key, 2), m1.hparams,
+                   {"x": data["x_u"], "y": jnp.zeros(len(data["x_u"]),
+                                                     jnp.int32)})
+    return state.params
+
+  def train_data(dataset, *, draw=0):
+    x = _base.pixels(dataset.x_train, c.data_dim, "dataset.x_train")
+    y = jnp.asarray(dataset.y_train, jnp.int32)
+    if int(jnp.min(y)) < 0:
+      raise ValueError(f"dataset.y_train: {c.model} draws its labelled "
+                       f"examples from labels 0..C-1; the dataset has none.")
+    i = data.labelled_subset(y, c.n_labels, n_classes=c.n_classes,
+                             seed=c.label_seed, draw=draw)
+    return {"x_l": x[i], "y_l": y[i], "x_u": x, "labelled": i}
+
+  def test_x(dataset):
+    return _base.flat(dataset.x_test, c.data_dim, "dataset.x_test")
+
+  if c.model == "m1":
+    def objective(w, feats, y):
+      return classifiers.logistic_objective(w, feats, y, c.l2)
+
+    def init(key, data=None):
+      params = {"m1": train_m1(key, data),
+                "w": {"w": jnp.zeros((c.n_classes, c.m1_latent_dim)),
+                      "b": jnp.zeros(c.n_classes)}}
+      return train.init_state(params, optax.set_to_zero(), key)
+
+    def step(state, batch, hparams):
+      del hparams
+      feats = mean(state.params["m1"], batch["x_l"])
+      w = classifiers.newton(
+          lambda w: objective(w, feats, batch["y_l"]), state.params["w"], 1)
+      return state.replace(step=state.step + 1,
+                           params={**state.params, "w": w}), {
+          "loss": objective(w, feats, batch["y_l"]) / len(batch["y_l"])}
+
+    def logits(state, x):
+      return classifiers.linear_logits(state.params["w"],
+                                       mean(state.params["m1"], x))
+
+    def evaluate(state, dataset):
+      """Test error of the logistic regression on M1's posterior means."""
+      x = test_x(dataset)
+      return {"test_error": float(metrics.error_rate(
+          logits(state, x), jnp.asarray(dataset.y_test))), "n_test": len(x)}
+    return _base.Model(
+        config, init, step, lambda key, d: {"x_l": d["x_l"], "y_l": d["y_l"]},
+        {}, train_data, None, evaluate, lambda state, dataset, workdir: [],
+        Parts(m1, None))
+
+  on_pixels = c.model == "m2"
+  s = build_m2(c.data_dim if on_pixels else c.m1_latent_dim,
+               n_classes=c.n_classes, latent_dim=c.latent_dim,
+               hidden=c.hidden,
+               likelihood="bernoulli" if on_pixels and c.binarize
+               else "gaussian", binarize_data=on_pixels and c.binarize)
+  frozen = lambda p: {"m1": jax.tree.map(lambda _: "frozen", p["m1"]),
+                      "m2": jax.tree.map(lambda _: "train", p["m2"])}
+  opt = optimizer if on_pixels else lambda hp: optax.multi_transform(
+      {"train": optax.adam(hp["lr"]), "frozen": optax.set_to_zero()}, frozen)
+
+  def loss(params, key, batch, *, hparams):
+    if on_pixels:
+      return s.loss(params, key, batch, hparams=hparams)
+    k_l, k_u, k = jax.random.split(key, 3)
+    p1 = jax.lax.stop_gradient(params["m1"])
+    return s.loss(params["m2"], k, {"x_l": sample_z1(p1, k_l, batch["x_l"]),
+                                    "y_l": batch["y_l"],
+                                    "x_u": sample_z1(p1, k_u, batch["x_u"])},
+                  hparams=hparams)
+
+  def init(key, data=None):
+    m2_params = s.init(key).params
+    if on_pixels:
+      params = m2_params
+    else:
+      params = {"m1": train_m1(key, data), "m2": m2_params}
+    return train.init_state(params, opt, key, {"lr": c.learning_rate})
+
+  def logits(state, x):
+    if on_pixels:
+      return s.model.apply(state.params, x, method=nets.M2.class_logits)
+    return s.model.apply(state.params["m2"], mean(state.params["m1"], x),
+                         method=nets.M2.class_logits)
+
+  def evaluate(state, dataset, *, seed=0):
+    """``test_error`` of ``q(y | x)``; M2 on pixels adds the importance-
+    sampled ``test_log_likelihood`` (the sum over classes inside each
+    weight, ``eval_samples`` samples; test images binarised once with
+    ``PRNGKey(seed)``)."""
+    x = test_x(dataset)
+    out = {"test_error": float(metrics.error_rate(
+        logits(state, x), jnp.asarray(dataset.y_test))), "n_test": len(x)}
+    if on_pixels:
+      xt = data.binarize(jax.random.PRNGKey(seed), x) if c.binarize else x
+      fns = variational.m2_fns(s.model, state.params)
+      k = c.eval_samples
+      est = jax.jit(lambda key, xb: variational.m2_log_likelihood(
+          key, xb, num_samples=k, chunk_size=train.largest_divisor(k, 100),
+          **fns))
+      out["test_log_likelihood"] = float(np.mean(np.concatenate([
+          np.asarray(est(jax.random.PRNGKey(i), xt[i:i + 100]))
+          for i in range(0, len(xt), 100)])))
+      out["eval_samples"] = k
+    return out
+
+  def sample(state, key, n):
+    z = jax.random.normal(key, (n, c.latent_dim))
+    return s.model.apply(state.params, z, jnp.arange(n) % c.n_classes,
+                         method=nets.M2.decode_mean)
+
+  return _base.Model(
+      config, init, train.gradient_step(loss, opt), batches(c.batch_size),
+      _base.float32_hparams(alpha=c.alpha, lr=c.learning_rate), train_data,
+      sample if on_pixels else None, evaluate,
+      _figures(s, c) if on_pixels else lambda state, dataset, workdir: [],
+      Parts(m1, s))
+
+
+def _figures(s: SSVAE, c: SsvaeConfig) -> Callable:
+  def figures(state, dataset, workdir):
+    """``analogies.png`` (eight test images' z, each decoded with every
+    class) and, for a 2-D z, ``styles.png`` (one row per class, z along
+    each axis; Kingma et al. 2014, Fig. 1); none for non-image data."""
+    shape = {784: (28, 28), 64: (8, 8)}.get(c.data_dim)
+    if shape is None:
+      return []
+    params = state.params
+    decode = jax.jit(lambda z, yy: s.model.apply(params, z, yy,
+                                                 method=nets.M2.decode_mean))
+    x_test = np.asarray(_base.flat(dataset.x_test, c.data_dim))
+    pick = np.linspace(0, len(x_test) - 1, 8).astype(int)
+    mu, _ = s.model.apply(params, jnp.asarray(x_test[pick]),
+                          jnp.asarray(dataset.y_test[pick]),
+                          method=nets.M2.encode)
+    rows = [x_test[pick]] + [np.asarray(decode(mu, jnp.full(8, k)))
+                             for k in range(c.n_classes)]
+    fig, axes = plotting.figure(1, 1, 7)
+    plotting.image_grid(axes[0, 0], np.stack(rows, 1).reshape(
+        -1, c.data_dim), shape, c.n_classes + 1)
+    axes[0, 0].set_title("test image, then its z decoded with each class")
+    paths = [os.path.join(workdir, "analogies.png")]
+    plotting.save(fig, paths[0])
+    if c.latent_dim == 2:
+      from scipy.stats import norm
+      g = jnp.asarray(norm.ppf(np.linspace(0.05, 0.95, 10)), jnp.float32)
+      z = jnp.concatenate([jnp.stack([g, jnp.zeros_like(g)], -1),
+                           jnp.stack([jnp.zeros_like(g), g], -1)])
+      imgs = np.concatenate([np.asarray(decode(z, jnp.full(len(z), k)))
+                             for k in range(c.n_classes)])
+      fig, axes = plotting.figure(1, 1, 9)
+      plotting.image_grid(axes[0, 0], imgs, shape, len(z))
+      axes[0, 0].set_title("one row per class; z varied along each axis")
+      paths.append(os.path.join(workdir, "styles.png"))
+      plotting.save(fig, paths[1])
+    return paths
+  return figures
