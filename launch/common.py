@@ -1,5 +1,6 @@
-"""Helpers shared by launch scripts: flag checks, work directories, JSON,
-timing, tables.
+"""Helpers shared by launch scripts: flag checks, work directories, logs,
+tables (the benchmarks' timing is in ``launch.bench.timing``, the report's
+script runner in ``launch.sections.scripts``).
 
 A bad flag is answered before any work with one line naming the flag and
 exit status 2 (:func:`run`, :func:`validate`, :func:`fail`); a workdir
@@ -10,17 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Callable
-from typing import NamedTuple
 
 from absl import app
 from absl import flags
 from absl import logging
-import jax
 
 from jgen import train
 
@@ -105,78 +101,6 @@ def at_least(low: float) -> Callable:
   return check
 
 
-class BenchmarkFlags(NamedTuple):
-  """Flag holders shared by the benchmarks (see :func:`benchmark_flags`)."""
-  steps: flags.FlagHolder
-  chunk: flags.FlagHolder
-  repeats: flags.FlagHolder
-  torch: flags.FlagHolder
-  peak_gflops: flags.FlagHolder
-
-
-def peak_gflops_flag() -> flags.FlagHolder:
-  """Defines ``--peak_gflops`` (default 350, about the float32 matmul peak of
-  two CPU cores), the peak a benchmark's arithmetic floor is taken at, with
-  its check (positive).
-
-  Returns:
-    The flag holder.
-  """
-  holder = flags.DEFINE_float("peak_gflops", 350.0, "The machine's float32 "
-                              "matmul peak (GFLOP/s) for the arithmetic floor.")
-  validate("peak_gflops", lambda v: None if v is not None and v > 0 else
-           at_least(1e-9)(v))
-  return holder
-
-
-def benchmark_flags(steps: int, chunk: int) -> BenchmarkFlags:
-  """Defines ``--steps --chunk --repeats --torch --peak_gflops`` with their
-  checks (``--steps`` a multiple of ``--chunk``).
-
-  Args:
-    steps: default timed steps per repeat.
-    chunk: default jgen steps per compiled call.
-
-  Returns:
-    The flag holders.
-  """
-  out = BenchmarkFlags(
-      flags.DEFINE_integer("steps", steps, "Timed steps per repeat."),
-      flags.DEFINE_integer("chunk", chunk, "jgen steps per compiled call."),
-      flags.DEFINE_integer("repeats", 3, "Timed repeats."),
-      flags.DEFINE_bool("torch", True, "Time PyTorch too."),
-      peak_gflops_flag())
-  for name in ("steps", "chunk", "repeats"):
-    validate(name, at_least(1))
-  flags.register_multi_flags_validator(
-      ["steps", "chunk"], lambda f: f["steps"] % f["chunk"] == 0,
-      message="--steps must be a multiple of --chunk.")
-  return out
-
-
-def flag_config(names, check: Callable | None = None) -> dict:
-  """The values of the flags ``names`` as a config dict, checked.
-
-  ``check(config)`` runs first (e.g. loading the data set to test shapes);
-  a ``ValueError("flag: message")`` it raises exits through :func:`fail`
-  naming that flag, and any other ``ValueError``/``TypeError`` (the
-  library's, which names its argument) as one line with exit status 2,
-  before any work.
-  """
-  config = {name: flags.FLAGS[name].value for name in names}
-  if check is not None:
-    try:
-      check(config)
-    except (ValueError, TypeError) as err:
-      flag, sep, message = str(err).partition(": ")
-      if sep and flag in config:
-        fail(flag, message)
-      # the library's message names the setting itself
-      print(f"{os.path.basename(sys.argv[0])}: {err}", file=sys.stderr)
-      sys.exit(2)
-  return config
-
-
 def claim_workdir(path: str, config: dict) -> None:
   """Creates ``path`` and writes ``config.json``, refusing a workdir that
   holds a run with another configuration (its checkpoints would be resumed
@@ -211,76 +135,6 @@ def workdir(path: str) -> str:
   return path
 
 
-def time_call(fn: Callable, repeats: int) -> tuple[float, list[float]]:
-  """Runs `fn` once (compile/warm-up) and `repeats` more times.
-
-  Returns:
-    ``(first_call_seconds, [seconds per later call])``; JAX results are
-    blocked on, so the times are wall-clock times of finished work.
-  """
-  t0 = time.perf_counter()
-  jax.block_until_ready(fn())
-  first = time.perf_counter() - t0
-  times = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn())
-    times.append(time.perf_counter() - t0)
-  return first, times
-
-
-def host_gflops(n: int = 2048, repeats: int = 5) -> float:
-  """The host's measured float32 matmul rate in GFLOP/s (median of
-  ``repeats`` ``n x n`` products with JAX, after one warm-up), to record
-  beside a benchmark: the shared CPU host runs at 133 to 206 of its nominal
-  350 on busy days."""
-  a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jax.numpy.float32)
-  matmul = jax.jit(lambda x: x @ x)
-  _, times = time_call(lambda: matmul(a), repeats)
-  return 2 * n ** 3 / median(times) / 1e9
-
-
-def chunk_rate(run_chunk: Callable, state, args: tuple, steps: int,
-               chunk: int, repeats: int) -> tuple[float, float]:
-  """Median steps per second of a compiled chunk ``run_chunk(state, *args)
-  -> (state, metrics)`` of ``chunk`` steps, called ``steps // chunk`` times
-  per timed repeat after one untimed (compiling) call.
-
-  Returns:
-    ``(steps per second, seconds of the first call)``.
-  """
-  t0 = time.perf_counter()
-  state, _ = jax.block_until_ready(run_chunk(state, *args))
-  compile_s = time.perf_counter() - t0
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps // chunk):
-      state, _ = run_chunk(state, *args)
-    jax.block_until_ready(state)
-    rates.append((steps // chunk) * chunk / (time.perf_counter() - t0))
-  return median(rates), compile_s
-
-
-def loop_rate(step: Callable, steps: int, repeats: int, warmup: int) -> float:
-  """Median steps per second of a Python loop calling ``step()`` (PyTorch
-  baselines): ``warmup`` untimed calls, then ``repeats`` timed loops of
-  ``steps`` calls."""
-  for _ in range(warmup):
-    step()
-  rates = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      step()
-    rates.append(steps / (time.perf_counter() - t0))
-  return median(rates)
-
-
-def median(values) -> float:
-  return float(statistics.median(values))
-
-
 def table(rows: list[dict], columns: list[str]) -> str:
   """A Markdown table of `rows` restricted to `columns`."""
   def fmt(v):
@@ -297,38 +151,3 @@ def quiet_logs() -> None:
   logging.set_verbosity(logging.WARNING)
 
 
-def run_script(module: str, workdir: str, **flag_values) -> dict:
-  """Runs a launch script as a user would and returns its ``result.json``.
-
-  ``python -m module --workdir=workdir --name=value ...`` in a fresh process
-  (so each script owns its flags and its float precision); ``True``/``False``
-  become ``--name``/``--noname``. The script's output passes through.
-
-  Args:
-    module: e.g. ``"launch.hybrid"``.
-    workdir: the script's ``--workdir``.
-    **flag_values: further flags.
-
-  Returns:
-    The parsed ``workdir/result.json``.
-
-  Raises:
-    RuntimeError: the script exited with a non-zero status.
-  """
-  workdir = os.path.abspath(workdir)
-  args = [sys.executable, "-m", module, f"--workdir={workdir}"]
-  for name, value in flag_values.items():
-    if isinstance(value, bool):
-      args.append(f"--{name}" if value else f"--no{name}")
-    else:
-      args.append(f"--{name}={value}")
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  env = dict(os.environ)
-  env["PYTHONPATH"] = os.pathsep.join(
-      p for p in (root, env.get("PYTHONPATH")) if p)
-  proc = subprocess.run(args, cwd=root, env=env, check=False)
-  if proc.returncode:
-    raise RuntimeError(f"{' '.join(args[2:])} failed with exit status "
-                       f"{proc.returncode}.")
-  with open(os.path.join(workdir, "result.json")) as f:
-    return json.load(f)

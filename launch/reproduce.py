@@ -5,7 +5,7 @@ r"""The main job: run jgen's experiments and write a report.
 Writes ``report.md`` (with PNG figures beside it) and ``results.json`` into
 ``--workdir``. ``--quick`` runs reduced versions (a few minutes on 2 CPU
 cores). Each section is a module of ``launch/sections/`` registered in
-``SECTIONS``; sections that have a launch script run it (``common.run_script``)
+``SECTIONS``; sections that have a launch script run it (``launch.sections.scripts.run_script``)
 into a subfolder of ``--workdir``.
 """
 

@@ -49,10 +49,11 @@ from jgen import sweep
 from jgen import train
 from launch import common
 from launch import configs
+from launch.bench import timing
 from launch.configs import modes_table
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gan", "Output folder.")
-_BENCH = common.benchmark_flags(steps=100, chunk=10)
+_BENCH = timing.benchmark_flags(steps=100, chunk=10)
 _WIDTH = flags.DEFINE_integer("width", 32, "DCGAN channels.")
 _SEEDS = flags.DEFINE_integer("seeds", 10, "Seeds per sweep configuration.")
 _SWEEP_STEPS = flags.DEFINE_integer("sweep_steps", 500, "Steps per run.")
@@ -95,7 +96,7 @@ def _time_chunk(run_chunk, state, xd, hp, steps, chunk, repeats):
       state, _ = compiled(state, xd, hp)
     jax.block_until_ready(state)
     rates.append(steps / (time.perf_counter() - t0))
-  return common.median(rates), compile_s, flops
+  return timing.median(rates), compile_s, flops
 
 
 def dcgan_jgen(x, width, steps, chunk, repeats):
@@ -212,7 +213,7 @@ def dcgan_torch(x, width, steps, repeats):
   step = lambda: _torch_gan_step(torch, gen, crit, opt_g, opt_d, xt, BATCH,
                                  LATENT, "non_saturating", "r1", GAMMA,
                                  "simultaneous")
-  return common.loop_rate(step, steps, repeats, warmup=10)
+  return timing.loop_rate(step, steps, repeats, warmup=10)
 
 
 def sweep_jgen(x, games, seeds, steps):
@@ -321,7 +322,7 @@ def main(argv):
          "steps_timed": _STEPS.value, "repeats": _REPEATS.value,
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
-  rec["host_matmul_gflops"] = common.host_gflops()
+  rec["host_matmul_gflops"] = timing.host_gflops()
   train.write_json(os.path.join(out, "bench_gan.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([

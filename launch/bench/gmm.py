@@ -31,6 +31,7 @@ from jgen import _checks
 from jgen import em
 from jgen import train
 from launch import common
+from launch.bench import timing
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_gmm", "Output folder.")
 _N = flags.DEFINE_integer("n_samples", 100_000, "Number of points.")
@@ -41,7 +42,7 @@ _N_INIT = flags.DEFINE_integer("n_init", 10, "Restarts of the whole fit.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (median kept).")
 _COV = flags.DEFINE_list("covariance_types", ["full", "diag"],
                          "Covariance types to time.")
-_PEAK = common.peak_gflops_flag()
+_PEAK = timing.peak_gflops_flag()
 
 for _name, _low in (("n_samples", 2), ("n_features", 1), ("n_components", 1),
                     ("iterations", 1), ("n_init", 1), ("repeats", 1)):
@@ -90,20 +91,20 @@ def _jgen(x, k, ct, iters, n_init, repeats, init):
     return em.fit_gmm(jax.random.key(0), xj, k, covariance_type=ct,
                       max_iter=iters, tol=0.0, warn=False).params.means
 
-  first_it, it = common.time_call(per_iter(iters), repeats)
-  _, it2 = common.time_call(per_iter(2 * iters), repeats)
-  first_fit, fit = common.time_call(restarts, repeats)
-  _, default = common.time_call(default_call, repeats)
+  first_it, it = timing.time_call(per_iter(iters), repeats)
+  _, it2 = timing.time_call(per_iter(2 * iters), repeats)
+  first_fit, fit = timing.time_call(restarts, repeats)
+  _, default = timing.time_call(default_call, repeats)
   return {**_marginal(it, it2, iters),
-          "fit_n_init_s": common.median(fit),
-          "default_call_s": common.median(default),
-          "compile_s": first_it - common.median(it),
-          "compile_n_init_s": first_fit - common.median(fit)}
+          "fit_n_init_s": timing.median(fit),
+          "default_call_s": timing.median(default),
+          "compile_s": first_it - timing.median(it),
+          "compile_n_init_s": first_fit - timing.median(fit)}
 
 
 def _marginal(times, times_double, iters):
   """Per-iteration cost and fixed overhead from fits of n and 2n iterations."""
-  t1, t2 = common.median(times), common.median(times_double)
+  t1, t2 = timing.median(times), timing.median(times_double)
   return {"iter_s": (t2 - t1) / iters, "overhead_s": 2 * t1 - t2,
           "fit_iters_s": t1}
 
@@ -113,18 +114,18 @@ def _sklearn(x, k, ct, iters, n_init, repeats, init):
   w, m, _, p = init
   with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    its = [common.time_call(lambda n=n: GaussianMixture(
+    its = [timing.time_call(lambda n=n: GaussianMixture(
         k, covariance_type=ct, weights_init=w, means_init=m,
         precisions_init=p, max_iter=n, tol=0.0).fit(x).means_, repeats)[1]
            for n in (iters, 2 * iters)]
-    fit, _ = common.time_call(lambda: GaussianMixture(
+    fit, _ = timing.time_call(lambda: GaussianMixture(
         k, covariance_type=ct, n_init=n_init, init_params="k-means++",
         max_iter=iters, tol=0.0, random_state=0).fit(x).means_, 0)
-    _, default = common.time_call(lambda: GaussianMixture(
+    _, default = timing.time_call(lambda: GaussianMixture(
         k, covariance_type=ct, max_iter=iters, tol=0.0,
         random_state=0).fit(x).means_, repeats)
   return {**_marginal(*its, iters), "fit_n_init_s": fit,
-          "default_call_s": common.median(default)}
+          "default_call_s": timing.median(default)}
 
 
 def _gmmx(x, k, ct, iters, n_init, repeats, init):
@@ -137,13 +138,13 @@ def _gmmx(x, k, ct, iters, n_init, repeats, init):
                                                 weights=w, covariance_type=ct)
     return fitter.fit(xj, gmm).gmm.means
 
-  first, it = common.time_call(lambda: one(m), repeats)
-  _, it2 = common.time_call(lambda: one(m, 2 * iters), repeats)
+  first, it = timing.time_call(lambda: one(m), repeats)
+  _, it2 = timing.time_call(lambda: one(m, 2 * iters), repeats)
   rng = np.random.default_rng(2)
   starts = [x[rng.choice(len(x), k, replace=False)] for _ in range(n_init)]
-  fit, _ = common.time_call(lambda: [one(s) for s in starts], 0)
+  fit, _ = timing.time_call(lambda: [one(s) for s in starts], 0)
   return {**_marginal(it, it2, iters), "fit_n_init_s": fit,
-          "compile_s": first - common.median(it)}
+          "compile_s": first - timing.median(it)}
 
 
 def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
@@ -200,7 +201,7 @@ def run(workdir: str, *, n_samples: int, n_features: int, n_components: int,
           f"fit n_init={n_init} (s)", "default call (s)",
           "compile (s)"]
   text = common.table(rows, cols)
-  results["host_matmul_gflops"] = common.host_gflops()
+  results["host_matmul_gflops"] = timing.host_gflops()
   train.write_json(os.path.join(workdir, "bench_gmm.json"), results)
   with open(os.path.join(workdir, "bench_gmm.md"), "w") as f:
     f.write(text + "\n")

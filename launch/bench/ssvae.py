@@ -38,9 +38,10 @@ from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
 from launch import common
+from launch.bench import timing
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_ssvae", "Output folder.")
-_STEPS, _CHUNK, _REPEATS, _PYRO, _PEAK = common.benchmark_flags(steps=200,
+_STEPS, _CHUNK, _REPEATS, _PYRO, _PEAK = timing.benchmark_flags(steps=200,
                                                                  chunk=50)
 _DRAWS = flags.DEFINE_integer("draws", 5, "Label draws for (b).")
 _RUN_STEPS = flags.DEFINE_integer("run_steps", 200, "Steps per run in (b).")
@@ -70,7 +71,7 @@ def jgen_steps_per_s(d: dict, steps: int, chunk: int, repeats: int):
   hp = {"alpha": jnp.float32(ALPHA), "lr": jnp.float32(LR)}
   run_chunk = jax.jit(train.make_chunk(s.step, ssvae.batches(BATCH), chunk))
   state = s.init(jax.random.PRNGKey(0), hp)
-  return common.chunk_rate(run_chunk, state, (jax.tree.map(jnp.asarray, d),
+  return timing.chunk_rate(run_chunk, state, (jax.tree.map(jnp.asarray, d),
                                                hp), steps, chunk, repeats)
 
 
@@ -130,7 +131,7 @@ def pyro_steps_per_s(d: dict, steps: int, repeats: int) -> float:
     loss.backward()
     opt.step()
 
-  return common.loop_rate(one_step, steps, repeats, warmup=10)
+  return timing.loop_rate(one_step, steps, repeats, warmup=10)
 
 
 def draws_seconds(ds, n_draws: int, run_steps: int, repeats: int) -> dict:
@@ -144,19 +145,19 @@ def draws_seconds(ds, n_draws: int, run_steps: int, repeats: int) -> dict:
        "y_test": jnp.asarray(ds.y_test, jnp.int32)}
   grid = sweep.grid(seeds=[0], alpha=[ALPHA], lr=[LR],
                     draw=list(range(n_draws)))
-  vm_first, vm = common.time_call(
+  vm_first, vm = timing.time_call(
       lambda: sweep.run(run, grid, jax.random.PRNGKey(0), d).outputs,
       repeats)
   one = jax.jit(run)
   key = jax.random.fold_in(jax.random.PRNGKey(0), 0)
   members = [{k: jnp.asarray(v[m]) for k, v in grid.hparams.items()}
              for m in range(n_draws)]
-  loop_first, loop = common.time_call(
+  loop_first, loop = timing.time_call(
       lambda: [one(key, hp, d)[0] for hp in members], repeats)
-  return {"draws_vmapped_s": common.median(vm),
-          "draws_vmapped_compile_s": vm_first - common.median(vm),
-          "draws_loop_s": common.median(loop),
-          "draws_loop_compile_s": loop_first - common.median(loop)}
+  return {"draws_vmapped_s": timing.median(vm),
+          "draws_vmapped_compile_s": vm_first - timing.median(vm),
+          "draws_loop_s": timing.median(loop),
+          "draws_loop_compile_s": loop_first - timing.median(loop)}
 
 
 def main(argv):
@@ -180,7 +181,7 @@ def main(argv):
          "chunk": _CHUNK.value, "repeats": _REPEATS.value,
          "devices": [str(dev) for dev in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
-  rec["host_matmul_gflops"] = common.host_gflops()
+  rec["host_matmul_gflops"] = timing.host_gflops()
   train.write_json(os.path.join(out, "bench_ssvae.json"), rec)
   fmt = lambda v: "-" if v is None else f"{v:.3g}"
   print(common.table([

@@ -38,6 +38,7 @@ from jgen import hybrid
 from jgen import sweep
 from jgen import train
 from launch import common
+from launch.bench import timing
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_sweep", "Output folder.")
 _NUM_STEPS = flags.DEFINE_integer("num_steps", 300, "Adam steps per member.")
@@ -128,7 +129,7 @@ def run(num_steps: int, repeats: int, with_torch: bool,
 
   def loop():
     return [single(k, h, d)["loss"] for k, h in zip(keys, hps)]
-  first_loop, loop_times = common.time_call(loop, repeats)
+  first_loop, loop_times = timing.time_call(loop, repeats)
   loop_losses = np.asarray(jax.block_until_ready(loop()))
   vm_losses = res.outputs["loss"].reshape(-1)
 
@@ -141,7 +142,7 @@ def run(num_steps: int, repeats: int, with_torch: bool,
       torch_s = pool.apply(torch_loop, (x, y, jax.device_get(w0),
                                         g.hparams["lam"], g.seeds, num_steps,
                                         batch_size))
-  vm, lp = common.median(vm_times), common.median(loop_times)
+  vm, lp = timing.median(vm_times), timing.median(loop_times)
   return {
       "members": g.size, "num_steps": num_steps, "batch_size": batch_size,
       "vmapped_s": vm, "loop_s": lp, "torch_loop_s": torch_s,
@@ -161,7 +162,7 @@ def main(argv):
   del argv
   out = common.workdir(_WORKDIR.value)
   rec = run(_NUM_STEPS.value, _REPEATS.value, _TORCH.value, _BATCH.value)
-  rec["host_matmul_gflops"] = common.host_gflops()
+  rec["host_matmul_gflops"] = timing.host_gflops()
   train.write_json(os.path.join(out, "bench_sweep.json"), rec)
   rows = [{"method": "(a) one vmapped call (jgen.sweep)", "seconds": rec["vmapped_s"]},
           {"method": "(b) loop over jitted single runs", "seconds": rec["loop_s"]},

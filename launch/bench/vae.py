@@ -30,12 +30,17 @@ from jgen import nets
 from jgen import train
 from jgen import variational
 from launch import common
+from launch.bench import timing
+from launch.configs import vae as vae_config
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_vae", "Output folder.")
-_STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = common.benchmark_flags(steps=500,
+_STEPS, _CHUNK, _REPEATS, _TORCH, _PEAK = timing.benchmark_flags(steps=500,
                                                                   chunk=100)
 
-BATCH, HIDDEN, LATENT, LR = 128, 400, 20, 1e-3
+# the VAE of launch/configs/vae.py (784-400-20, batch 128, Adam 1e-3)
+_VAE = vae_config.get_config()
+BATCH, HIDDEN, LATENT, LR = (_VAE.batch_size, _VAE.hidden[0], _VAE.latent_dim,
+                             _VAE.learning_rate)
 
 
 def flops_per_step(d: int = 784) -> float:
@@ -53,7 +58,7 @@ def jgen_steps_per_s(x: np.ndarray, steps: int, chunk: int, repeats: int):
                              opt)
   run_chunk = jax.jit(train.make_chunk(step, train.minibatch(BATCH), chunk))
   state = train.init_state(params, opt, jax.random.PRNGKey(0))
-  return common.chunk_rate(run_chunk, state, ({"x": jnp.asarray(x)}, {}),
+  return timing.chunk_rate(run_chunk, state, ({"x": jnp.asarray(x)}, {}),
                            steps, chunk, repeats)
 
 
@@ -85,7 +90,7 @@ def torch_steps_per_s(x: np.ndarray, steps: int, repeats: int) -> float:
     loss.backward()
     opt.step()
 
-  return common.loop_rate(one_step, steps, repeats, warmup=50)
+  return timing.loop_rate(one_step, steps, repeats, warmup=50)
 
 
 def main(argv):
@@ -108,7 +113,7 @@ def main(argv):
          "steps_timed": steps, "chunk": _CHUNK.value, "repeats": _REPEATS.value,
          "devices": [str(d) for d in jax.devices()],
          "platform": platform.platform(), "jax": jax.__version__}
-  rec["host_matmul_gflops"] = common.host_gflops()
+  rec["host_matmul_gflops"] = timing.host_gflops()
   train.write_json(os.path.join(out, "bench_vae.json"), rec)
   print(common.table([{"tool": "jgen", "steps/s": jgen_rate},
                       {"tool": "PyTorch", "steps/s": torch_rate or "-"}],

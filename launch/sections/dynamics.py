@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import os
 
-from launch import common
+from launch.sections import scripts
 
 
 def section(workdir: str, quick: bool) -> tuple[dict, str]:
   """The dynamics section of ``launch.reproduce``: ``(results, markdown)``."""
   n = 8 if quick else 24
-  res = common.run_script("launch.dynamics", os.path.join(workdir, "dynamics"),
+  res = scripts.run_script("launch.dynamics", os.path.join(workdir, "dynamics"),
                           n_lr=n, n_gamma=n)
   with open(os.path.join(workdir, "dynamics", "config.json")) as f:
     config = json.load(f)

@@ -28,10 +28,10 @@ from jgen import models
 from jgen import metrics
 from jgen import plotting
 from jgen import sweep
-from launch import common
 from launch import configs
 from launch.configs import modes_table
 from launch.configs import ring8
+from launch.sections import scripts
 
 DATASETS = ("ring8", "grid25")
 PENALTIES = ("none", "r1", "wgan_gp")
@@ -150,7 +150,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   _scatter(os.path.join(workdir, "gan_modes.png"), dict(list(panels.items())[-8:]))
 
   mnist_dir = os.path.join(workdir, "gan_mnist")
-  results["mnist"] = common.run_script(
+  results["mnist"] = scripts.run_script(
       "launch.train", mnist_dir, config=os.path.join(
           "launch", "configs", "dcgan_mnist.py"),
       **({"config.num_steps": 2} if quick else {}))

@@ -34,7 +34,7 @@ from jgen import models
 from jgen.models import ssvae
 from jgen import sweep
 from jgen import train
-from launch import common
+from launch.sections import scripts
 
 N_SEEDS = 3
 # Each row's config file, launch/configs/<name>.py.
@@ -112,7 +112,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   for model in MODELS:
     over = {**QUICK, **QUICK_MODEL[model]} if quick else {}
     used[model] = {**_config(model), **over}
-    runs[model] = common.run_script(
+    runs[model] = scripts.run_script(
         "launch.train", os.path.join(workdir, "gan_zoo", model),
         config=os.path.join("launch", "configs", f"{model}.py"),
         **{f"config.{k}": v for k, v in {**over, "n_seeds": seeds}.items()}

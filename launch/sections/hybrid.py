@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from launch import common
+from launch.sections import scripts
 
 
 def _fmt(p: dict) -> str:
@@ -18,7 +18,7 @@ def _fmt(p: dict) -> str:
 
 def section(workdir: str, quick: bool) -> tuple[dict, str]:
   """The hybrid section of ``launch.reproduce``: ``(results, markdown)``."""
-  res = common.run_script("launch.hybrid", os.path.join(workdir, "hybrid"),
+  res = scripts.run_script("launch.hybrid", os.path.join(workdir, "hybrid"),
                           quick=quick)
   lp, ev, moe = res["lambda_path"], res["evidence"], res["mixture_of_experts"]
   md = ["## Generative vs discriminative: hybrids", "",

@@ -28,7 +28,7 @@ from jgen import plotting
 from jgen import sweep
 from jgen import train
 from jgen import variational
-from launch import common
+from launch.sections import scripts
 
 BETAS = (0.5, 1.0, 2.0, 4.0)
 
@@ -126,7 +126,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   k = 20 if quick else 1000
   res = {}
   for name, config in (("vae", "vae"), ("iwae_k5", "iwae")):
-    res[name] = common.run_script(
+    res[name] = scripts.run_script(
         "launch.train", os.path.join(workdir, f"vae_{name}"),
         config=os.path.join("launch", "configs", f"{config}.py"),
         **{"config.num_steps": steps, "config.eval_samples": k})
