@@ -241,3 +241,46 @@ def test_tensorboard_events_hold_metrics_rates_evaluations_and_samples(
   assert tags["train/loss_u"] == [10, 20] and tags["hparams/lr_u"] == [10, 20]
   assert {"eval/fid", "samples"} <= set(tags)
   assert tags["samples"][-1] == 20
+
+
+_TINY = {"num_steps": 2, "batch_size": 8}
+_TINY_IMAGES = {"dataset": "digits", "image_shape": (8, 8), "width": 4}
+_EVERY_MODEL = {
+    **dict.fromkeys(("gan", "cgan", "acgan"), _TINY_IMAGES),
+    "infogan": {**_TINY_IMAGES, "latent_dim": 4},
+    "aae": {"dataset": "digits", "hidden": (8, 8)},
+    "ss_aae": {"dataset": "digits", "hidden": (8, 8), "n_labels": 50},
+    "vaegan": {**_TINY_IMAGES, "hidden": (8,)},
+    "pix2pix": {"dataset": "mnist5k_inpaint", "width": 4},
+    "cyclegan": {"dataset": "digits_to_mnist5k", "width": 4},
+    **dict.fromkeys(("vae", "beta_vae", "iwae", "cvae", "mog_vae"),
+                    {"dataset": "digits", "hidden": (8,),
+                     "eval_samples": 5}),
+    "m1": {"dataset": "digits", "hidden": (8,), "n_labels": 50,
+           "m1_steps": 5},
+    "m2": {"dataset": "digits", "hidden": (8,), "n_labels": 50,
+           "eval_samples": 5},
+    "m1_m2": {"dataset": "digits", "hidden": (8,), "n_labels": 50,
+              "m1_steps": 5},
+}
+
+
+def test_every_registered_model_has_a_tiny_run():
+  from jgen import models
+  assert set(_EVERY_MODEL) == set(models.names())
+
+
+@pytest.mark.parametrize("name", sorted(_EVERY_MODEL))
+def test_every_model_builds_from_its_defaults_trains_and_evaluates(
+    name, tmp_path):
+  """The registry's every model, from the fields a config file starts from
+  (:func:`experiment.defaults`), trains through ``train.train`` and is
+  evaluated over training; its figures are written."""
+  fields = {**experiment.defaults(name), **_TINY, **_EVERY_MODEL[name]}
+  s = experiment.build(fields)
+  result = experiment.run(s, str(tmp_path))
+  assert result["num_steps"] == 2 and result["over_training"]
+  scores = {k: v for k, v in result.items() if np.ndim(v) == 0
+            and isinstance(v, float)}
+  assert scores and all(np.isfinite(v) for v in scores.values()), result
+  assert (tmp_path / "losses.png").stat().st_size > 1000
