@@ -274,11 +274,13 @@ _SETTINGS = ("num_steps", "n_test", "n_samples", "fid_real_floor", "n_modes", "n
 
 
 def _summary(runs: list) -> dict:
-  """Mean and std over members of each scalar result."""
+  """Mean and std over members of each scalar result (a diverged mode KL
+  of inf gives mean inf, std nan)."""
   keys = [k for k, v in runs[0].items() if k not in _SETTINGS
           and isinstance(v, (int, float)) and not isinstance(v, bool)]
-  return {stat: {k: float(f([r[k] for r in runs])) for k in keys}
-          for stat, f in (("mean", np.mean), ("std", np.std))}
+  with np.errstate(invalid="ignore"):     # std of infinite values: nan
+    return {stat: {k: float(f([r[k] for r in runs])) for k in keys}
+            for stat, f in (("mean", np.mean), ("std", np.std))}
 
 
 def run(s: Setup, workdir: str) -> dict:
