@@ -12,8 +12,9 @@ Multi-host: call ``jax.distributed.initialize()`` on every host before
 anything else (on TPU pods and SLURM clusters it takes its arguments from
 the environment), then build the mesh from ``jax.devices()`` as here; every
 host runs the same script, and :func:`run` shards the sweep over all devices
-of all hosts. Results are gathered with ``jax.experimental.multihost_utils``
-(``process_allgather``) before saving.
+of all hosts. :func:`run` gathers the members' outputs to every process
+(``jax.experimental.multihost_utils.process_allgather``), so each holds the
+single-process result.
 
 References:
   purejaxrl ``jax.jit(jax.vmap(make_train(config)))`` (Lu et al. 2022).
@@ -31,6 +32,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from jgen import _checks
@@ -247,8 +249,17 @@ def run(fn: Callable, grid_: Grid, key: jax.Array, *args,
                for a in args)
   out = vmapped(fn, len(args))(keys, hparams, *args)
   out = jax.tree.map(
-      lambda a: np.asarray(a)[:m].reshape(grid_.shape + a.shape[1:]), out)
+      lambda a: _gather(a)[:m].reshape(grid_.shape + a.shape[1:]), out)
   return SweepResult(outputs=out, grid=grid_)
+
+
+def _gather(a) -> np.ndarray:
+  """A (possibly multi-process) global array as NumPy on every process:
+  members sharded over other hosts' devices are fetched with
+  ``multihost_utils.process_allgather``."""
+  if getattr(a, "is_fully_addressable", True):
+    return np.asarray(a)
+  return np.asarray(multihost_utils.process_allgather(a, tiled=True))
 
 
 def _flatten(tree) -> dict[str, np.ndarray]:
@@ -259,12 +270,16 @@ def _flatten(tree) -> dict[str, np.ndarray]:
 
 def save(result: SweepResult, path: str) -> None:
   """Writes ``path + ".npz"`` (all arrays) and ``path + ".json"`` (coords,
-  hyperparameters and outputs as nested lists indexed like ``grid.shape``).
+  hyperparameters and outputs as nested lists indexed like ``grid.shape``);
+  in a multi-process run, from process 0 only (every process holds the
+  same gathered result).
 
   Args:
     result: a :class:`SweepResult`.
     path: file prefix.
   """
+  if jax.process_index() != 0:
+    return
   flat = _flatten(result.outputs)
   g = result.grid
   hparams = {k: v.reshape(g.shape) for k, v in g.hparams.items()}

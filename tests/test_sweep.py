@@ -119,3 +119,43 @@ def test_vmapped_cache_does_not_keep_functions_alive():
   del member
   gc.collect()
   assert ref() is None
+
+
+def _free_port() -> int:
+  import socket
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def test_sweep_across_two_processes_equals_one_process(tmp_path):
+  """Two processes on JAX's distributed runtime (gloo, 2 forced CPU
+  devices each, a 4-device mesh) both hold the single-process result; only
+  process 0 saves. The parent kills its children on a timeout."""
+  import os
+  import subprocess
+  import sys
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  port, out = _free_port(), str(tmp_path / "sweep")
+  env = dict(os.environ, PYTHONPATH=root)
+  env.pop("XLA_FLAGS", None)
+  child = lambda i, n, prefix: subprocess.Popen(
+      [sys.executable, os.path.join(root, "tests", "sweep_child.py"),
+       str(port), str(i), str(n), prefix], cwd=root, env=env,
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+  children = [child(0, 2, out), child(1, 2, out),
+              child(0, 1, str(tmp_path / "single"))]
+  try:
+    logs = [c.communicate(timeout=120)[0] for c in children]
+  finally:
+    for c in children:
+      c.kill()
+  assert [c.returncode for c in children] == [0, 0, 0], logs
+  want = np.load(str(tmp_path / "single.0.npy"))
+  for i in range(2):
+    np.testing.assert_allclose(np.load(f"{out}.{i}.npy"), want, rtol=1e-5,
+                               atol=1e-6)
+  assert not (tmp_path / "sweep.saved.1.json").exists()   # process 0 only
+  saved = json.loads((tmp_path / "sweep.saved.0.json").read_text())
+  np.testing.assert_allclose(saved["outputs"]["output"], want, rtol=1e-5,
+                             atol=1e-6)
