@@ -60,6 +60,13 @@ def has_keys(mapping: Any, name: str, keys: Iterable[str]) -> Any:
   return mapping
 
 
+def boolean(value: Any, name: str) -> bool:
+  """Checks that `value` is a bool (not merely truthy) and returns it."""
+  if not isinstance(value, bool):
+    raise TypeError(f"{name} must be a bool, got {value!r}.")
+  return value
+
+
 def integer(value: Any, name: str, *, low: int, high: float = np.inf) -> int:
   """Checks that `value` is an integer in [low, high] and returns it."""
   if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -176,3 +176,21 @@ def test_fit_logistic_compiles_once_per_shape():
   before = classifiers._fit_logistic._cache_size()
   classifiers.fit_logistic(x + 1.0, y, l2=2.0)
   assert classifiers._fit_logistic._cache_size() == before
+
+
+def test_softmax_intercepts_stay_centred_on_nearly_constant_features():
+  """Softmax logistic regression is flat along a common shift of the
+  intercepts; on features with almost no spread (an untrained encoder's)
+  float32 Newton steps drifted them to ~1e10 and every logit became equal.
+  The fit keeps sum(b) at 0 and its predictions match scikit-learn's."""
+  rng = np.random.default_rng(0)
+  y = np.arange(100) % 10
+  x = (0.01 * rng.normal(size=(100, 4)) + 0.002 * y[:, None]).astype(
+      np.float32)
+  fit = classifiers.fit_logistic(x, y, l2=1.0, n_classes=10)
+  assert abs(float(jnp.sum(fit["b"]))) < 1e-3
+  assert float(jnp.max(jnp.abs(fit["b"]))) < 10
+  ref = linear_model.LogisticRegression(C=1.0, tol=1e-10, max_iter=10_000)
+  ref.fit(x.astype(np.float64), y)
+  ours = np.argmax(np.asarray(classifiers.linear_logits(fit, x)), 1)
+  np.testing.assert_array_equal(ours, ref.predict(x.astype(np.float64)))

@@ -231,3 +231,19 @@ def test_map_members_bad_arguments():
   with pytest.raises(ValueError, match="members need batched=True"):
     train.train(state, step, jnp.zeros(3), {"scale": 1.0}, num_steps=10,
                 chunk_size=10, members="unroll")
+
+
+@pytest.mark.parametrize("n,at_most,want", [
+    (12, 5, 4), (30_000, 500, 500), (7, 100, 7), (13, 10, 1), (1, 1, 1)])
+def test_largest_divisor(n, at_most, want):
+  # by brute force: the largest c <= at_most with n % c == 0
+  assert want == max(c for c in range(1, at_most + 1) if n % c == 0)
+  assert train.largest_divisor(n, at_most) == want
+
+
+def test_write_json_turns_arrays_and_scalars_into_python(tmp_path):
+  path = str(tmp_path / "x.json")
+  train.write_json(path, {"a": np.arange(3), "b": jnp.float32(0.5),
+                          "c": np.int64(2), "d": [np.float64(1.5)]})
+  assert json.loads(open(path).read()) == {"a": [0, 1, 2], "b": 0.5, "c": 2,
+                                           "d": [1.5]}

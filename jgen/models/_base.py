@@ -20,6 +20,7 @@ import optax
 
 from jgen import _checks
 from jgen import adversarial
+from jgen import data
 from jgen import metrics
 from jgen import minimax
 from jgen import nets
@@ -138,6 +139,57 @@ def pixels(x, data_dim: int, name: str) -> jax.Array:
                      f"intensities in [0, 1], got values in "
                      f"[{float(jnp.min(x)):.3g}, {float(jnp.max(x)):.3g}].")
   return x
+
+
+def check_labelled_draws(config) -> None:
+  """Checks a semi-supervised config's ``n_classes`` (>= 2), ``n_labels``
+  (a multiple of C: class-balanced draws, :func:`jgen.data.labelled_subset`)
+  and ``label_seed`` (>= 0).
+
+  Raises:
+    ValueError: naming the field.
+    TypeError: a field that is not an integer.
+  """
+  _checks.integer(config.n_classes, "n_classes", low=2)
+  _checks.integer(config.n_labels, "n_labels", low=config.n_classes)
+  if config.n_labels % config.n_classes:
+    raise ValueError(f"n_labels: must be a multiple of n_classes="
+                     f"{config.n_classes} (class-balanced draws), got "
+                     f"{config.n_labels}.")
+  _checks.integer(config.label_seed, "label_seed", low=0)
+
+
+def labelled_split(config, x, dataset, draw: int) -> dict:
+  """A semi-supervised model's training data: draw ``draw`` of
+  ``label_seed``'s class-balanced labelled subset
+  (:func:`jgen.data.labelled_subset`) and every image as unlabelled.
+
+  Args:
+    config: a config with ``model``, ``n_labels``, ``n_classes`` and
+      ``label_seed``.
+    x: the flat training images, [N, D].
+    dataset: their :class:`jgen.data.Dataset` (its ``y_train``).
+    draw: the draw.
+
+  Returns:
+    ``{"x_l", "y_l", "x_u", "labelled"}``, the last the subset's indices.
+
+  Raises:
+    ValueError: an unlabelled dataset, or labels the draw cannot give.
+  """
+  y = jnp.asarray(dataset.y_train, jnp.int32)
+  if int(jnp.min(y)) < 0:
+    raise ValueError(f"dataset.y_train: {config.model} draws its labelled "
+                     f"examples from labels 0..C-1; the dataset has none.")
+  i = data.labelled_subset(y, config.n_labels, n_classes=config.n_classes,
+                           seed=config.label_seed, draw=draw)
+  return {"x_l": x[i], "y_l": y[i], "x_u": x, "labelled": i}
+
+
+def image_shape(data_dim: int | None) -> tuple[int, int] | None:
+  """The ``(H, W)`` of :data:`jgen.nets.IMAGE_SHAPES` holding ``data_dim``
+  pixels, or None (points)."""
+  return {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}.get(data_dim)
 
 
 def as_tuple(value, name: str) -> tuple:

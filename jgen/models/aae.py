@@ -29,7 +29,6 @@ import numpy as np
 
 from jgen import _checks
 from jgen import adversarial
-from jgen import data
 from jgen import likelihoods
 from jgen import metrics
 from jgen import minimax
@@ -87,13 +86,7 @@ class AaeConfig(_base.TwoPlayerConfig):
     _checks.integer(self.latent_dim, "latent_dim", low=1)
     _checks.choice(self.prior, "prior", adversarial.PRIORS)
     object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
-    _checks.integer(self.n_classes, "n_classes", low=2)
-    _checks.integer(self.n_labels, "n_labels", low=self.n_classes)
-    if self.n_labels % self.n_classes:
-      raise ValueError(f"n_labels: must be a multiple of n_classes="
-                       f"{self.n_classes} (class-balanced draws), got "
-                       f"{self.n_labels}.")
-    _checks.integer(self.label_seed, "label_seed", low=0)
+    _base.check_labelled_draws(self)
     _checks.real(self.alpha, "alpha", low=0.0, high=1e30)
 
 
@@ -185,16 +178,7 @@ def make(config: AaeConfig) -> _base.Model:
 
   def train_data(dataset, *, draw=0):
     x = _base.pixels(dataset.x_train, data_dim, "dataset.x_train")
-    if not n_classes:
-      return x
-    y = jnp.asarray(dataset.y_train, jnp.int32)
-    if int(jnp.min(y)) < 0:
-      raise ValueError("dataset.y_train: the semi-supervised AAE draws its "
-                       "labelled examples from labels 0..C-1; the dataset "
-                       "has none.")
-    i = data.labelled_subset(y, c.n_labels, n_classes=n_classes,
-                             seed=c.label_seed, draw=draw)
-    return {"x_l": x[i], "y_l": y[i], "x_u": x, "labelled": i}
+    return _base.labelled_split(c, x, dataset, draw) if n_classes else x
 
   parts = Parts(encoder, decoder, critic, game, players, encode)
   m = _base.Model(

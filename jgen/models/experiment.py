@@ -110,9 +110,7 @@ class Experiment:
     _checks.integer(self.validate_every, "validate_every", low=0)
     _checks.integer(self.validation_size, "validation_size", low=1)
     _checks.integer(self.patience, "patience", low=0)
-    if not isinstance(self.tensorboard, bool):
-      raise TypeError(f"tensorboard must be a bool, got "
-                      f"{self.tensorboard!r}.")
+    _checks.boolean(self.tensorboard, "tensorboard")
     if self.tensorboard and importlib.util.find_spec("tensorboardX") is None:
       raise ValueError("tensorboard: needs the tensorboardX package (pip "
                        "install -e '.[tensorboard]').")
@@ -440,11 +438,8 @@ def image_shape(m: _base.Model) -> tuple[int, int] | None:
   """The ``(H, W)`` a model's flat examples are drawn in: its config's
   image shape, else the 28x28 or 8x8 shape of its ``data_dim``, else None
   (points)."""
-  shape = getattr(m.config, "image_shape", None)
-  if shape is None:
-    shape = {h * w: (h, w) for h, w in ((28, 28), (8, 8))}.get(
-        getattr(m.config, "data_dim", None))
-  return shape
+  return (getattr(m.config, "image_shape", None)
+          or _base.image_shape(getattr(m.config, "data_dim", None)))
 
 
 def _figures(workdir: str, panels: dict, history: list, m: _base.Model,

@@ -167,9 +167,7 @@ class GanConfig(_base.TwoPlayerConfig):
     _checks.choice(self.order, "order", minimax.ORDERS)
     _checks.choice(self.conditioning, "conditioning", nets.CONDITIONING)
     for name in ("spectral_norm", "q_trains_body"):
-      if not isinstance(getattr(self, name), bool):
-        raise TypeError(f"{name} must be a bool, got "
-                        f"{getattr(self, name)!r}.")
+      _checks.boolean(getattr(self, name), name)
     for name in ("loss_options", "penalty_options"):
       if not isinstance(getattr(self, name), (dict, type(None))):
         raise TypeError(f"{name} must be a dict or None, got "

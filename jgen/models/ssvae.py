@@ -333,19 +333,12 @@ class SsvaeConfig:
     for name in ("data_dim", "latent_dim", "m1_latent_dim", "m1_steps",
                  "batch_size", "eval_samples"):
       _checks.integer(getattr(self, name), name, low=1)
-    _checks.integer(self.n_classes, "n_classes", low=2)
-    _checks.integer(self.n_labels, "n_labels", low=self.n_classes)
-    if self.n_labels % self.n_classes:
-      raise ValueError(f"n_labels: must be a multiple of n_classes="
-                       f"{self.n_classes} (class-balanced draws), got "
-                       f"{self.n_labels}.")
-    _checks.integer(self.label_seed, "label_seed", low=0)
+    _base.check_labelled_draws(self)
     object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
     variational.check_alpha(self.alpha)
     _checks.real(self.learning_rate, "learning_rate", low=1e-30, high=1e30)
     _checks.real(self.l2, "l2", low=1e-30, high=1e30)
-    if not isinstance(self.binarize, bool):
-      raise TypeError(f"binarize must be a bool, got {self.binarize!r}.")
+    _checks.boolean(self.binarize, "binarize")
 
 
 class Parts(NamedTuple):
@@ -383,12 +376,8 @@ def make(config: SsvaeConfig) -> _base.Model:
         likelihood="bernoulli" if c.binarize else "gaussian",
         binarize=c.binarize, learning_rate=c.learning_rate,
         batch_size=c.batch_size))
-  net = m1.parts.net if m1 else None
-  mean = lambda p, x: net.apply(p, x, method=nets.VAE.encode)[0]
-
-  def sample_z1(p, key, x):
-    mu, log_scale = net.apply(p, x, method=nets.VAE.encode)
-    return mu + jnp.exp(log_scale) * jax.random.normal(key, mu.shape)
+  mean = lambda p, x: m1_features(m1.parts.net, p)[1](x)
+  sample_z1 = lambda p, key, x: m1_features(m1.parts.net, p)[0](key, x)
 
   def train_m1(key, data):
     if data is None:
@@ -402,14 +391,8 @@ def make(config: SsvaeConfig) -> _base.Model:
     return state.params
 
   def train_data(dataset, *, draw=0):
-    x = _base.pixels(dataset.x_train, c.data_dim, "dataset.x_train")
-    y = jnp.asarray(dataset.y_train, jnp.int32)
-    if int(jnp.min(y)) < 0:
-      raise ValueError(f"dataset.y_train: {c.model} draws its labelled "
-                       f"examples from labels 0..C-1; the dataset has none.")
-    i = data.labelled_subset(y, c.n_labels, n_classes=c.n_classes,
-                             seed=c.label_seed, draw=draw)
-    return {"x_l": x[i], "y_l": y[i], "x_u": x, "labelled": i}
+    return _base.labelled_split(c, _base.pixels(
+        dataset.x_train, c.data_dim, "dataset.x_train"), dataset, draw)
 
   def test_x(dataset):
     return _base.flat(dataset.x_test, c.data_dim, "dataset.x_test")
@@ -482,6 +465,13 @@ def make(config: SsvaeConfig) -> _base.Model:
     return s.model.apply(state.params["m2"], mean(state.params["m1"], x),
                          method=nets.M2.class_logits)
 
+  @jax.jit       # compiled once per model, not per evaluation
+  def log_likelihood(params, key, xb):
+    return variational.m2_log_likelihood(
+        key, xb, num_samples=c.eval_samples,
+        chunk_size=train.largest_divisor(c.eval_samples, 100),
+        **variational.m2_fns(s.model, params))
+
   def evaluate(state, dataset, *, seed=0):
     """``test_error`` of ``q(y | x)``; M2 on pixels adds the importance-
     sampled ``test_log_likelihood`` (the sum over classes inside each
@@ -492,15 +482,11 @@ def make(config: SsvaeConfig) -> _base.Model:
         logits(state, x), jnp.asarray(dataset.y_test))), "n_test": len(x)}
     if on_pixels:
       xt = data.binarize(jax.random.PRNGKey(seed), x) if c.binarize else x
-      fns = variational.m2_fns(s.model, state.params)
-      k = c.eval_samples
-      est = jax.jit(lambda key, xb: variational.m2_log_likelihood(
-          key, xb, num_samples=k, chunk_size=train.largest_divisor(k, 100),
-          **fns))
       out["test_log_likelihood"] = float(np.mean(np.concatenate([
-          np.asarray(est(jax.random.PRNGKey(i), xt[i:i + 100]))
+          np.asarray(log_likelihood(state.params, jax.random.PRNGKey(i),
+                                    xt[i:i + 100]))
           for i in range(0, len(xt), 100)])))
-      out["eval_samples"] = k
+      out["eval_samples"] = c.eval_samples
     return out
 
   def sample(state, key, n):
@@ -521,7 +507,7 @@ def _figures(s: SSVAE, c: SsvaeConfig) -> Callable:
     """``analogies.png`` (eight test images' z, each decoded with every
     class) and, for a 2-D z, ``styles.png`` (one row per class, z along
     each axis; Kingma et al. 2014, Fig. 1); none for non-image data."""
-    shape = {784: (28, 28), 64: (8, 8)}.get(c.data_dim)
+    shape = _base.image_shape(c.data_dim)
     if shape is None:
       return []
     params = state.params

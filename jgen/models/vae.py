@@ -95,8 +95,7 @@ class VaeConfig:
         self.image_shape, self.data_dim))
     object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
     _checks.choice(self.likelihood, "likelihood", ("bernoulli", "gaussian"))
-    if not isinstance(self.binarize, bool):
-      raise TypeError(f"binarize must be a bool, got {self.binarize!r}.")
+    _checks.boolean(self.binarize, "binarize")
     if self.binarize and self.likelihood != "bernoulli":
       raise ValueError("binarize: binarised pixels need likelihood="
                        f"'bernoulli', got {self.likelihood!r}.")
@@ -172,6 +171,14 @@ def make(config: VaeConfig) -> _base.Model:
     return (np.asarray(data.binarize(jax.random.PRNGKey(seed),
                                      jnp.asarray(x))) if c.binarize else x)
 
+  @jax.jit       # compiled once per model, not per evaluation
+  def amortization_gap(params, key, xb):
+    fns = variational.bound_fns(net, params)
+    return variational.amortization_gap(
+        key, xb, fns["encode"], fns["decoder_log_prob"], num_steps=500,
+        learning_rate=optax.exponential_decay(0.05, 250, 0.1),
+        fit_samples=4, eval_samples=100)
+
   def evaluate(state, dataset, *, seed=0):
     """The test ELBO and importance-sampled ``log p(x)`` with K =
     ``eval_samples`` (:func:`jgen.variational.evaluate`, nats per example)
@@ -197,12 +204,9 @@ def make(config: VaeConfig) -> _base.Model:
                                                          dataset.y_test)
     if c.amortization_gap:
       keep = np.linspace(0, len(x_test) - 1, c.amortization_gap).astype(int)
-      fns = variational.bound_fns(net, state.params)
-      gap = jax.jit(lambda xb: variational.amortization_gap(
-          jax.random.fold_in(jax.random.PRNGKey(seed), 3), xb,
-          fns["encode"], fns["decoder_log_prob"], num_steps=500,
-          learning_rate=optax.exponential_decay(0.05, 250, 0.1),
-          fit_samples=4, eval_samples=100))(jnp.asarray(x_test[keep]))
+      gap = amortization_gap(state.params,
+                             jax.random.fold_in(jax.random.PRNGKey(seed), 3),
+                             jnp.asarray(x_test[keep]))
       out["amortization_gap"] = {k: float(jnp.mean(v))
                                  for k, v in gap.items()}
       out["amortization_gap"]["n"] = len(keep)
@@ -212,9 +216,9 @@ def make(config: VaeConfig) -> _base.Model:
     """``samples.png``, ``reconstructions.png`` (test images and their
     decoded posterior means, in pairs) and, for a 2-D latent space,
     ``manifold.png`` (Kingma & Welling 2014, Fig. 4); none for points."""
-    if c.image_shape is None and c.data_dim not in (784, 64):
+    shape = c.image_shape or _base.image_shape(c.data_dim)
+    if shape is None:
       return []
-    shape = c.image_shape or {784: (28, 28), 64: (8, 8)}[c.data_dim]
     params, key = state.params, jax.random.PRNGKey(seed)
     x_test = test_images(dataset.x_test, seed)
     y = (jnp.asarray(np.clip(dataset.y_test[:64], 0, None)) if conditional
