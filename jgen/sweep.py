@@ -8,13 +8,13 @@ sharded over a ``("sweep", "data")`` :class:`jax.sharding.Mesh` and the
 broadcast ``args`` may be sharded over ``"data"`` on their leading (batch)
 axis; the code path is the same on one device, with a 1 x 1 mesh.
 
-Multi-host: call ``jax.distributed.initialize()`` on every host before
-anything else (on TPU pods and SLURM clusters it takes its arguments from
+Multi-host: call :func:`jgen.distributed.initialize` on every host before
+anything else (on TPU pods and SLURM clusters JAX takes its arguments from
 the environment), then build the mesh from ``jax.devices()`` as here; every
 host runs the same script, and :func:`run` shards the sweep over all devices
 of all hosts. :func:`run` gathers the members' outputs to every process
-(``jax.experimental.multihost_utils.process_allgather``), so each holds the
-single-process result.
+(:func:`jgen.distributed.host`), so each holds the single-process result;
+:func:`save` writes from process 0.
 
 References:
   purejaxrl ``jax.jit(jax.vmap(make_train(config)))`` (Lu et al. 2022).
@@ -32,10 +32,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from jgen import _checks
+from jgen import distributed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,17 +249,9 @@ def run(fn: Callable, grid_: Grid, key: jax.Array, *args,
                for a in args)
   out = vmapped(fn, len(args))(keys, hparams, *args)
   out = jax.tree.map(
-      lambda a: _gather(a)[:m].reshape(grid_.shape + a.shape[1:]), out)
+      lambda a: a[:m].reshape(grid_.shape + a.shape[1:]),
+      distributed.host(out))
   return SweepResult(outputs=out, grid=grid_)
-
-
-def _gather(a) -> np.ndarray:
-  """A (possibly multi-process) global array as NumPy on every process:
-  members sharded over other hosts' devices are fetched with
-  ``multihost_utils.process_allgather``."""
-  if getattr(a, "is_fully_addressable", True):
-    return np.asarray(a)
-  return np.asarray(multihost_utils.process_allgather(a, tiled=True))
 
 
 def _flatten(tree) -> dict[str, np.ndarray]:
@@ -278,7 +270,7 @@ def save(result: SweepResult, path: str) -> None:
     result: a :class:`SweepResult`.
     path: file prefix.
   """
-  if jax.process_index() != 0:
+  if not distributed.is_main():
     return
   flat = _flatten(result.outputs)
   g = result.grid

@@ -22,13 +22,20 @@ One- and two-player models share this path: any state with ``step``, ``key``
 and ``params`` fields (a :class:`TrainState`, or the two-player
 :class:`jgen.minimax.MinimaxState`) and any step of the contract run here.
 
-Data parallelism: with ``mesh=`` (a :class:`jax.sharding.Mesh` with a
-``"data"`` axis, e.g. ``jgen.sweep.make_mesh(n_data=jax.device_count())``),
-:func:`train` replicates the state and the data set over the mesh and
-constrains every step's batch to be split along ``"data"``; XLA inserts the
-all-reduce of the gradients. The code is the same on one device and on many,
-and on many hosts after ``jax.distributed.initialize()`` (every host passes
-the same data set).
+Devices: with ``mesh=`` (a :class:`jax.sharding.Mesh` with a ``"data"``
+axis, and a ``"sweep"`` axis for batched members; :func:`jgen.sweep.make_mesh`)
+:func:`train` replicates the state over ``"data"`` and constrains every
+step's batch to be split along it (XLA inserts the all-reduce of the
+gradients); batched members are split over ``"sweep"``, one member per device
+when there are as many. The data set is replicated, unless its leaves are
+already global arrays on the mesh (e.g. rows split over ``"data"`` by
+:func:`jgen.distributed.shard_rows`, each process holding its own). The code
+is the same on one device, on many, and on many processes after
+:func:`jgen.distributed.initialize`: then every process runs :func:`train`
+with the same arguments, process 0 alone writes ``metrics.jsonl`` and the
+best state's record, orbax checkpoints are written collectively, and
+callbacks and ``validate`` get a process-local copy of the state
+(:func:`jgen.distributed.local`), the same on every process.
 
 Learning rates and other optimiser settings can be swept: pass ``optimizer``
 as a function ``hparams -> optax.GradientTransformation``; it is called inside
@@ -56,6 +63,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 
 from jgen import _checks
+from jgen import distributed
 
 Optimizer = optax.GradientTransformation | Callable[[Any], optax.GradientTransformation]
 
@@ -163,7 +171,8 @@ def minibatch(batch_size: int) -> Callable:
 MEMBERS = ("vmap", "unroll")
 
 
-def map_members(fn: Callable, in_axes: tuple, how: str = "vmap") -> Callable:
+def map_members(fn: Callable, in_axes: tuple, how: str = "vmap",
+                spmd_axis_name: str | None = None) -> Callable:
   """``fn`` over a leading member axis (seeds, hyperparameters): vectorised
   with ``jax.vmap`` or unrolled, one member after another in the same program.
 
@@ -181,6 +190,9 @@ def map_members(fn: Callable, in_axes: tuple, how: str = "vmap") -> Callable:
       ``in_axes``: ``0`` (the argument's leaves carry the member axis first),
       ``None`` (shared by all members) or a pytree prefix of those.
     how: ``"vmap"`` or ``"unroll"``.
+    spmd_axis_name: with ``"vmap"``, the mesh axis the member axis is split
+      over (``jax.vmap``'s ``spmd_axis_name``; sharding constraints inside
+      ``fn`` then keep it), e.g. ``"sweep"``.
 
   Returns:
     The mapped function; its outputs carry the member axis first.
@@ -194,7 +206,7 @@ def map_members(fn: Callable, in_axes: tuple, how: str = "vmap") -> Callable:
     if ax != 0:
       raise ValueError(f"in_axes entries must be 0 or None, got {ax!r}.")
   if how == "vmap":
-    return jax.vmap(fn, in_axes=in_axes)
+    return jax.vmap(fn, in_axes=in_axes, spmd_axis_name=spmd_axis_name)
 
   def part(tree, axes, pick):
     """``pick`` applied to the subtrees of ``tree`` whose axis is 0."""
@@ -309,9 +321,15 @@ def _checkpointer(workdir: str, folder: str = "checkpoints", keep: int = 2):
       options=ocp.CheckpointManagerOptions(max_to_keep=keep))
 
 
-def _restore(manager, ocp, step: int, like):
+def _restore(manager, ocp, step: int, like, shardings=None):
+  """The checkpoint of ``step`` in the structure of ``like``, placed by
+  ``shardings`` (a pytree like ``like``; None: one local device)."""
   target = flax.serialization.to_state_dict(like)
-  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
+  place = (flax.serialization.to_state_dict(shardings) if shardings is not None
+           else jax.tree.map(lambda _: jax.sharding.SingleDeviceSharding(
+               jax.local_devices()[0]), target))
+  abstract = jax.tree.map(lambda a, sh: jax.ShapeDtypeStruct(
+      np.shape(a), a.dtype, sharding=sh), target, place)
   restored = manager.restore(step, args=ocp.args.StandardRestore(abstract))
   return flax.serialization.from_state_dict(like, restored)
 
@@ -420,21 +438,87 @@ def _divergence(start: int, metrics: dict, last_good: int | None) -> str:
           f"{', '.join(bad)} became NaN/inf; {where}.")
 
 
-def _replicate(mesh: Mesh, state, data, batch_fn: Callable, batched: bool):
-  """Checks a data-parallel mesh and places state and data replicated."""
-  if batched:
-    raise ValueError("mesh= (a data-parallel run) cannot be combined with "
-                     "batched=True; shard a sweep with jgen.sweep.run.")
-  if "data" not in mesh.axis_names:
-    raise ValueError(f"mesh must have a 'data' axis, got axes "
-                     f"{mesh.axis_names}.")
+def _on_mesh(a, mesh: Mesh) -> bool:
+  """Whether ``a`` is already a global array on ``mesh`` (kept as it is)."""
+  sharding = getattr(a, "sharding", None)
+  return isinstance(sharding, NamedSharding) and sharding.mesh == mesh
+
+
+def check_mesh(mesh: Mesh, batch_fn: Callable, data, *,
+               members: int | None = None) -> None:
+  """Checks that a run fits ``mesh`` (what :func:`train` checks first).
+
+  Args:
+    mesh: the mesh.
+    batch_fn: the run's ``batch_fn``.
+    data: one member's data (shapes are enough: ``jax.ShapeDtypeStruct``).
+    members: the number of batched members, or None for one run.
+
+  Raises:
+    TypeError: ``mesh`` is not a :class:`jax.sharding.Mesh`.
+    ValueError: a mesh without a ``"data"`` axis (or ``"sweep"`` with
+      members), a batch size that is not a multiple of the ``"data"``
+      size, members that are not a multiple of the ``"sweep"`` size.
+  """
+  if not isinstance(mesh, Mesh):
+    raise TypeError(f"mesh must be a jax.sharding.Mesh, got "
+                    f"{type(mesh).__name__}.")
+  for axis in ("data",) if members is None else ("sweep", "data"):
+    if axis not in mesh.axis_names:
+      raise ValueError(f"mesh must have a {axis!r} axis"
+                       f"{' for batched members' if axis == 'sweep' else ''}"
+                       f", got axes {mesh.axis_names}.")
+  if members is not None and members % mesh.shape["sweep"]:
+    raise ValueError(f"the {members} members must be a multiple of the "
+                     f"mesh's 'sweep' axis ({mesh.shape['sweep']} devices).")
   n = mesh.shape["data"]
-  batch = jax.eval_shape(batch_fn, jax.random.PRNGKey(0), data)
-  for leaf in jax.tree.leaves(batch):
+  for leaf in jax.tree.leaves(jax.eval_shape(batch_fn, jax.random.PRNGKey(0),
+                                             data)):
     if leaf.ndim and leaf.shape[0] % n:
       raise ValueError(f"the batch size {leaf.shape[0]} must be a multiple "
                        f"of the mesh's 'data' axis ({n} devices).")
-  return jax.device_put((state, data), NamedSharding(mesh, P()))
+
+
+def _place(mesh: Mesh, state, data, hparams, batch_fn: Callable,
+           batched: bool, data_axes):
+  """Checks ``mesh`` against the run and places the run on it.
+
+  The state and ``hparams`` are replicated over ``"data"`` and, with
+  ``batched`` members, split over ``"sweep"``; leaves of ``data`` that are
+  global arrays on the mesh stay as they are, members' own leaves
+  (``data_axes`` 0) are split over ``"sweep"``, the rest replicated.
+  Abstract leaves (``jax.ShapeDtypeStruct``, a restore target) are left.
+
+  Returns:
+    ``(state, data, hparams, shardings)``, ``shardings`` the state's.
+  """
+  axes = jax.tree.map(lambda _: None, data) if data_axes is None else data_axes
+  own = lambda f, tree: jax.tree.map(
+      lambda ax, sub: jax.tree.map(lambda a: f(ax, a), sub), axes, tree,
+      is_leaf=lambda x: x is None)
+  if batched and not np.ndim(state.step):
+    raise ValueError("batched: the state must carry a leading member axis "
+                     "(its step is a scalar).")
+  check_mesh(mesh, batch_fn, own(lambda ax, a: a if ax is None else a[0],
+                                 data) if batched else data,
+             members=int(np.shape(state.step)[0]) if batched else None)
+  members = P("sweep") if batched else P()
+  shardings = jax.tree.map(lambda _: NamedSharding(mesh, members), state)
+  put = lambda a, sh: (a if isinstance(a, jax.ShapeDtypeStruct)
+                       else jax.device_put(a, sh))
+  state = jax.tree.map(put, state, shardings)
+  hparams = jax.device_put(hparams, NamedSharding(mesh, members))
+  data = own(lambda ax, a: a if _on_mesh(a, mesh) else jax.device_put(
+      a, NamedSharding(mesh, P() if ax is None else P("sweep"))), data)
+  return state, data, hparams, shardings
+
+
+def _for_host(state):
+  """``state`` itself, or, when it spans other processes' devices, a
+  process-local copy (:func:`jgen.distributed.local`) for host code."""
+  spans = any(isinstance(a, jax.Array) and not a.is_fully_addressable
+              for a in jax.tree.leaves(state))
+  return distributed.local(state) if spans else state
 
 
 def train(state: TrainState, step: Callable, data, hparams, *,
@@ -476,13 +560,18 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     members: with ``batched``, how the chunk maps over the members:
       ``"vmap"`` or ``"unroll"`` (convolutional models on CPU; see
       :func:`map_members`).
-    mesh: a mesh with a ``"data"`` axis for a data-parallel run: the state
-      and ``data`` are replicated, each batch is split along ``"data"`` (its
-      size must be a multiple of that axis). Not with ``batched``.
+    mesh: a mesh over the devices of the run (of every process), with a
+      ``"data"`` axis: the state is replicated over it and each batch split
+      along it (the batch size must be a multiple of its size); with
+      ``batched``, also a ``"sweep"`` axis that the members are split over
+      (their number a multiple of its size). ``data`` leaves already on the
+      mesh stay as they are (:func:`jgen.distributed.shard_rows`), the rest
+      are replicated (members' own leaves split over ``"sweep"``).
     unroll: ``lax.scan``'s ``unroll`` within a chunk (``True`` for
       convolutional models on CPU; see :func:`make_chunk`).
     callback: called on the host after each chunk as ``callback(step,
-      record, state)`` (e.g. to draw samples over training).
+      record, state)`` (e.g. to draw samples over training); on every
+      process, with a process-local copy of a state that spans several.
     validate: ``validate(state) -> float``, a validation metric (held-out
       ELBO, FID, error) computed on the host every ``validate_every``
       chunks and at the end, logged as ``validation``; the best state is
@@ -500,8 +589,9 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     ValueError: bad ``num_steps``/``chunk_size``/``checkpoint_every``/
       ``checkpoint_seconds``/``members``, a state without
       ``step``/``key``/``params``, ``data_axes`` or ``members`` without
-      ``batched``, a ``mesh`` without a ``"data"`` axis or whose ``"data"``
-      size does not divide the batch size.
+      ``batched``, a ``mesh`` without a ``"data"`` axis (or ``"sweep"``
+      with ``batched``), whose ``"data"`` size does not divide the batch
+      size or whose ``"sweep"`` size does not divide the members.
     TrainingDiverged: a metric or parameter became NaN/inf; the message names
       the step and the metric; the checkpoints on disk are the last good ones.
   """
@@ -523,17 +613,27 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       raise ValueError(f"state must have a {field!r} field (a "
                        f"jgen.train.TrainState or jgen.minimax.MinimaxState), "
                        f"got {type(state).__name__}.")
-  if mesh is not None:
-    state, data = _replicate(mesh, state, data, batch_fn, batched)
   _checks.choice(members, "members", MEMBERS)
   if not batched and (data_axes is not None or members != "vmap"):
     raise ValueError("data_axes and members need batched=True.")
+  shardings = None
+  if mesh is not None:
+    state, data, hparams, shardings = _place(mesh, state, data, hparams,
+                                             batch_fn, batched, data_axes)
+  main = distributed.is_main()
 
   def compiled_chunk(length):
     chunk = make_chunk(step, batch_fn, length, mesh=mesh, unroll=unroll)
     if batched:
-      chunk = map_members(chunk, (0, data_axes, 0), members)
-    return jax.jit(chunk)
+      chunk = map_members(chunk, (0, data_axes, 0), members,
+                          spmd_axis_name=None if mesh is None else "sweep")
+    if mesh is None:
+      return jax.jit(chunk)
+
+    def placed(state, data, hparams):    # the state stays where _place put it
+      state, metrics = chunk(state, data, hparams)
+      return jax.lax.with_sharding_constraint(state, shardings), metrics
+    return jax.jit(placed)
   chunk = compiled_chunk(chunk_size)
 
   history, resumed_from, manager, ocp = [], None, None, None
@@ -543,17 +643,17 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     ocp, manager = _checkpointer(workdir)
     latest = manager.latest_step()
     if latest is not None:
-      state = _restore(manager, ocp, latest, state)
-      if mesh is not None:
-        state = jax.device_put(state, NamedSharding(mesh, P()))
+      state = _restore(manager, ocp, latest, state, shardings)
       resumed_from = latest
     metrics_path = os.path.join(workdir, "metrics.jsonl")
     history = _read_history(metrics_path, resumed_from or 0)
-    _write_history(metrics_path, history)
     best_path = os.path.join(workdir, "best", "best.json")
     if validate is not None and os.path.exists(best_path):
       with open(best_path) as f:
         best.update(json.load(f))
+    distributed.barrier("jgen.train: read")     # before process 0 rewrites
+    if main:
+      _write_history(metrics_path, history)
   start = resumed_from or 0
   if start > num_steps:
     raise ValueError(f"num_steps: the checkpoint in {workdir} is at step "
@@ -565,13 +665,13 @@ def train(state: TrainState, step: Callable, data, hparams, *,
     chunk = compiled_chunk(chunk_size)
   if progress is None:
     progress = sys.stderr.isatty()
-  bar = tqdm(total=num_steps, initial=start, disable=not progress,
+  bar = tqdm(total=num_steps, initial=start, disable=not (progress and main),
              unit="step", dynamic_ncols=True)
   last_good, last_save = resumed_from, time.monotonic()
   try:
     for i, t in enumerate(range(start, num_steps, chunk_size)):
       state, metrics = chunk(state, data, hparams)
-      metrics = jax.device_get(metrics)
+      metrics = distributed.host(metrics)
       if not np.all(metrics["finite"]):
         raise TrainingDiverged(_divergence(t, metrics, last_good))
       record = _chunk_record(t + chunk_size, metrics)
@@ -582,11 +682,12 @@ def train(state: TrainState, step: Callable, data, hparams, *,
                           workdir)
       history.append(record)
       if workdir is not None:
-        with open(metrics_path, "a") as f:
-          f.write(json.dumps(record) + "\n")
+        if main:
+          with open(metrics_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
         end = t + chunk_size == num_steps or stop
-        due = (checkpoint_seconds is not None and
-               time.monotonic() - last_save >= checkpoint_seconds)
+        due = checkpoint_seconds is not None and distributed.agree(
+            time.monotonic() - last_save >= checkpoint_seconds)
         if (i + 1) % checkpoint_every == 0 or end or due:
           manager.save(t + chunk_size, args=ocp.args.StandardSave(
               flax.serialization.to_state_dict(state)))
@@ -596,7 +697,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       bar.set_postfix({k: f"{v:.4g}" for k, v in record.items()
                        if k.startswith("loss")})
       if callback is not None:
-        callback(t + chunk_size, record, state)
+        callback(t + chunk_size, record, _for_host(state))
       if stop:
         break
   finally:
@@ -612,8 +713,9 @@ def _validated(validate: Callable, state, record: dict, best: dict,
                maximize: bool, patience: int | None,
                workdir: str | None) -> bool:
   """Validates ``state`` into ``record``; keeps the best (its state in
-  ``workdir/best/``); returns whether ``patience`` says stop."""
-  value = float(validate(state))
+  ``workdir/best/``, written collectively; ``best.json`` by process 0);
+  returns whether ``patience`` says stop."""
+  value = float(validate(_for_host(state)))
   record["validation"] = value
   old = best["value"]
   better = np.isfinite(value) and (old is None or (
@@ -628,6 +730,7 @@ def _validated(validate: Callable, state, record: dict, best: dict,
         flax.serialization.to_state_dict(state)), force=True)
     manager.wait_until_finished()
     manager.close()
-    with open(os.path.join(workdir, "best", "best.json"), "w") as f:
-      json.dump(best, f)
+    if distributed.is_main():
+      with open(os.path.join(workdir, "best", "best.json"), "w") as f:
+        json.dump(best, f)
   return False

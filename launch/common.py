@@ -5,6 +5,8 @@ script runner in ``launch.sections.scripts``).
 A bad flag is answered before any work with one line naming the flag and
 exit status 2 (:func:`run`, :func:`validate`, :func:`fail`); a workdir
 holding a run with another configuration is refused (:func:`claim_workdir`).
+A script that runs over several processes defines their flags with
+:func:`process_flags` and joins JAX's runtime with :func:`join`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from jgen import distributed
 from jgen import train
 
 
@@ -101,6 +104,47 @@ def at_least(low: float) -> Callable:
   return check
 
 
+def process_flags() -> None:
+  """Defines ``--coordinator_address``, ``--num_processes``,
+  ``--process_id`` and ``--auto_distributed`` (checked together when the
+  flags are parsed, :func:`jgen.distributed.check_processes`); :func:`join`
+  joins the runtime they describe."""
+  flags.DEFINE_string("coordinator_address", None, "host:port of process 0 "
+                      "for a run over several processes (with "
+                      "--num_processes and --process_id).")
+  flags.DEFINE_integer("num_processes", None, "Processes of the run (one per "
+                       "host; run the same command on each).")
+  flags.DEFINE_integer("process_id", None, "This process, 0..num_processes-1 "
+                       "(process 0 writes the files).")
+  flags.DEFINE_bool("auto_distributed", False, "Let JAX detect the processes "
+                    "(TPU pod slice, SLURM, Open MPI) instead of the three "
+                    "flags above.")
+
+  def check(values):
+    try:
+      distributed.check_processes(values["coordinator_address"],
+                                  values["num_processes"],
+                                  values["process_id"])
+    except ValueError as err:
+      raise flags.ValidationError(str(err)) from None
+    if values["auto_distributed"] and values["num_processes"] is not None:
+      raise flags.ValidationError("--auto_distributed: JAX detects the "
+                                  "processes; drop --coordinator_address, "
+                                  "--num_processes and --process_id.")
+    return True
+  flags.register_multi_flags_validator(
+      ["coordinator_address", "num_processes", "process_id",
+       "auto_distributed"], check)
+
+
+def join() -> None:
+  """Joins JAX's multi-process runtime as :func:`process_flags` say (a
+  no-op for one process); call it before any JAX computation."""
+  f = flags.FLAGS
+  distributed.initialize(f.coordinator_address, f.num_processes,
+                         f.process_id, auto=f.auto_distributed)
+
+
 def claim_workdir(path: str, config: dict) -> None:
   """Creates ``path`` and writes ``config.json``, refusing a workdir that
   holds a run with another configuration (its checkpoints would be resumed
@@ -109,9 +153,9 @@ def claim_workdir(path: str, config: dict) -> None:
   The same configuration resumes; one that differs only by a larger
   ``num_steps`` continues the run to the new step. Any other difference
   exits through :func:`fail` (``--workdir``) naming every differing
-  setting.
+  setting. Over several processes every process checks (and refuses
+  alike); process 0 writes, between barriers.
   """
-  os.makedirs(path, exist_ok=True)
   target = os.path.join(path, "config.json")
   if os.path.exists(target):
     with open(target) as f:
@@ -126,7 +170,11 @@ def claim_workdir(path: str, config: dict) -> None:
       fail("workdir", f"{path} holds a run with another configuration "
                       f"({what}); only a larger num_steps continues a run. "
                       f"Use a new --workdir, or delete {path} to start over.")
-  train.write_json(target, config)
+  distributed.barrier("launch: workdir checked")
+  if distributed.is_main():
+    os.makedirs(path, exist_ok=True)
+    train.write_json(target, config)
+  distributed.barrier("launch: workdir claimed")
 
 
 def workdir(path: str) -> str:

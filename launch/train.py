@@ -23,6 +23,14 @@ training examples); ``result.json`` (the model's ``evaluate`` of the last
 state and over training); ``samples.png``, ``losses.png`` and the model's
 own figures. ``python -m launch.sample --workdir=DIR`` re-evaluates and
 re-draws a finished run without training.
+
+Several processes (hosts): run the same command on each with
+``--coordinator_address=HOST0:PORT --num_processes=N --process_id=i`` (or
+``--auto_distributed`` on a TPU pod slice, under SLURM or Open MPI). They
+join JAX's runtime (``jgen.distributed``) before anything else and train
+one run over all their devices (the config's ``devices``, ``n_data`` and
+``shard_data``); ``--workdir`` must be a folder they share, and process 0
+alone writes into it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 from absl import flags
 from ml_collections import config_flags
 
+from jgen import distributed
 from jgen import models
 from jgen import train
 from launch import common
@@ -39,6 +48,7 @@ _CONFIG = config_flags.DEFINE_config_file(
     "--config.<field>=<value> overrides a field.", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output folder.")
 flags.mark_flags_as_required(["config", "workdir"])
+common.process_flags()
 
 
 def fields() -> dict:
@@ -63,6 +73,7 @@ def setup(values: dict) -> models.experiment.Setup:
 def main(argv):
   del argv
   common.quiet_logs()
+  common.join()
   values = fields()
   s = setup(values)
   common.claim_workdir(_WORKDIR.value, values)
@@ -70,8 +81,9 @@ def main(argv):
     res = models.experiment.run(s, _WORKDIR.value)
   except train.TrainingDiverged as err:
     raise SystemExit(f"train: {err}") from None
-  print({k: v for k, v in res.items() if k not in (
-      "counts", "final", "over_training", "runs", "labelled")})
+  if distributed.is_main():
+    print({k: v for k, v in res.items() if k not in (
+        "counts", "final", "over_training", "runs", "labelled")})
 
 
 if __name__ == "__main__":

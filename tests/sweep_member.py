@@ -1,5 +1,5 @@
-"""The sweep that ``tests/sweep_child.py`` runs across two processes and
-``tests/test_sweep.py`` runs in one: 6 members of a short training run."""
+"""The sweep that ``tests/process_child.py`` runs across two processes and
+on one device: 6 members of a short training run."""
 
 import jax
 import jax.numpy as jnp
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 from jgen import sweep
 
 
-def run() -> sweep.SweepResult:
+def run(mesh=None) -> sweep.SweepResult:
   def member(key, hp, x):
     w = jax.random.normal(key, (x.shape[1],))
 
@@ -18,4 +18,4 @@ def run() -> sweep.SweepResult:
     return jnp.mean((x @ w - 1.0) ** 2)
   x = jax.random.normal(jax.random.PRNGKey(1), (32, 3))
   return sweep.run(member, sweep.grid(seeds=range(3), lr=[0.01, 0.1]),
-                   jax.random.PRNGKey(0), x)
+                   jax.random.PRNGKey(0), x, mesh=mesh)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import math
 import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -23,10 +24,13 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
 
 from jgen import _checks
 from jgen import data
+from jgen import distributed
 from jgen import plotting
+from jgen import sweep
 from jgen import train
 from jgen.models import _base
 
@@ -68,6 +72,18 @@ class Experiment:
     validation_size: training examples held out for validation.
     patience: stop after this many validations without improvement (0:
       train to ``num_steps``; Prechelt 1998).
+    devices: devices the run is spread over: the members (``n_seeds``)
+      over a ``"sweep"`` axis, each batch over a ``"data"`` axis
+      (:func:`jgen.sweep.make_mesh`); 0 (the default) is one device in a
+      single process and every device of every process after
+      :func:`jgen.distributed.initialize`, where nothing else is allowed.
+    n_data: devices of the ``"data"`` axis (0: those the members leave,
+      ``devices // gcd(n_seeds, devices)``); must divide ``devices``, and
+      ``devices // n_data`` must divide ``n_seeds``.
+    shard_data: split the training set's rows over the ``"data"`` axis,
+      each process holding only its devices' rows
+      (:func:`jgen.distributed.shard_rows`), instead of a copy on every
+      device; arrays whose rows do not split evenly stay replicated.
     tensorboard: also write TensorBoard event files to
       ``workdir/tensorboard`` (tensorboardX, the ``tensorboard`` extra):
       the training metrics and traced hyperparameters (the learning rates)
@@ -89,6 +105,9 @@ class Experiment:
   validation_metric: str = ""
   validation_size: int = 500
   patience: int = 0
+  devices: int = 0
+  n_data: int = 0
+  shard_data: bool = False
   tensorboard: bool = False
 
   def __post_init__(self):
@@ -110,6 +129,9 @@ class Experiment:
     _checks.integer(self.validate_every, "validate_every", low=0)
     _checks.integer(self.validation_size, "validation_size", low=1)
     _checks.integer(self.patience, "patience", low=0)
+    _checks.integer(self.devices, "devices", low=0)
+    _checks.integer(self.n_data, "n_data", low=0)
+    _checks.boolean(self.shard_data, "shard_data")
     _checks.boolean(self.tensorboard, "tensorboard")
     if self.tensorboard and importlib.util.find_spec("tensorboardX") is None:
       raise ValueError("tensorboard: needs the tensorboardX package (pip "
@@ -131,13 +153,46 @@ class Experiment:
 class Setup(NamedTuple):
   """A run ready to train: its :class:`Experiment`, the
   :class:`jgen.models.Model`, the data it trains on (a
-  :class:`jgen.data.Dataset`, a :class:`jgen.data.Task` for translation)
-  and the validation split (a Dataset whose test split is the held-out
-  training examples), or None."""
+  :class:`jgen.data.Dataset`, a :class:`jgen.data.Task` for translation),
+  the validation split (a Dataset whose test split is the held-out
+  training examples) or None, and the ``("sweep", "data")`` mesh of a run
+  over several devices or None."""
   experiment: Experiment
   model: _base.Model
   dataset: Any
   validation: Any
+  mesh: Mesh | None = None
+
+
+def _mesh(e: Experiment, m: _base.Model, ds) -> Mesh | None:
+  """The mesh of ``e``'s ``devices``/``n_data``, checked against the
+  devices there are and the model's batch (None: one device)."""
+  total, processes = jax.device_count(), jax.process_count()
+  devices = e.devices or (total if processes > 1 else 1)
+  if devices > total:
+    raise ValueError(f"devices: {devices} asked for, {total} available.")
+  if processes > 1 and devices != total:
+    raise ValueError(f"devices: a run over {processes} processes spans all "
+                     f"their {total} devices (devices=0 or {total}), got "
+                     f"{devices}.")
+  n_data = e.n_data or devices // math.gcd(e.n_seeds, devices)
+  if devices % n_data:
+    raise ValueError(f"n_data: must divide devices ({devices}), got "
+                     f"{n_data}.")
+  if e.n_seeds % (devices // n_data):
+    raise ValueError(f"n_data: the n_seeds={e.n_seeds} members must split "
+                     f"evenly over devices // n_data = {devices // n_data} "
+                     f"'sweep' devices; choose n_data, devices or n_seeds "
+                     f"so that they do.")
+  if devices == 1:
+    return None
+  mesh = sweep.make_mesh(n_data, jax.devices()[:devices])
+  try:
+    train.check_mesh(mesh, m.batch_fn, m.train_data(ds))
+  except ValueError as err:
+    raise ValueError(f"n_data: {err} Set n_data or the batch size so that "
+                     f"it is.") from None
+  return mesh
 
 
 def _load(e: Experiment):
@@ -203,7 +258,7 @@ def build(fields: Mapping) -> Setup:
     own["n_classes"] = int(y.max()) + 1
   m = entry.make(entry.config(**own))
   m.train_data(ds)                  # the data fit the model (checked once)
-  return Setup(e, m, ds, validation)
+  return Setup(e, m, ds, validation, _mesh(e, m, ds))
 
 
 def defaults(model: str) -> dict:
@@ -284,6 +339,10 @@ def _summary(runs: list) -> dict:
 def run(s: Setup, workdir: str) -> dict:
   """Trains, evaluates and draws a run into ``workdir``.
 
+  Over several processes every process calls it alike (on a shared
+  ``workdir``): training is collective, each evaluates its own copy of
+  the state, and process 0 alone writes the files.
+
   :func:`jgen.train.train` writes ``metrics.jsonl`` and ``checkpoints/``
   (the same setup resumes; a larger ``num_steps`` continues; a diverging
   run raises :class:`jgen.train.TrainingDiverged` and keeps its last good
@@ -307,6 +366,9 @@ def run(s: Setup, workdir: str) -> dict:
   e, m, ds = s.experiment, s.model, s.dataset
   n, steps = e.n_seeds, e.num_steps
   data_, axes, per = _train_data(s)
+  if e.shard_data and s.mesh is not None:
+    data_ = _shard(data_, axes, s.mesh)
+  main = distributed.is_main()
   hparams = m.hparams
   if n > 1:
     hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
@@ -319,7 +381,7 @@ def run(s: Setup, workdir: str) -> dict:
   every = max(1, steps // chunk // SNAPSHOTS)
   evaluations, panels = {}, {}
   sample = jax.jit(m.sample, static_argnums=2) if m.sample else None
-  log = _Events(workdir, m, hparams) if e.tensorboard else None
+  log = _Events(workdir, m, hparams) if e.tensorboard and main else None
 
   def snapshot(step, record, state):
     if (step // chunk) % every == 0 or step == steps:
@@ -344,14 +406,16 @@ def run(s: Setup, workdir: str) -> dict:
       chunk_size=chunk, workdir=workdir,
       checkpoint_every=max(1, 2000 // chunk), checkpoint_seconds=60.0,
       callback=snapshot, unroll=conv, batched=n > 1, data_axes=axes,
+      mesh=s.mesh,
       members="unroll" if conv and n > 1 and jax.default_backend() == "cpu"
       else "vmap", validate=validate,
       validate_every=max(1, e.validate_every // chunk),
       maximize=METRICS.get(e.validation_metric, False),
       patience=e.patience or None)
+  state = distributed.local(result.state) if s.mesh else result.state
   last = result.history[-1]["step"]
   if last not in evaluations:         # a finished run resumed: no chunk ran
-    snapshot(last, result.history[-1], result.state)
+    snapshot(last, result.history[-1], state)
   if log is not None:
     log.close()
   runs = []
@@ -370,10 +434,29 @@ def run(s: Setup, workdir: str) -> dict:
   out["final"] = final
   if validate is not None:
     out.update(best_step=result.best_step, best_validation=result.best_value)
-  _figures(workdir, panels, result.history, m, ds)
-  m.figures(members(result.state, n)[0], ds, workdir)
-  train.write_json(os.path.join(workdir, "result.json"), out)
+  if main:                            # every process holds the same results
+    _figures(workdir, panels, result.history, m, ds)
+    m.figures(members(state, n)[0], ds, workdir)
+    train.write_json(os.path.join(workdir, "result.json"), out)
   return out
+
+
+def _shard(data_, axes, mesh: Mesh):
+  """The shared training arrays whose rows split evenly over the mesh's
+  ``"data"`` axis as global arrays, each process keeping its devices'
+  rows (:func:`jgen.distributed.shard_rows`); the rest as they are."""
+  n = mesh.shape["data"]
+
+  def shard(ax, a):
+    rows = np.shape(a)[0] if np.ndim(a) else 0
+    if ax is not None or not rows or rows % n:
+      return a
+    mine = np.asarray(a)[distributed.process_rows(rows, mesh)]
+    return distributed.shard_rows(mine, mesh, rows)
+  axes = jax.tree.map(lambda _: None, data_) if axes is None else axes
+  return jax.tree.map(lambda ax, sub: jax.tree.map(lambda a: shard(ax, a),
+                                                   sub),
+                      axes, data_, is_leaf=lambda x: x is None)
 
 
 class _Events:

@@ -102,6 +102,18 @@ VAE = {"model": "vae", "dataset": "digits", "num_steps": 20,
      "amortization_gap: an option of model"),
     ({**VAE, "validate_every": 10, "validation_metric": "test_elbo",
       "validation_size": 5000}, ValueError, "validation_size"),
+    # devices (tests/conftest.py forces 8 CPU devices)
+    ({"devices": -1}, ValueError, "devices must be"),
+    ({"devices": 16}, ValueError, "devices: 16 asked for, 8 available"),
+    ({"n_data": 1.5}, TypeError, "n_data must be an integer"),
+    ({"devices": 8, "n_data": 3}, ValueError, "n_data: must divide devices"),
+    ({"devices": 8, "n_data": 2, "n_seeds": 2}, ValueError,
+     "n_data: the n_seeds=2 members must split evenly over"),
+    ({"devices": 8, "n_data": 8, "batch_size": 12}, ValueError,
+     "n_data: the batch size 12 must be a multiple of the mesh's 'data'"),
+    ({"devices": 4, "n_seeds": 2, "batch_size": 13}, ValueError,
+     "the batch size 13 must be a multiple of the mesh's 'data' axis \\(2"),
+    ({"shard_data": "yes"}, TypeError, "shard_data"),
 ])
 def test_a_bad_field_is_named_before_any_work(fields, error, match):
   fields = {**RING8, **fields}
@@ -212,6 +224,27 @@ def test_a_member_of_a_batched_run_is_its_single_run(tmp_path):
   member = experiment.members(r2.state, 2)[1]
   for a, b in zip(jax.tree.leaves(member.u), jax.tree.leaves(r1.state.u)):
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_members_and_batches_over_devices_equal_one_device(tmp_path):
+  """``n_seeds=2`` on 8 devices (a member per 'sweep' device, each batch
+  over 4 'data' devices, the rows of the data set split over them too)
+  gives the one-device run's evaluation; the files are those of one run."""
+  fields = {**RING8, "n_seeds": 2, "num_steps": 40}
+  one = experiment.run(experiment.build(fields), str(tmp_path / "one"))
+  fields = {**fields, "devices": 8, "shard_data": True}
+  s = experiment.build(fields)
+  assert dict(s.mesh.shape) == {"sweep": 2, "data": 4}
+  (tmp_path / "many").mkdir()
+  train.write_json(str(tmp_path / "many" / "config.json"), fields)
+  many = experiment.run(s, str(tmp_path / "many"))
+  for k in ("mode_kl", "high_quality_fraction"):
+    np.testing.assert_allclose(many["mean"][k], one["mean"][k], rtol=1e-3,
+                               atol=1e-3)
+  rows = (tmp_path / "many" / "metrics.jsonl").read_text().splitlines()
+  assert [json.loads(r)["step"] for r in rows] == [40]     # one chunk, once
+  _, state, step = experiment.restore(str(tmp_path / "many"))
+  assert step == 40 and state.step.shape == (2,)
 
 
 def _events(folder) -> dict:
