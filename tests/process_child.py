@@ -7,7 +7,8 @@ computed by this process alone:
   writes);
 * the two-player GAN of tests/train_child.py trained data-parallel for 20
   steps into ``OUT/full``; the same run stopped at step 10 and resumed into
-  ``OUT/resumed``; the same run on rows of the data set split over the
+  ``OUT/resumed``; validated (the squared norm of the parameters) into
+  ``OUT/best``; the same run on rows of the data set split over the
   processes (``jgen.distributed.shard_rows``).
 
   python tests/process_child.py PORT PROCESS_ID OUT
@@ -54,6 +55,9 @@ facts["full"] = flat(run(20, mesh=mesh, workdir=os.path.join(out, "full")))
 run(10, mesh=mesh, workdir=os.path.join(out, "resumed"))
 again = run(20, mesh=mesh, workdir=os.path.join(out, "resumed"))
 facts["resumed"], facts["resumed_from"] = flat(again), again.resumed_from
+norm = lambda st: float(np.sum(ravel_pytree(st.params)[0] ** 2))
+kept = run(20, mesh=mesh, workdir=os.path.join(out, "best"), validate=norm)
+facts["best"] = [kept.best_step, kept.best_value]
 rows = distributed.process_rows(len(x), mesh)
 facts["rows"] = [rows.start, rows.stop]
 shared = distributed.shard_rows(np.asarray(x)[rows], mesh, len(x))

@@ -92,7 +92,8 @@ def _pair(argv, timeout: int = 240) -> list[str]:
 def test_two_processes_give_one_devices_numbers(tmp_path):
   """A sweep sharded over both processes' devices and gathered, a
   data-parallel run, the same run resumed, and one on per-process rows
-  equal one device's numbers in both processes; files are written once."""
+  equal one device's numbers in both processes; files are written once,
+  the best validated state collectively."""
   _pair(lambda i, port: [sys.executable, os.path.join(ROOT, "tests",
                                                       "process_child.py"),
                          str(port), str(i), str(tmp_path)])
@@ -117,6 +118,10 @@ def test_two_processes_give_one_devices_numbers(tmp_path):
     rows = (tmp_path / run / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(r)["step"] for r in rows] == [10, 20]    # once each
   assert sorted(os.listdir(tmp_path / "full" / "checkpoints")) == ["10", "20"]
+  best = json.loads((tmp_path / "best" / "best" / "best.json").read_text())
+  assert [best["step"], best["value"]] == got[0]["best"].tolist()
+  assert got[1]["best"].tolist() == got[0]["best"].tolist()
+  assert os.listdir(tmp_path / "best" / "best") != ["best.json"]  # a state
 
 
 def test_launch_train_runs_one_run_over_two_processes(tmp_path):

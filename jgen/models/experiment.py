@@ -292,33 +292,62 @@ def members(state, n: int) -> list:
   return [jax.tree.map(lambda a, i=i: a[i], state) for i in range(n)]
 
 
-def _init(s: Setup, data_, axes, *, shapes_only: bool = False):
-  """The initial state (members stacked when ``n_seeds > 1``) from the
-  members' training data; with ``shapes_only`` its shapes and dtypes
-  alone (``jax.eval_shape``: a restore target, no initialisation run)."""
+class Inputs(NamedTuple):
+  """What :func:`jgen.train.train` takes for a run (:func:`inputs`).
+
+  Attributes:
+    state: the initial state, members stacked when ``n_seeds > 1``
+      (``jax.ShapeDtypeStruct`` leaves when asked for shapes only).
+    data: the members' training data: shared leaves once (their rows split
+      over the mesh with ``shard_data``), leaves that differ between
+      members (their labelled draws) stacked.
+    data_axes: ``train.train``'s ``data_axes`` (None for one member).
+    hparams: the traced hyperparameters, per member when ``n_seeds > 1``.
+    per: each member's own ``train_data``.
+  """
+  state: Any
+  data: Any
+  data_axes: Any
+  hparams: Any
+  per: list
+
+
+def inputs(s: Setup, *, shapes_only: bool = False) -> Inputs:
+  """The initial state, data and hyperparameters of a run, as
+  :func:`run` hands them to :func:`jgen.train.train` (with ``mesh=s.mesh``,
+  ``batched=n_seeds > 1``).
+
+  Args:
+    s: the :func:`build` setup.
+    shapes_only: the state's shapes and dtypes alone (``jax.eval_shape``:
+      a restore target, no initialisation run).
+
+  Returns:
+    :class:`Inputs`; member ``i`` is initialised from ``PRNGKey(seed + i)``
+    on its draw ``i`` of the data.
+  """
   e = s.experiment
-  keys = jnp.stack([jax.random.PRNGKey(e.seed + i)
-                    for i in range(e.n_seeds)])
-  if e.n_seeds == 1:
+  n = e.n_seeds
+  per = [s.model.train_data(s.dataset, draw=d) for d in range(n)]
+  hparams = s.model.hparams
+  if n == 1:
+    data_, axes = per[0], None
+  else:
+    same = jax.tree.map(lambda *xs: all(np.array_equal(xs[0], x)
+                                        for x in xs[1:]), *per)
+    data_ = jax.tree.map(lambda keep, *xs: xs[0] if keep else jnp.stack(xs),
+                         same, *per)
+    axes = jax.tree.map(lambda keep: None if keep else 0, same)
+    hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
+  if e.shard_data and s.mesh is not None:
+    data_ = _shard(data_, axes, s.mesh)
+  keys = jnp.stack([jax.random.PRNGKey(e.seed + i) for i in range(n)])
+  if n == 1:
     init = lambda: s.model.init(keys[0], data_)
   else:
     init = lambda: jax.vmap(s.model.init, (0, axes))(keys, data_)
-  return jax.eval_shape(init) if shapes_only else init()
-
-
-def _train_data(s: Setup):
-  """The members' training data: shared leaves once, leaves that differ
-  between members (their labelled draws) stacked, with ``data_axes``."""
-  n = s.experiment.n_seeds
-  per = [s.model.train_data(s.dataset, draw=d) for d in range(n)]
-  if n == 1:
-    return per[0], None, per
-  same = jax.tree.map(lambda *xs: all(np.array_equal(xs[0], x)
-                                      for x in xs[1:]), *per)
-  stacked = jax.tree.map(lambda keep, *xs: xs[0] if keep else jnp.stack(xs),
-                         same, *per)
-  axes = jax.tree.map(lambda keep: None if keep else 0, same)
-  return stacked, axes, per
+  state = jax.eval_shape(init) if shapes_only else init()
+  return Inputs(state, data_, axes, hparams, per)
 
 
 # results that are settings, the same for every member and snapshot
@@ -365,13 +394,11 @@ def run(s: Setup, workdir: str) -> dict:
   """
   e, m, ds = s.experiment, s.model, s.dataset
   n, steps = e.n_seeds, e.num_steps
-  data_, axes, per = _train_data(s)
-  if e.shard_data and s.mesh is not None:
-    data_ = _shard(data_, axes, s.mesh)
   main = distributed.is_main()
-  hparams = m.hparams
-  if n > 1:
-    hparams = jax.tree.map(lambda a: jnp.broadcast_to(a, (n,)), hparams)
+  folder = os.path.join(workdir, "checkpoints")
+  resumed = os.path.isdir(folder) and any(f.isdigit()
+                                          for f in os.listdir(folder))
+  start = inputs(s, shapes_only=resumed)
   # Conv networks: short unrolled chunks (convolutions inside an XLA loop
   # are slow on CPU, jax-ml/jax#12868); on CPU their members are unrolled
   # too (vmapped, a convolution becomes a grouped one, several times slower
@@ -381,7 +408,7 @@ def run(s: Setup, workdir: str) -> dict:
   every = max(1, steps // chunk // SNAPSHOTS)
   evaluations, panels = {}, {}
   sample = jax.jit(m.sample, static_argnums=2) if m.sample else None
-  log = _Events(workdir, m, hparams) if e.tensorboard and main else None
+  log = _Events(workdir, m, start.hparams) if e.tensorboard and main else None
 
   def snapshot(step, record, state):
     if (step // chunk) % every == 0 or step == steps:
@@ -397,15 +424,13 @@ def run(s: Setup, workdir: str) -> dict:
   if e.validate_every:
     validate = lambda state: m.evaluate(state, s.validation)[
         e.validation_metric]
-  folder = os.path.join(workdir, "checkpoints")
-  resumed = os.path.isdir(folder) and any(n.isdigit()
-                                          for n in os.listdir(folder))
   result = train.train(
-      _init(s, data_, axes, shapes_only=resumed), m.step, data_, hparams,
+      start.state, m.step, start.data, start.hparams,
       num_steps=steps, batch_fn=m.batch_fn,
       chunk_size=chunk, workdir=workdir,
       checkpoint_every=max(1, 2000 // chunk), checkpoint_seconds=60.0,
-      callback=snapshot, unroll=conv, batched=n > 1, data_axes=axes,
+      callback=snapshot, unroll=conv, batched=n > 1,
+      data_axes=start.data_axes,
       mesh=s.mesh,
       members="unroll" if conv and n > 1 and jax.default_backend() == "cpu"
       else "vmap", validate=validate,
@@ -424,8 +449,9 @@ def run(s: Setup, workdir: str) -> dict:
                            if k not in _SETTINGS and np.ndim(v) == 0}}
             for t, ev in sorted(evaluations.items())]
     r = {"num_steps": last, **evaluations[last][i], "over_training": over}
-    if isinstance(per[i], dict) and "labelled" in per[i]:
-      r["labelled"] = np.asarray(per[i]["labelled"]).tolist()
+    own = start.per[i]
+    if isinstance(own, dict) and "labelled" in own:
+      r["labelled"] = np.asarray(own["labelled"]).tolist()
     runs.append(r)
   final = {k: v for k, v in result.history[-1].items() if k != "step"}
   out = {**runs[0]} if n == 1 else {
@@ -511,9 +537,8 @@ def restore(workdir: str, *, best: bool = False):
                      f"of launch.train).")
   with open(path) as f:
     s = build(json.load(f))
-  data_, axes, _ = _train_data(s)
-  state, step = train.restore(workdir, _init(s, data_, axes,
-                                             shapes_only=True), best=best)
+  state, step = train.restore(workdir, inputs(s, shapes_only=True).state,
+                              best=best)
   return s, state, step
 
 

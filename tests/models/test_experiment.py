@@ -212,11 +212,9 @@ def test_a_member_of_a_batched_run_is_its_single_run(tmp_path):
   ``PRNGKey(seed + 1)`` on the same data."""
   both = experiment.build({**RING8, "n_seeds": 2})
   one = experiment.build(RING8)
-  data2, axes, _ = experiment._train_data(both)
-  r2 = train.train(experiment._init(both, data2, axes), both.model.step,
-                   data2,
-                   jax.tree.map(lambda a: np.broadcast_to(a, (2,)),
-                                both.model.hparams), num_steps=20,
+  start = experiment.inputs(both)
+  r2 = train.train(start.state, both.model.step, start.data, start.hparams,
+                   data_axes=start.data_axes, num_steps=20,
                    batch_fn=both.model.batch_fn, chunk_size=20, batched=True)
   r1 = train.train(one.model.init(jax.random.PRNGKey(1)), one.model.step,
                    one.model.train_data(one.dataset), one.model.hparams,
