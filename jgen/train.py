@@ -34,7 +34,7 @@ is the same on one device, on many, and on many processes after
 :func:`jgen.distributed.initialize`: then every process runs :func:`train`
 with the same arguments, process 0 alone writes ``metrics.jsonl`` and the
 best state's record, orbax checkpoints are written collectively, and
-callbacks and ``validate`` get a process-local copy of the state
+``validate`` gets a process-local copy of the state
 (:func:`jgen.distributed.local`), the same on every process.
 
 Learning rates and other optimiser settings can be swept: pass ``optimizer``
@@ -571,7 +571,8 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       convolutional models on CPU; see :func:`make_chunk`).
     callback: called on the host after each chunk as ``callback(step,
       record, state)`` (e.g. to draw samples over training); on every
-      process, with a process-local copy of a state that spans several.
+      process, with the state as it is (over several processes,
+      :func:`jgen.distributed.local` gives a process-local copy).
     validate: ``validate(state) -> float``, a validation metric (held-out
       ELBO, FID, error) computed on the host every ``validate_every``
       chunks and at the end, logged as ``validation``; the best state is
@@ -697,7 +698,7 @@ def train(state: TrainState, step: Callable, data, hparams, *,
       bar.set_postfix({k: f"{v:.4g}" for k, v in record.items()
                        if k.startswith("loss")})
       if callback is not None:
-        callback(t + chunk_size, record, _for_host(state))
+        callback(t + chunk_size, record, state)
       if stop:
         break
   finally:

@@ -302,6 +302,17 @@ def test_bench_vae_script_tiny(tmp_path):
   assert out["jgen_steps_per_s"] > 0 and "torch_steps_per_s" in out
 
 
+def test_bench_processes_script_tiny(tmp_path):
+  _run(["launch.bench.processes", "--steps=20", "--chunk=10", "--members=2",
+        f"--workdir={tmp_path}"])
+  out = json.loads((tmp_path / "bench_processes.json").read_text())
+  assert [r["layout"] for r in out["layouts"]] == ["one_device", "devices",
+                                                   "processes"]
+  assert [(r["processes"], r["devices"]) for r in out["layouts"]] == [
+      (1, 1), (1, 2), (2, 2)]
+  assert all(r["member_steps_per_s"] > 0 for r in out["layouts"])
+
+
 def test_bench_gan_script_tiny(tmp_path):
   _run(["launch.bench.gan", "--steps=2", "--chunk=2", "--repeats=1",
         "--width=4", "--seeds=2", "--sweep_steps=5", "--max_configs=1",

@@ -412,7 +412,7 @@ def run(s: Setup, workdir: str) -> dict:
 
   def snapshot(step, record, state):
     if (step // chunk) % every == 0 or step == steps:
-      states = members(state, n)
+      states = members(distributed.local(state) if s.mesh else state, n)
       evaluations[step] = [m.evaluate(x, ds) for x in states]
       if sample is not None:
         panels[step] = np.asarray(sample(states[0], jax.random.PRNGKey(1),
