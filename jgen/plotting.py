@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from jgen import distributed
 from jgen.em import mixture
 
 
@@ -84,7 +85,14 @@ def image_grid(ax, images, shape: tuple[int, int], n_cols: int) -> None:
 
 
 def save(fig, path: str) -> None:
-  """Saves and closes a figure (called by launch scripts, not by jgen)."""
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
+  """Saves (on process 0 of a multi-process run, :mod:`jgen.distributed`)
+  and closes a figure.
+
+  Args:
+    fig: the figure.
+    path: the PNG file.
+  """
+  if distributed.is_main():
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
   plt.close(fig)

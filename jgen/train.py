@@ -389,7 +389,8 @@ def largest_divisor(n: int, at_most: int) -> int:
 
 def write_json(path: str, obj) -> None:
   """Writes ``obj`` as indented JSON (NumPy/JAX arrays and scalars become
-  Python lists and numbers).
+  Python lists and numbers); in a multi-process run, from process 0 only
+  (every process holds the same results).
 
   Args:
     path: the file.
@@ -400,6 +401,8 @@ def write_json(path: str, obj) -> None:
       return o.tolist()
     except AttributeError:
       return str(o)
+  if not distributed.is_main():
+    return
   with open(path, "w") as f:
     json.dump(obj, f, indent=2, default=default)
     f.write("\n")

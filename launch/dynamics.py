@@ -14,7 +14,10 @@ equilibrium (0, 0) is below ``tol``. ``final_distance`` is the distance after
 Writes ``result.json`` shaped ``{game: {method: {"converged_fraction",
 "final_distance"}}}``; ``config.json`` (with ``defaults``); ``maps.npz``
 (final distance over the learning rate x gamma grid per game and method) and
-``convergence_maps.png``. Runs in float64.
+``convergence_maps.png``. Runs in float64. Over several processes
+(``--coordinator_address --num_processes --process_id``, as
+``launch.train``) the grids are sharded over every device and process 0
+writes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jgen import _checks
+from jgen import distributed
 from jgen import dynamics
 from jgen import games
 from jgen import minimax
@@ -103,7 +107,8 @@ def run(config: dict, workdir: str) -> dict:
       result[name][method] = {
           "converged_fraction": float(np.mean(dist < config["tol"])),
           "final_distance": at_default}
-  np.savez(os.path.join(workdir, "maps.npz"), lr=lrs, gamma=gammas, **maps)
+  if distributed.is_main():
+    np.savez(os.path.join(workdir, "maps.npz"), lr=lrs, gamma=gammas, **maps)
   _figure(workdir, maps, lrs, gammas, config["tol"])
   train.write_json(os.path.join(workdir, "result.json"), result)
   return result
@@ -128,19 +133,23 @@ def _figure(workdir, maps, lrs, gammas, tol):
                f"converged; dashed: distance {tol:g})", fontsize=9)
   plotting.save(fig, os.path.join(workdir, "convergence_maps.png"))
 
+common.process_flags()
+
 
 def main(argv):
   del argv
+  common.join()
   jax.config.update("jax_enable_x64", True)
   config = {"num_steps": _NUM_STEPS.value, "n_lr": _N_LR.value,
             "n_gamma": _N_GAMMA.value, "tol": _TOL.value}
   common.claim_workdir(_WORKDIR.value, {**config, "defaults": DEFAULTS})
   res = run(config, _WORKDIR.value)
   methods = list(next(iter(res.values())))
-  print(common.table(
-      [{"game": g, **{m: f"{r[m]['converged_fraction']:.2f} / "
-                         f"{r[m]['final_distance']:.2g}" for m in methods}}
-       for g, r in res.items()], ["game"] + methods))
+  if distributed.is_main():
+    print(common.table(
+        [{"game": g, **{m: f"{r[m]['converged_fraction']:.2f} / "
+                           f"{r[m]['final_distance']:.2g}" for m in methods}}
+         for g, r in res.items()], ["game"] + methods))
 
 
 if __name__ == "__main__":

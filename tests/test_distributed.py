@@ -6,8 +6,6 @@ data and ``launch.train``, each against one device's numbers."""
 
 import json
 import os
-import socket
-import subprocess
 import sys
 
 import jax
@@ -16,8 +14,9 @@ import pytest
 
 from jgen import distributed
 from jgen import sweep
+from tests import processes
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = processes.ROOT
 
 
 @pytest.mark.parametrize("args,match", [
@@ -64,37 +63,12 @@ def test_one_process_is_a_no_op_and_the_helpers_answer_locally():
     distributed.shard_rows(x[:6], mesh, 12)
 
 
-def _free_port() -> int:
-  with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    return s.getsockname()[1]
-
-
-def _pair(argv, timeout: int = 240) -> list[str]:
-  """Runs ``argv(process_id, port)`` as processes 0 and 1 of a run; their
-  outputs. The parent kills its children on a timeout."""
-  port = _free_port()
-  env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
-  env.pop("XLA_FLAGS", None)
-  children = [subprocess.Popen(argv(i, port), cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-              for i in range(2)]
-  try:
-    logs = [c.communicate(timeout=timeout)[0] for c in children]
-  finally:
-    for c in children:
-      c.kill()
-  assert [c.returncode for c in children] == [0, 0], logs
-  return logs
-
-
 def test_two_processes_give_one_devices_numbers(tmp_path):
   """A sweep sharded over both processes' devices and gathered, a
   data-parallel run, the same run resumed, and one on per-process rows
   equal one device's numbers in both processes; files are written once,
   the best validated state collectively."""
-  _pair(lambda i, port: [sys.executable, os.path.join(ROOT, "tests",
+  processes.pair(lambda i, port: [sys.executable, os.path.join(ROOT, "tests",
                                                       "process_child.py"),
                          str(port), str(i), str(tmp_path)])
   got = [np.load(tmp_path / f"process.{i}.npz") for i in range(2)]
@@ -129,7 +103,7 @@ def test_launch_train_runs_one_run_over_two_processes(tmp_path):
   run over the 4 devices of both (two members, each batch over 2 devices,
   the data's rows split) into one workdir; process 0 writes it."""
   work = tmp_path / "run"
-  logs = _pair(lambda i, port: [
+  logs = processes.pair(lambda i, port: [
       sys.executable, "-m", "launch.train", "--config=launch/configs/ring8.py",
       "--config.hidden=(8,8,8)", "--config.num_steps=20",
       "--config.batch_size=16", "--config.n_seeds=2",

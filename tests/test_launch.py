@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests import processes
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -374,9 +376,15 @@ def test_bench_ssvae_script_tiny(tmp_path):
   assert out["draws_vmapped_s"] > 0 and out["draws_loop_s"] > 0
 
 
-def test_dynamics_script_tiny(tmp_path):
-  _run(["launch.dynamics", "--n_lr=3", "--n_gamma=2", "--num_steps=300",
-        f"--workdir={tmp_path}"])
+def test_dynamics_script_tiny_over_two_processes(tmp_path):
+  """The convergence maps' sweeps sharded over two processes (JAX's
+  runtime, gloo); process 0 writes the files."""
+  logs = processes.pair(lambda i, port: [
+      sys.executable, "-m", "launch.dynamics", "--n_lr=3", "--n_gamma=2",
+      "--num_steps=300", f"--workdir={tmp_path}",
+      f"--coordinator_address=127.0.0.1:{port}", "--num_processes=2",
+      f"--process_id={i}"], timeout=300)
+  assert "bilinear" in logs[0] and "bilinear" not in logs[1]
   result = json.loads((tmp_path / "result.json").read_text())
   assert set(result) == {"bilinear", "dirac_gan", "dirac_gan_r1"}
   for game in result.values():

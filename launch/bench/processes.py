@@ -91,11 +91,12 @@ def child(out: str) -> None:
               callback=lambda *_: stamps.append(time.perf_counter()))
   chunks = np.diff(stamps)
   rate = timing.median(_MEMBERS.value * _CHUNK.value / chunks[1:])
-  train.write_json(out, {
-      "member_steps_per_s": rate, "first_chunk_s": float(chunks[0]),
-      "wall_s": time.perf_counter() - started,
-      "devices": jax.device_count(), "processes": jax.process_count(),
-      "mesh": dict(s.mesh.shape) if s.mesh is not None else None})
+  with open(out, "w") as f:            # every process its own file
+    json.dump({"member_steps_per_s": rate, "first_chunk_s": float(chunks[0]),
+               "wall_s": time.perf_counter() - started,
+               "devices": jax.device_count(),
+               "processes": jax.process_count(),
+               "mesh": dict(s.mesh.shape) if s.mesh is not None else None}, f)
 
 
 def layout(name: str, folder: str) -> dict:
