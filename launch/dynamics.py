@@ -39,14 +39,18 @@ from jgen import sweep
 from jgen import train
 from launch import common
 
-# name -> (game, R1 weight, start point (1, 1) in the players' shapes, data)
+# name -> () -> (game, R1 weight, start point (1, 1) in the players' shapes,
+# data); functions, so that importing the script runs no JAX computation
+# (a run over several processes joins JAX's runtime first)
 GAMES = {
-    "bilinear": (lambda: games.bilinear(jnp.eye(1)), 0.0,
-                 (jnp.ones(1), jnp.ones(1)), None),
-    "dirac_gan": (lambda: games.dirac_gan(), 0.0,
-                  (jnp.float32(1.0), jnp.float32(1.0)), games.dirac_data()),
-    "dirac_gan_r1": (lambda: games.dirac_gan(penalty="r1"), 0.3,
-                     (jnp.float32(1.0), jnp.float32(1.0)), games.dirac_data()),
+    "bilinear": lambda: (games.bilinear(jnp.eye(1)), 0.0,
+                         (jnp.ones(1), jnp.ones(1)), None),
+    "dirac_gan": lambda: (games.dirac_gan(), 0.0,
+                          (jnp.float32(1.0), jnp.float32(1.0)),
+                          games.dirac_data()),
+    "dirac_gan_r1": lambda: (games.dirac_gan(penalty="r1"), 0.3,
+                             (jnp.float32(1.0), jnp.float32(1.0)),
+                             games.dirac_data()),
 }
 DEFAULTS = {"lr": 0.1, "gamma": 0.5, "num_steps": 1000, "tol": 1e-3}
 
@@ -96,10 +100,11 @@ def run(config: dict, workdir: str) -> dict:
   default = sweep.grid(lr=[DEFAULTS["lr"]], gamma=[DEFAULTS["gamma"]])
   result, maps = {}, {}
   key = jax.random.PRNGKey(0)
-  for name, (make, reg_weight, start, batch) in GAMES.items():
+  for name, make in GAMES.items():
     result[name] = {}
     for method in minimax.METHODS:
-      member = _member(make(), method, reg_weight, start, batch,
+      game, reg_weight, start, batch = make()
+      member = _member(game, method, reg_weight, start, batch,
                        config["num_steps"])
       dist = sweep.run(member, g, key).outputs[..., 0]       # [n_lr, n_gamma]
       at_default = float(sweep.run(member, default, key).outputs.ravel()[0])

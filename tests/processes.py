@@ -15,13 +15,16 @@ def free_port() -> int:
     return s.getsockname()[1]
 
 
-def pair(argv, timeout: int = 240) -> list[str]:
-  """Runs ``argv(process_id, port)`` as processes 0 and 1 of a run (CPU,
-  the device count their own), asserts both exit 0, and returns their
-  outputs. The parent kills its children on a timeout."""
+def pair(argv, timeout: int = 240, devices: int | None = None) -> list[str]:
+  """Runs ``argv(process_id, port)`` as processes 0 and 1 of a run on CPU
+  (``devices`` forced host devices each, or as they set it), asserts both
+  exit 0, and returns their outputs. The parent kills its children on a
+  timeout."""
   port = free_port()
   env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
   env.pop("XLA_FLAGS", None)
+  if devices is not None:
+    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
   children = [subprocess.Popen(argv(i, port), cwd=ROOT, env=env,
                                stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

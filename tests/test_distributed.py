@@ -109,12 +109,13 @@ def test_launch_train_runs_one_run_over_two_processes(tmp_path):
       "--config.batch_size=16", "--config.n_seeds=2",
       "--config.shard_data=True", f"--workdir={work}",
       f"--coordinator_address=127.0.0.1:{port}", "--num_processes=2",
-      f"--process_id={i}"])
+      f"--process_id={i}"], devices=2)
   assert "mode_kl" in logs[0] and "mode_kl" not in logs[1]  # 0 reports
   config = json.loads((work / "config.json").read_text())
   assert config["devices"] == 0 and config["n_seeds"] == 2
   result = json.loads((work / "result.json").read_text())
   assert result["seeds"] == [0, 1] and len(result["runs"]) == 2
+  assert result["mesh"] == {"sweep": 2, "data": 2}     # 4 devices
   rows = (work / "metrics.jsonl").read_text().splitlines()
   assert [json.loads(r)["step"] for r in rows] == [20]
   assert (work / "samples.png").exists() and (work / "losses.png").exists()

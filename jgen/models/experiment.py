@@ -386,7 +386,8 @@ def run(s: Setup, workdir: str) -> dict:
     The contents of the ``result.json`` written: the last evaluation (of
     every member under ``runs``, with their ``mean`` and ``std``, when
     ``n_seeds > 1``), ``over_training`` (the evaluations over training),
-    ``final`` (the last chunk's training metrics), ``best_step`` and
+    ``final`` (the last chunk's training metrics), ``mesh`` (its axes'
+    sizes, over several devices), ``best_step`` and
     ``best_validation`` with validation, and a semi-supervised member's
     ``labelled`` indices. Figures: ``samples.png`` (samples over
     training, for models that generate), ``losses.png`` and the model's
@@ -458,6 +459,8 @@ def run(s: Setup, workdir: str) -> dict:
       "num_steps": last, "seeds": [e.seed + i for i in range(n)],
       "runs": runs, **_summary(runs)}
   out["final"] = final
+  if s.mesh is not None:
+    out["mesh"] = dict(s.mesh.shape)
   if validate is not None:
     out.update(best_step=result.best_step, best_validation=result.best_value)
   if main:                            # every process holds the same results
