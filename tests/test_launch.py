@@ -308,10 +308,11 @@ def test_bench_processes_script_tiny(tmp_path):
   _run(["launch.bench.processes", "--steps=20", "--chunk=10", "--members=2",
         f"--workdir={tmp_path}"])
   out = json.loads((tmp_path / "bench_processes.json").read_text())
-  assert [r["layout"] for r in out["layouts"]] == ["one_device", "devices",
-                                                   "processes"]
+  assert [r["layout"] for r in out["layouts"]] == [
+      "one_device", "devices", "processes", "processes_data"]
   assert [(r["processes"], r["devices"]) for r in out["layouts"]] == [
-      (1, 1), (1, 2), (2, 2)]
+      (1, 1), (1, 2), (2, 2), (2, 2)]
+  assert out["layouts"][3]["mesh"] == {"sweep": 1, "data": 2}
   assert all(r["member_steps_per_s"] > 0 for r in out["layouts"])
 
 

@@ -15,14 +15,19 @@ device count is fixed when it starts):
     devices);
 (c) ``processes``: two processes on 127.0.0.1 with ``--members / 2``
     devices each, joined by ``jgen.distributed.initialize`` (gloo on CPU),
-    a member per device.
+    a member per device;
+(d) ``processes_data``: the same devices as a ``data`` axis of 2 (each
+    batch split over a process's two devices, the gradients all-reduced)
+    and a ``sweep`` axis of ``--members / 2`` (two members per device).
 
 Per layout: member-steps per second over the chunks after the first
 (median of the chunks' rates), the first chunk's seconds (compile and one
 chunk) and the processes' wall time from start to exit (imports and
 joining included). On CPU the forced devices share the host's cores, so
-(b) and (c) measure what the runtime and its collectives cost, not a
-speed-up; on several accelerators (b) is the speed-up. Writes
+(b) to (d) measure what the runtime and its collectives cost, not a
+speed-up; on several accelerators (b) is the speed-up. Members need no
+collective while they train; a ``data`` axis needs several per step, and
+over CPU processes every collective goes through gloo. Writes
 ``bench_processes.json`` (with the host's matmul rate) and a table.
 """
 
@@ -55,6 +60,8 @@ _MEMBERS = flags.DEFINE_integer("members", 4, "Members (seeds), even.")
 _TIMEOUT = flags.DEFINE_integer("timeout", 900, "Seconds per layout.")
 _CHILD = flags.DEFINE_string("child", None, "Internal: time one process of "
                              "a layout into this JSON file.")
+_N_DATA = flags.DEFINE_integer("n_data", 1, "Internal: the layout's data "
+                               "axis.")
 common.process_flags()
 for _name in ("steps", "chunk", "timeout"):
   common.validate(_name, common.at_least(1))
@@ -71,7 +78,9 @@ flags.register_multi_flags_validator(
     and f["steps"] > f["chunk"],
     message="--steps must be a multiple of --chunk, above it.")
 
-LAYOUTS = {"one_device": (1, 1), "devices": (1, None), "processes": (2, None)}
+# name -> (processes, devices per process (None: members / processes), n_data)
+LAYOUTS = {"one_device": (1, 1, 1), "devices": (1, None, 1),
+           "processes": (2, None, 1), "processes_data": (2, None, 2)}
 
 
 def child(out: str) -> None:
@@ -79,8 +88,8 @@ def child(out: str) -> None:
   started = time.perf_counter()
   common.join()
   fields = {**ring8.get_config().to_dict(), "num_steps": _STEPS.value,
-            "n_seeds": _MEMBERS.value,
-            "devices": 1 if jax.device_count() == 1 else 0}
+            "n_seeds": _MEMBERS.value, "n_data": _N_DATA.value,
+            "devices": jax.device_count()}
   s = experiment.build(fields)
   start = experiment.inputs(s)
   stamps = [time.perf_counter()]
@@ -102,7 +111,7 @@ def child(out: str) -> None:
 def layout(name: str, folder: str) -> dict:
   """Starts the processes of a layout, waits for them; process 0's
   timings with the wall time of the slowest."""
-  processes, per = LAYOUTS[name]
+  processes, per, n_data = LAYOUTS[name]
   per = per or _MEMBERS.value // processes
   with socket.socket() as sock:
     sock.bind(("127.0.0.1", 0))
@@ -112,8 +121,8 @@ def layout(name: str, folder: str) -> dict:
   outs = [os.path.join(folder, f"{name}.{i}.json") for i in range(processes)]
   argv = lambda i: [sys.executable, "-m", "launch.bench.processes",
                     f"--child={outs[i]}", f"--steps={_STEPS.value}",
-                    f"--chunk={_CHUNK.value}", f"--members={_MEMBERS.value}"
-                    ] + ([f"--coordinator_address=127.0.0.1:{port}",
+                    f"--chunk={_CHUNK.value}", f"--members={_MEMBERS.value}",
+                    f"--n_data={n_data}"] + ([f"--coordinator_address=127.0.0.1:{port}",
                           f"--num_processes={processes}",
                           f"--process_id={i}"] if processes > 1 else [])
   children = [subprocess.Popen(argv(i), env=env, stdout=subprocess.PIPE,
@@ -148,7 +157,7 @@ def main(argv):
          "config": "launch/configs/ring8.py", "steps": _STEPS.value,
          "chunk": _CHUNK.value, "members": _MEMBERS.value, "layouts": rows}
   train.write_json(os.path.join(folder, "bench_processes.json"), rec)
-  print(common.table(rows, ["layout", "processes", "devices",
+  print(common.table(rows, ["layout", "processes", "devices", "mesh",
                             "member_steps_per_s", "rate_vs_one_device",
                             "first_chunk_s", "wall_s"]))
 
