@@ -21,9 +21,15 @@ r"""Adversarial objectives: GAN losses, critic penalties, two-player games.
   :func:`semi_supervised_aae`; VAE-GAN (Larsen et al. 2016), :func:`vaegan`
   with :func:`feature_distance`;
 * image-to-image translation: :func:`pix2pix` (with :func:`l1_distance`)
-  and :func:`cyclegan` (with :func:`cycle_consistency_loss`).
+  and :func:`cyclegan` (with :func:`cycle_consistency_loss`);
+* :func:`diff_augment` -- DiffAugment (Zhao et al. 2020): the same
+  differentiable transformations of :data:`AUGMENTATIONS` for real and
+  generated examples before the critic (the games' ``augment=``).
 """
 
+from jgen.adversarial._augment import AUGMENTATIONS
+from jgen.adversarial._augment import check_policy
+from jgen.adversarial._augment import diff_augment
 from jgen.adversarial._autoencoding import aae
 from jgen.adversarial._autoencoding import feature_distance
 from jgen.adversarial._autoencoding import mixture_means

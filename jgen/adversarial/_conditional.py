@@ -77,7 +77,8 @@ def _conditioned(generator, sample_latent, n_classes):
 def conditional_gan(critic: Callable, generator: Callable,
                     sample_latent: Callable, *, n_classes: int,
                     loss="minimax", penalty=None,
-                    noise_std: float = 0.0) -> Game:
+                    noise_std: float = 0.0,
+                    augment: Callable | None = None) -> Game:
   """The conditional GAN of Mirza & Osindero (2014), eq. (2).
 
   ``min_G max_D E[log D(x | y)] + E[log(1 - D(G(z | y) | y))]`` (with any
@@ -93,6 +94,8 @@ def conditional_gan(critic: Callable, generator: Callable,
     loss: a name of :data:`jgen.adversarial.LOSSES` or a ``GanLoss``.
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a penalty.
     noise_std: instance-noise standard deviation.
+    augment: DiffAugment's ``augment(key, x)`` for real and generated
+      examples (:func:`jgen.adversarial.structured_game`), or None.
 
   Returns:
     The :class:`Game`; batches are ``{"x", "y"}``.
@@ -103,12 +106,14 @@ def conditional_gan(critic: Callable, generator: Callable,
   _checks.integer(n_classes, "n_classes", low=2)
   return structured_game(lambda v, x, y: (critic(v, x, y), None),
                          _conditioned(generator, sample_latent, n_classes),
-                         loss=loss, penalty=penalty, noise_std=noise_std)
+                         loss=loss, penalty=penalty, noise_std=noise_std,
+                         augment=augment)
 
 
 def acgan(critic: Callable, generator: Callable, sample_latent: Callable, *,
           n_classes: int, loss="minimax", penalty=None,
-          noise_std: float = 0.0) -> Game:
+          noise_std: float = 0.0,
+          augment: Callable | None = None) -> Game:
   """AC-GAN (Odena et al. 2017): the critic also classifies.
 
   The critic maximises ``L_S + L_C`` and the generator ``L_C - L_S``
@@ -125,6 +130,8 @@ def acgan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     loss: a name of :data:`jgen.adversarial.LOSSES` or a ``GanLoss``.
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a penalty.
     noise_std: instance-noise standard deviation.
+    augment: DiffAugment's ``augment(key, x)`` for real and generated
+      examples (:func:`jgen.adversarial.structured_game`), or None.
 
   Returns:
     The :class:`Game`; batches are ``{"x", "y"}``, hparams need
@@ -142,12 +149,13 @@ def acgan(critic: Callable, generator: Callable, sample_latent: Callable, *,
   return structured_game(lambda v, x, y: critic(v, x),
                          _conditioned(generator, sample_latent, n_classes),
                          loss=loss, penalty=penalty, noise_std=noise_std,
-                         auxiliary=aux)
+                         augment=augment, auxiliary=aux)
 
 
 def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
             n_categorical: int = 10, n_continuous: int = 2, loss="minimax",
             penalty=None, noise_std: float = 0.0,
+            augment: Callable | None = None,
             q_params: Callable | None = None) -> Game:
   """InfoGAN (Chen et al. 2016, eq. (6)): ``min_{G,Q} max_D V(D, G) - lambda
   L_I(G, Q)``.
@@ -170,6 +178,8 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     loss: a name of :data:`jgen.adversarial.LOSSES` or a ``GanLoss``.
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES` or a penalty.
     noise_std: instance-noise standard deviation.
+    augment: DiffAugment's ``augment(key, x)`` for real and generated
+      examples (:func:`jgen.adversarial.structured_game`), or None.
     q_params: None (``Q``'s term trains the body it shares with ``D``, as
       Chen et al.), or ``q_params(v) -> v'``, the parameters ``Q``'s term is
       computed with in the critic's loss: :func:`jgen.nets.stop_body_gradient`
@@ -210,5 +220,6 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
                   critic=lambda q_real, q_fake, batch, code, hp: penalty_of(
                       q_fake, code, hp))
   return structured_game(lambda v, x, cond: critic(v, x), draw, loss=loss,
-                         penalty=penalty, noise_std=noise_std, auxiliary=aux,
+                         penalty=penalty, noise_std=noise_std, augment=augment,
+                         auxiliary=aux,
                          aux_params=q_params)

@@ -53,7 +53,7 @@ def real_examples(batch) -> jax.Array:
 
 def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
         loss: str | GanLoss = "minimax", penalty: str | Callable | None = None,
-        noise_std: float = 0.0) -> Game:
+        noise_std: float = 0.0, augment: Callable | None = None) -> Game:
   """A GAN as a two-player game (loss and critic penalty by name).
 
   The generator ``u`` minimises ``mean(LOSSES[loss].generator(D(G(z))))``;
@@ -73,6 +73,9 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
       function ``penalty(critic, v, real, fake, key) -> [B] or scalar``
       (e.g. :func:`jgen.adversarial.make_penalty` with options).
     noise_std: instance-noise standard deviation (0 for none).
+    augment: ``augment(key, x) -> x``, applied to real and generated
+      examples before the critic (e.g.
+      :func:`jgen.adversarial.diff_augment`), or None.
 
   Returns:
     The :class:`Game` (``u`` the generator, ``v`` the critic); its losses read
@@ -88,7 +91,8 @@ def gan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     return real, generator(u, sample_latent(key, real.shape[0])), None, None
 
   return structured_game(lambda v, x, cond: (critic(v, x), None), draw,
-                         loss=loss, penalty=penalty, noise_std=noise_std)
+                         loss=loss, penalty=penalty, noise_std=noise_std,
+                         augment=augment)
 
 
 def resolve(loss: str | GanLoss, penalty: str | Callable | None
@@ -131,6 +135,7 @@ def structured_game(score: Callable, draw: Callable, *,
                     loss: str | GanLoss = "minimax",
                     penalty: str | Callable | None = None,
                     noise_std: float = 0.0,
+                    augment: Callable | None = None,
                     auxiliary: Auxiliary | None = None,
                     aux_params: Callable | None = None) -> Game:
   """The GAN game with a conditioned critic and auxiliary terms.
@@ -154,6 +159,11 @@ def structured_game(score: Callable, draw: Callable, *,
     penalty: None, a name of :data:`jgen.adversarial.PENALTIES`, or a
       penalty function.
     noise_std: instance-noise standard deviation (Sønderby et al. 2017).
+    augment: ``augment(key, x) -> x``, the same random transformation
+      policy applied to real and generated examples (each its own draw)
+      before the critic, in both players' losses, differentiable so the
+      generator's gradient flows through it (DiffAugment, Zhao et al. 2020,
+      Section 3; :func:`jgen.adversarial.diff_augment`); None for none.
     auxiliary: extra terms, or None.
     aux_params: ``aux_params(v) -> v'``, the critic parameters that
       ``auxiliary.critic`` scores its outputs with (for example
@@ -173,6 +183,9 @@ def structured_game(score: Callable, draw: Callable, *,
   def examples(u, key, batch):
     k_d, k_n1, k_n2 = jax.random.split(key, 3)
     real, fake, cond, code = draw(u, k_d, batch)
+    if augment is not None:
+      real = augment(jax.random.fold_in(k_n1, 1), real)
+      fake = augment(jax.random.fold_in(k_n2, 1), fake)
     if noise_std:
       real = real + noise_std * jax.random.normal(k_n1, real.shape)
       fake = fake + noise_std * jax.random.normal(k_n2, fake.shape)

@@ -87,6 +87,10 @@ class GanConfig(_base.TwoPlayerConfig):
     penalty_options: options of the penalty
       (:func:`jgen.adversarial.make_penalty`).
     noise_std: instance-noise standard deviation (Sonderby et al. 2017).
+    augment: DiffAugment's policy (Zhao et al. 2020), comma-separated names
+      of :data:`jgen.adversarial.AUGMENTATIONS`, e.g.
+      ``"translation,cutout"``: the same differentiable transformations of
+      real and generated images before the critic; images only; "" is off.
     n_critic: critic steps per generator step.
     order: which player moves first in ``alternating``.
     clip: WGAN weight clipping of the critic to ``[-clip, clip]``; 0 is off.
@@ -129,6 +133,7 @@ class GanConfig(_base.TwoPlayerConfig):
   label_smoothing: float = 0.0
   penalty_options: dict | None = None
   noise_std: float = 0.0
+  augment: str = ""
   n_critic: int = 1
   order: str = "v_first"
   clip: float = 0.0
@@ -189,10 +194,22 @@ class GanConfig(_base.TwoPlayerConfig):
     for name in ("noise_std", "clip", "aux_weight", "info_weight",
                  "continuous_weight"):
       _checks.real(getattr(self, name), name, low=0.0, high=1e30)
+    if not isinstance(self.augment, str):
+      raise TypeError(f"augment must be a string of comma-separated names, "
+                      f"got {self.augment!r}.")
+    if adversarial.check_policy(self.augment) and self.shape is None:
+      raise ValueError(f"augment: DiffAugment transforms images; data_dim="
+                       f"{self.data_dim} is not an image size (no "
+                       f"image_shape).")
     if self.model in ("cgan", "acgan"):
       _checks.integer(self.n_classes, "n_classes", low=2)
     if self.model == "infogan":
       adversarial.q_size(self.n_categorical, self.n_continuous)   # checks
+
+  @property
+  def shape(self) -> tuple[int, int] | None:
+    """The ``(H, W)`` the flat examples are images of, or None (points)."""
+    return self.image_shape or _base.image_shape(self.data_dim)
 
   @property
   def codes(self) -> tuple[int, int]:
@@ -293,7 +310,10 @@ def make(config: GanConfig) -> _base.Model:
   def sample_latent(key, n):
     return c.latent_std * jax.random.normal(key, (n, latent_dim), jnp.float32)
 
-  common = dict(loss=pair, penalty=pen, noise_std=c.noise_std)
+  policy = adversarial.check_policy(c.augment)
+  common = dict(loss=pair, penalty=pen, noise_std=c.noise_std,
+                augment=adversarial.diff_augment(policy, c.shape)
+                if policy else None)
   if model == "gan":
     game = adversarial.gan(critic.apply, generator.apply, sample_latent,
                            **common)

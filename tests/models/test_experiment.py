@@ -114,6 +114,13 @@ VAE = {"model": "vae", "dataset": "digits", "num_steps": 20,
     ({"devices": 4, "n_seeds": 2, "batch_size": 13}, ValueError,
      "the batch size 13 must be a multiple of the mesh's 'data' axis \\(2"),
     ({"shard_data": "yes"}, TypeError, "shard_data"),
+    # DiffAugment's policy
+    ({**DIGITS_GAN, "augment": "rotation"}, ValueError,
+     "augment must be one of"),
+    ({**DIGITS_GAN, "augment": ["cutout"]}, TypeError,
+     "augment must be a string"),
+    ({"augment": "cutout"}, ValueError,
+     "augment: DiffAugment transforms images"),
 ])
 def test_a_bad_field_is_named_before_any_work(fields, error, match):
   fields = {**RING8, **fields}
@@ -243,6 +250,17 @@ def test_members_and_batches_over_devices_equal_one_device(tmp_path):
   assert [json.loads(r)["step"] for r in rows] == [40]     # one chunk, once
   _, state, step = experiment.restore(str(tmp_path / "many"))
   assert step == 40 and state.step.shape == (2,)
+
+
+def test_diff_augment_changes_what_the_critic_sees(tmp_path):
+  """``augment`` reaches the game: the same seed trains to other losses,
+  both finite."""
+  plain = experiment.run(experiment.build(DIGITS_GAN), str(tmp_path / "a"))
+  aug = experiment.run(experiment.build({**DIGITS_GAN,
+                                         "augment": "translation,cutout"}),
+                       str(tmp_path / "b"))
+  assert np.isfinite(aug["final"]["loss_v"])
+  assert aug["final"]["loss_v"] != plain["final"]["loss_v"]
 
 
 def _events(folder) -> dict:
