@@ -78,6 +78,7 @@ from jgen.adversarial._translation import l1_distance
 from jgen.adversarial._translation import pix2pix
 
 __all__ = [
+    "AUGMENTATIONS", "check_policy", "diff_augment",
     "Auxiliary", "PRIORS", "aae", "mixture_means", "sample_prior",
     "semi_supervised_aae", "feature_distance", "resolve", "vaegan",
     "cycle_consistency_loss", "cyclegan", "l1_distance", "pix2pix", "acgan",
