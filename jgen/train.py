@@ -441,6 +441,24 @@ def _divergence(start: int, metrics: dict, last_good: int | None) -> str:
           f"{', '.join(bad)} became NaN/inf; {where}.")
 
 
+def map_data_leaves(fn: Callable, data, data_axes) -> Any:
+  """``fn(axis, leaf)`` on every leaf of ``data``, ``axis`` being the leaf's
+  entry of ``data_axes`` (0: the members' own, None: shared).
+
+  Args:
+    fn: ``fn(axis, leaf) -> new leaf``.
+    data: a pytree of arrays.
+    data_axes: :func:`train`'s ``data_axes``: a pytree prefix of ``data``
+      with entries 0 or None, or None (every leaf shared).
+
+  Returns:
+    The mapped pytree.
+  """
+  axes = jax.tree.map(lambda _: None, data) if data_axes is None else data_axes
+  return jax.tree.map(lambda ax, sub: jax.tree.map(lambda a: fn(ax, a), sub),
+                      axes, data, is_leaf=lambda x: x is None)
+
+
 def _on_mesh(a, mesh: Mesh) -> bool:
   """Whether ``a`` is already a global array on ``mesh`` (kept as it is)."""
   sharding = getattr(a, "sharding", None)
@@ -495,15 +513,12 @@ def _place(mesh: Mesh, state, data, hparams, batch_fn: Callable,
   Returns:
     ``(state, data, hparams, shardings)``, ``shardings`` the state's.
   """
-  axes = jax.tree.map(lambda _: None, data) if data_axes is None else data_axes
-  own = lambda f, tree: jax.tree.map(
-      lambda ax, sub: jax.tree.map(lambda a: f(ax, a), sub), axes, tree,
-      is_leaf=lambda x: x is None)
   if batched and not np.ndim(state.step):
     raise ValueError("batched: the state must carry a leading member axis "
                      "(its step is a scalar).")
-  check_mesh(mesh, batch_fn, own(lambda ax, a: a if ax is None else a[0],
-                                 data) if batched else data,
+  one = (map_data_leaves(lambda ax, a: a if ax is None else a[0], data,
+                         data_axes) if batched else data)   # one member's
+  check_mesh(mesh, batch_fn, one,
              members=int(np.shape(state.step)[0]) if batched else None)
   members = P("sweep") if batched else P()
   shardings = jax.tree.map(lambda _: NamedSharding(mesh, members), state)
@@ -511,8 +526,10 @@ def _place(mesh: Mesh, state, data, hparams, batch_fn: Callable,
                        else jax.device_put(a, sh))
   state = jax.tree.map(put, state, shardings)
   hparams = jax.device_put(hparams, NamedSharding(mesh, members))
-  data = own(lambda ax, a: a if _on_mesh(a, mesh) else jax.device_put(
-      a, NamedSharding(mesh, P() if ax is None else P("sweep"))), data)
+  data = map_data_leaves(lambda ax, a: a if _on_mesh(a, mesh) else
+                         jax.device_put(a, NamedSharding(
+                             mesh, P() if ax is None else P("sweep"))),
+                         data, data_axes)
   return state, data, hparams, shardings
 
 

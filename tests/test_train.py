@@ -247,3 +247,16 @@ def test_write_json_turns_arrays_and_scalars_into_python(tmp_path):
                           "c": np.int64(2), "d": [np.float64(1.5)]})
   assert json.loads(open(path).read()) == {"a": [0, 1, 2], "b": 0.5, "c": 2,
                                            "d": [1.5]}
+
+
+def test_map_data_leaves_gives_each_leaf_its_axis():
+  data = {"x_l": np.ones((2, 3)), "y_l": np.zeros((2, 3)),
+          "x_u": {"a": np.ones(4), "b": np.ones(5)}}
+  tag = lambda ax, a: (ax, a.shape)
+  got = train.map_data_leaves(tag, data, {"x_l": 0, "y_l": 0, "x_u": None})
+  assert got == {"x_l": (0, (2, 3)), "y_l": (0, (2, 3)),
+                 "x_u": {"a": (None, (4,)), "b": (None, (5,))}}
+  shared = train.map_data_leaves(tag, data, None)
+  assert [v[0] for v in jax.tree.leaves(shared, is_leaf=lambda v:
+                                        isinstance(v, tuple))] == [None] * 4
+  assert train.map_data_leaves(tag, data, 0)["x_u"]["b"] == (0, (5,))

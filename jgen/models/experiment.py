@@ -482,10 +482,7 @@ def _shard(data_, axes, mesh: Mesh):
       return a
     mine = np.asarray(a)[distributed.process_rows(rows, mesh)]
     return distributed.shard_rows(mine, mesh, rows)
-  axes = jax.tree.map(lambda _: None, data_) if axes is None else axes
-  return jax.tree.map(lambda ax, sub: jax.tree.map(lambda a: shard(ax, a),
-                                                   sub),
-                      axes, data_, is_leaf=lambda x: x is None)
+  return train.map_data_leaves(shard, data_, axes)
 
 
 class _Events:
