@@ -116,16 +116,80 @@ def unpack_symmetric(v: jax.Array, n_features: int) -> jax.Array:
   return upper + lower - jnp.eye(n_features, dtype=v.dtype) * lower
 
 
+def mvn_features(x: jax.Array, covariance_type: str) -> jax.Array:
+  """The quadratic sufficient statistics ``T(x)`` of a Gaussian of this type.
+
+  ``vech(x x^T)`` (:func:`quadratic_features`), [N, D(D+1)/2], for ``full``
+  and ``tied``; ``x^2``, [N, D], for ``diag`` and ``spherical``.
+
+  Args:
+    x: data, [N, D].
+    covariance_type: one of ``COVARIANCE_TYPES``.
+
+  Returns:
+    ``T(x)``.
+  """
+  if covariance_type in ("full", "tied"):
+    return quadratic_features(x)
+  return jnp.square(x)
+
+
+def mvn_natural_parameters(mean: jax.Array, precision_cholesky: jax.Array,
+                           covariance_type: str) -> tuple[jax.Array, jax.Array,
+                                                          jax.Array]:
+  """``(A, b, c)`` with ``log N(x | mu_k, Sigma_k) = T(x) A_k + x b_k + c_k``.
+
+  The Gaussian as an exponential family (Bishop 2006, Section 2.4, eq.
+  2.220): with ``L = Sigma^{-1} = P P^T`` the log-density is ``-1/2 x^T L x
+  + x^T L mu - 1/2 mu^T L mu - D/2 log(2 pi) + log det P``, so ``A_k`` is
+  ``-1/2 L_k`` packed against :func:`mvn_features` ``T(x)``, ``b_k = L_k
+  mu_k`` and ``c_k`` the rest. K log-densities of N points are then GEMMs
+  with [N, K] outputs.
+
+  Args:
+    mean: component means, [K, D].
+    precision_cholesky: precision Cholesky factors in the shape of
+      `covariance_type` (module doc).
+    covariance_type: one of ``COVARIANCE_TYPES``.
+
+  Returns:
+    ``A`` [K, T] (T the width of :func:`mvn_features`), ``b`` [K, D], ``c``
+    [K].
+
+  Raises:
+    ValueError: an unknown `covariance_type`.
+  """
+  if covariance_type not in COVARIANCE_TYPES:
+    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                     f"got {covariance_type!r}.")
+  k, d = mean.shape
+  prec = precision_cholesky
+  log_det = log_det_precision_cholesky(prec, covariance_type, d)
+  if covariance_type in ("full", "tied"):
+    precision = prec @ jnp.swapaxes(prec, -1, -2)        # [K, D, D] or [D, D]
+    precision = jnp.broadcast_to(precision, (k, d, d))
+    quad = -0.5 * pack_symmetric(precision)
+    lin = jnp.einsum("kde,ke->kd", precision, mean)
+  else:
+    p2 = jnp.square(prec)                                # [K, D] or [K]
+    p2 = jnp.broadcast_to(p2 if covariance_type == "diag" else p2[:, None],
+                          (k, d))
+    quad = -0.5 * p2
+    lin = mean * p2
+  const = -0.5 * (d * LOG_2PI + jnp.sum(lin * mean, 1)) + log_det
+  return quad, lin, const
+
+
 def mvn_log_prob(x: jax.Array, *, mean: jax.Array, precision_cholesky: jax.Array,
                  covariance_type: str = "full",
                  x_features: jax.Array | None = None) -> jax.Array:
   """Log-density of K multivariate Gaussians at every example.
 
   ``log N(x_n | mu_k, Sigma_k)`` for all n, k with ``Sigma_k^{-1} = P_k P_k^T``
-  (Bishop 2006, eq. 2.43). The Mahalanobis term is expanded as
-  ``x^T L x - 2 x^T L mu + mu^T L mu`` with ``L = P P^T``, so the work is
-  GEMMs with [N, K] outputs (for ``full`` through :func:`quadratic_features`,
-  which callers iterating over the same x, such as EM, pass precomputed).
+  (Bishop 2006, eq. 2.43), computed from the natural parameters
+  (:func:`mvn_natural_parameters`) as ``T(x) A^T + x b^T + c``: GEMMs with
+  [N, K] outputs, and no [N, K, D] intermediate. Callers iterating over the
+  same x, such as EM, pass ``T(x)`` (:func:`mvn_features`) precomputed.
   Centre the data first for float32 accuracy (``jgen.em`` does).
 
   Args:
@@ -134,41 +198,20 @@ def mvn_log_prob(x: jax.Array, *, mean: jax.Array, precision_cholesky: jax.Array
     precision_cholesky: precision Cholesky factors in the shape of
       `covariance_type` (module doc).
     covariance_type: one of ``COVARIANCE_TYPES``.
-    x_features: optional ``quadratic_features(x)`` for the ``full`` type.
+    x_features: optional :func:`mvn_features` of `x` for this type.
 
   Returns:
     Log-densities, [N, K].
 
   References:
-    Bishop (2006), Pattern Recognition and Machine Learning, eq. (2.43);
-    scikit-learn ``_estimate_log_gaussian_prob``.
+    Bishop (2006), Pattern Recognition and Machine Learning, eq. (2.43) and
+    (2.220); scikit-learn ``_estimate_log_gaussian_prob``.
   """
-  n_features = x.shape[-1]
-  log_det = log_det_precision_cholesky(precision_cholesky, covariance_type,
-                                       n_features)
-  prec = precision_cholesky
-  if covariance_type == "full":
-    if x_features is None:
-      x_features = quadratic_features(x)
-    precision = prec @ jnp.swapaxes(prec, -1, -2)                # [K, D, D]
-    lin = jnp.einsum("kde,ke->kd", precision, mean)              # [K, D]
-    maha = (x_features @ pack_symmetric(precision).T - 2.0 * x @ lin.T
-            + jnp.sum(lin * mean, 1))
-  elif covariance_type == "tied":
-    y = (x @ prec)[:, None, :] - (mean @ prec)[None]             # [N, K, D]
-    maha = jnp.sum(jnp.square(y), -1)
-  elif covariance_type == "diag":
-    p2 = jnp.square(prec)                                        # [K, D]
-    maha = (jnp.sum(jnp.square(mean) * p2, 1) - 2.0 * x @ (mean * p2).T
-            + jnp.square(x) @ p2.T)
-  elif covariance_type == "spherical":
-    p2 = jnp.square(prec)                                        # [K]
-    maha = (jnp.sum(jnp.square(mean), 1) * p2 - 2.0 * (x @ mean.T) * p2
-            + jnp.sum(jnp.square(x), 1)[:, None] * p2)
-  else:
-    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                     f"got {covariance_type!r}.")
-  return -0.5 * (n_features * LOG_2PI + maha) + log_det
+  quad, lin, const = mvn_natural_parameters(mean, precision_cholesky,
+                                            covariance_type)
+  if x_features is None:
+    x_features = mvn_features(x, covariance_type)
+  return x_features @ quad.T + x @ lin.T + const
 
 
 def gaussian_log_prob(x: jax.Array, *, mean: jax.Array,

@@ -63,12 +63,17 @@ class EMConfig:
     covariance_type: ``full``, ``tied``, ``diag`` or ``spherical``.
     mode: ``soft`` or ``hard``.
     max_iter: maximum number of EM iterations.
+    block_rows: the most rows per block of the E-step's scan
+      (:func:`jgen.em.steps.expected_statistics`); 0 (the default) picks
+      blocks of about 4 MB once the data and their features pass 16 MB
+      (:func:`jgen.em.steps.auto_block_rows`). A speed setting only.
   """
   tol: float = 1e-3
   reg_covar: float = 1e-6
   covariance_type: str = struct.field(pytree_node=False, default="full")
   mode: str = struct.field(pytree_node=False, default="soft")
   max_iter: int = struct.field(pytree_node=False, default=100)
+  block_rows: int = struct.field(pytree_node=False, default=0)
 
 
 def em_init(params: mixture.GMMParams, max_iter: int) -> EMState:
@@ -96,17 +101,24 @@ def em_update(state: EMState, x: jax.Array, labels: jax.Array,
     active: which components take part, [K] bool.
     fallback: reset covariance for collapsing components.
     config: settings (:class:`EMConfig`).
-    x_features: optional precomputed ``likelihoods.quadratic_features(x)``.
+    x_features: optional precomputed ``likelihoods.mvn_features(x, type)``.
 
   Returns:
     The next state.
   """
-  resp, obj = steps.e_step(state.params, x, labels, mode=config.mode,
-                           x_features=x_features)
-  params, n_reset = steps.m_step(
-      x, resp, covariance_type=config.covariance_type,
-      reg_covar=config.reg_covar, active=active, fallback=fallback,
-      x_features=x_features)
+  if x_features is None:
+    x_features = likelihoods.mvn_features(x, config.covariance_type)
+  blocks = steps.to_blocks(x, labels, x_features, config.block_rows)
+  return _update(state, blocks, active, fallback, config)
+
+
+def _update(state: EMState, blocks: steps.Blocks, active: jax.Array,
+            fallback: jax.Array, config: EMConfig) -> EMState:
+  stats = steps.expected_statistics(state.params, blocks, mode=config.mode)
+  params, n_reset = steps.m_step_from(
+      stats, covariance_type=config.covariance_type,
+      reg_covar=config.reg_covar, active=active, fallback=fallback)
+  obj = stats.objective / blocks.n
   return EMState(params=params, objective=obj,
                  history=state.history.at[state.n_iter].set(obj),
                  n_iter=state.n_iter + 1,
@@ -142,7 +154,8 @@ class FitResult(NamedTuple):
 
 def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
                 active: jax.Array, config: EMConfig, init: str = "kmeans",
-                n_kmeans_iter: int = 10) -> mixture.GMMParams:
+                n_kmeans_iter: int = 10,
+                x_features: jax.Array | None = None) -> mixture.GMMParams:
   """Initial parameters: the M-step applied to initial responsibilities.
 
   Labelled points get their one-hot label as responsibility. With labels, a
@@ -158,6 +171,7 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
     config: settings (:class:`EMConfig`).
     init: initialiser name (:data:`jgen.em.init.INITS`).
     n_kmeans_iter: Lloyd iterations for ``init="kmeans"``.
+    x_features: optional ``likelihoods.mvn_features(x, type)``.
 
   Returns:
     Initial parameters.
@@ -171,30 +185,30 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
     return steps.m_step(x, steps.clamp_labels(resp, labels),
                         covariance_type=config.covariance_type,
                         reg_covar=config.reg_covar, active=active,
-                        fallback=fallback)[0]
+                        fallback=fallback, x_features=x_features)[0]
 
   params = params_from(
       initialisers.initial_responsibilities(key, x, active, init, n_kmeans_iter))
   counts = label_resp.sum(0)                                   # [K]
-  label_means = (label_resp.T @ x) / jnp.maximum(counts, 1.0)[:, None]
-  centers = jnp.where((counts > 0)[:, None], label_means, params.means)
-  anchored = params_from(
-      initialisers.nearest_responsibilities(x, centers, active))
-  return jax.tree.map(lambda a, b: jnp.where(jnp.any(counts > 0), a, b),
-                      anchored, params)
+
+  def anchored(params):
+    label_means = (label_resp.T @ x) / jnp.maximum(counts, 1.0)[:, None]
+    centers = jnp.where((counts > 0)[:, None], label_means, params.means)
+    return params_from(initialisers.nearest_responsibilities(x, centers, active))
+
+  # A branch, not a select: without labels the second M-step is not run.
+  return jax.lax.cond(jnp.any(counts > 0), anchored, lambda p: p, params)
 
 
-def centred_features(x: jax.Array, covariance_type: str) -> jax.Array | None:
-  """``quadratic_features(x - mean(x))`` for ``full`` covariances, else None.
+def centred_features(x: jax.Array, covariance_type: str) -> jax.Array:
+  """``likelihoods.mvn_features(x - mean(x), covariance_type)``, [N, T].
 
   :func:`fit`, :func:`fit_from` and :func:`fit_restarts` compute it when not
   given; computing it in a compiled call of its own (as
-  :func:`jgen.em.fit_gmm` does) lets XLA keep one layout of the [N,
-  D(D+1)/2] matrix through the EM loop, and restarts share it.
+  :func:`jgen.em.fit_gmm` does) lets XLA keep one layout of the [N, T]
+  matrix through the EM loop, and restarts share it.
   """
-  if covariance_type != "full":
-    return None
-  return likelihoods.quadratic_features(x - jnp.mean(x, axis=0))
+  return likelihoods.mvn_features(x - jnp.mean(x, axis=0), covariance_type)
 
 
 def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
@@ -209,30 +223,31 @@ def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
     active: which components take part, [K] bool.
     config: settings (:class:`EMConfig`).
 
-    x_features: optional ``likelihoods.quadratic_features(x)``.
+    x_features: optional ``likelihoods.mvn_features(x, type)``.
 
   Returns:
     A :class:`FitResult` for this single run.
   """
   fallback = steps.fallback_covariance(x, config.covariance_type,
                                        config.reg_covar)
-  # Full covariances work on vech(x x^T), computed once for all iterations.
-  if x_features is None and config.covariance_type == "full":
-    x_features = likelihoods.quadratic_features(x)
+  # T(x), vech(x x^T) or x^2, computed once for all iterations.
+  if x_features is None:
+    x_features = likelihoods.mvn_features(x, config.covariance_type)
+  blocks = steps.to_blocks(x, labels, x_features, config.block_rows)
 
   def cond(state):
     return (state.n_iter < config.max_iter) & ~state.converged
 
   def body(state):
-    return em_update(state, x, labels, active, fallback, config, x_features)
+    return _update(state, blocks, active, fallback, config)
 
   state = jax.lax.while_loop(cond, body, em_init(params, config.max_iter))
-  wlp = mixture.weighted_log_prob(state.params, x, x_features)
-  _, final_obj = steps.responsibilities(wlp, labels, mode=config.mode)
+  final = steps.expected_statistics(state.params, blocks, mode=config.mode,
+                                    moments=False)
+  final_obj = final.objective / blocks.n
   final_obj = jnp.where(jnp.isnan(final_obj), -jnp.inf, final_obj)
   return FitResult(params=state.params,
-                   log_likelihood=jnp.mean(
-                       likelihoods.mixture_log_prob(wlp, log_weights=0.0)),
+                   log_likelihood=final.log_likelihood / blocks.n,
                    objective=final_obj,
                    history=state.history.at[state.n_iter].set(final_obj),
                    n_iter=state.n_iter, converged=state.converged,
@@ -262,7 +277,10 @@ def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
   """
   shift = jnp.mean(x, axis=0)
   xc = x - shift
-  params = init_params(key, xc, labels, active, config, init, n_kmeans_iter)
+  if x_features is None:
+    x_features = likelihoods.mvn_features(xc, config.covariance_type)
+  params = init_params(key, xc, labels, active, config, init, n_kmeans_iter,
+                       x_features)
   return _unshift(run_em(params, xc, labels, active, config, x_features),
                   shift)
 
@@ -322,8 +340,12 @@ def fit_restarts(keys: jax.Array, x: jax.Array, labels: jax.Array,
     The :class:`FitResult` of the restart with the highest final objective,
     with every restart's objective in ``restart_objectives``.
   """
-  runs = jax.vmap(fit, in_axes=(0,) + (None,) * 7)(
-      keys, x, labels, active, config, init, n_kmeans_iter, x_features)
+  args = (x, labels, active, config, init, n_kmeans_iter, x_features)
+  if keys.shape[0] == 1:
+    # One start: no vmap, whose batch dimension of 1 slows XLA's CPU GEMMs.
+    runs = jax.tree.map(lambda a: a[None], fit(keys[0], *args))
+  else:
+    runs = jax.vmap(fit, in_axes=(0,) + (None,) * 7)(keys, *args)
   return best_of(runs)
 
 

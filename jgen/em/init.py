@@ -12,13 +12,6 @@ import jax
 import jax.numpy as jnp
 
 
-def _squared_distances(x: jax.Array, centers: jax.Array) -> jax.Array:
-  """``||x_n - c_k||^2`` as one GEMM, [N, K]."""
-  d2 = (jnp.sum(jnp.square(x), 1)[:, None] - 2.0 * x @ centers.T
-        + jnp.sum(jnp.square(centers), 1)[None])
-  return jnp.maximum(d2, 0.0)
-
-
 def kmeans_plusplus(key: jax.Array, x: jax.Array, n_clusters: int) -> jax.Array:
   """k-means++ seeding: each new centre drawn with probability ∝ D(x)^2.
 
@@ -46,9 +39,15 @@ def kmeans_plusplus(key: jax.Array, x: jax.Array, n_clusters: int) -> jax.Array:
   def body(i, carry):
     idx, d2, key = carry
     key, sub = jax.random.split(key)
-    # All points coincide with a centre: fall back to uniform sampling.
-    logits = jnp.where(jnp.sum(d2) > 0, jnp.log(d2), 0.0)
-    j = jax.random.categorical(sub, logits)
+    # Inverse-CDF draw with probability d2 / sum(d2): one uniform number
+    # instead of N Gumbel draws. If all points coincide with a centre
+    # (sum 0), the draw falls back to uniform over the points.
+    cdf = jnp.cumsum(d2)
+    u = jax.random.uniform(sub, (), d2.dtype)
+    j = jnp.where(cdf[-1] > 0,
+                  jnp.searchsorted(cdf, u * cdf[-1], side="right"),
+                  jnp.floor(u * n).astype(jnp.int32))
+    j = jnp.minimum(j, n - 1)
     d2 = jnp.minimum(d2, jnp.sum(jnp.square(x - x[j]), 1))
     return idx.at[i].set(j.astype(jnp.int32)), d2, key
 
@@ -58,9 +57,14 @@ def kmeans_plusplus(key: jax.Array, x: jax.Array, n_clusters: int) -> jax.Array:
 
 def nearest_responsibilities(x: jax.Array, centers: jax.Array,
                              active: jax.Array) -> jax.Array:
-  """One-hot assignment of each point to its nearest active centre, [N, K]."""
-  d2 = jnp.where(active[None], _squared_distances(x, centers), jnp.inf)
-  return jax.nn.one_hot(jnp.argmin(d2, 1), centers.shape[0], dtype=x.dtype)
+  """One-hot assignment of each point to its nearest active centre, [N, K].
+
+  ``argmin_k ||x_n - c_k||^2 = argmin_k (||c_k||^2 - 2 x_n . c_k)``: one GEMM,
+  without the per-point ``||x_n||^2``, which does not change the arg-min.
+  """
+  score = jnp.sum(jnp.square(centers), 1)[None] - 2.0 * x @ centers.T
+  score = jnp.where(active[None], score, jnp.inf)
+  return jax.nn.one_hot(jnp.argmin(score, 1), centers.shape[0], dtype=x.dtype)
 
 
 def lloyd(x: jax.Array, centers: jax.Array, active: jax.Array,
@@ -100,9 +104,28 @@ def _kmeans(key, x, active, n_kmeans_iter):
   return nearest_responsibilities(x, centers, active)
 
 
+def random_subset(key: jax.Array, n: int, k: int) -> jax.Array:
+  """`k` distinct indices drawn uniformly from ``0..n-1``, [k] int32.
+
+  The positions of the `k` largest of `n` i.i.d. uniform numbers form a
+  uniformly drawn k-subset (every ordering of the numbers is equally likely);
+  ``lax.top_k`` finds them in O(n), where ``jax.random.choice(...,
+  replace=False)`` sorts all `n`.
+
+  Args:
+    key: PRNG key.
+    n: population size.
+    k: subset size, at most `n`.
+
+  Returns:
+    Indices, [k].
+  """
+  return jax.lax.top_k(jax.random.uniform(key, (n,)), k)[1]
+
+
 def _random_from_data(key, x, active, n_kmeans_iter):
   del n_kmeans_iter
-  idx = jax.random.choice(key, x.shape[0], (active.shape[0],), replace=False)
+  idx = random_subset(key, x.shape[0], active.shape[0])
   return nearest_responsibilities(x, x[idx], active)
 
 

@@ -44,22 +44,59 @@ def component_log_prob(params: GMMParams, x: jax.Array,
                        x_features: jax.Array | None = None) -> jax.Array:
   """``log N(x_n | mu_k, Sigma_k)``, [N, K] (Bishop 2006, eq. 2.43).
 
-  `x_features` optionally holds ``likelihoods.quadratic_features(x)``.
+  `x_features` optionally holds ``likelihoods.mvn_features(x, type)``.
   """
   return likelihoods.mvn_log_prob(
       x, mean=params.means, precision_cholesky=params.precisions_cholesky,
       covariance_type=params.covariance_type, x_features=x_features)
 
 
+def natural_parameters(params: GMMParams) -> tuple[jax.Array, jax.Array,
+                                                   jax.Array]:
+  """``(A, b, c)`` with ``log w_k + log N(x | k) = T(x) A_k + x b_k + c_k``.
+
+  :func:`jgen.likelihoods.mvn_natural_parameters` with ``log w_k`` added to
+  ``c_k``; a switched-off component (w_k = 0) gets ``c_k = -inf`` and zero
+  ``A_k``, ``b_k``, so its log-density is ``-inf`` whatever its covariance.
+
+  Args:
+    params: mixture parameters.
+
+  Returns:
+    ``A`` [K, T], ``b`` [K, D], ``c`` [K].
+  """
+  quad, lin, const = likelihoods.mvn_natural_parameters(
+      params.means, params.precisions_cholesky, params.covariance_type)
+  on = params.weights > 0
+  return (jnp.where(on[:, None], quad, 0.0), jnp.where(on[:, None], lin, 0.0),
+          jnp.where(on, const + log_weights(params), -jnp.inf))
+
+
+def natural_log_prob(natural: tuple[jax.Array, jax.Array, jax.Array],
+                     x: jax.Array, x_features: jax.Array) -> jax.Array:
+  """``T(x) A^T + x b^T + c``, [N, K], from :func:`natural_parameters`.
+
+  Args:
+    natural: ``(A, b, c)``.
+    x: data, [N, D].
+    x_features: ``likelihoods.mvn_features(x, type)``, [N, T].
+
+  Returns:
+    ``log w_k + log N(x_n | k)``, [N, K].
+  """
+  quad, lin, const = natural
+  return x_features @ quad.T + x @ lin.T + const
+
+
 def weighted_log_prob(params: GMMParams, x: jax.Array,
                       x_features: jax.Array | None = None) -> jax.Array:
   """``log w_k + log N(x_n | mu_k, Sigma_k)``, [N, K]; ``-inf`` where w_k = 0.
 
-  `x_features` optionally holds ``likelihoods.quadratic_features(x)``.
+  `x_features` optionally holds ``likelihoods.mvn_features(x, type)``.
   """
-  return jnp.where(params.weights > 0,
-                   component_log_prob(params, x, x_features)
-                   + log_weights(params), -jnp.inf)
+  if x_features is None:
+    x_features = likelihoods.mvn_features(x, params.covariance_type)
+  return natural_log_prob(natural_parameters(params), x, x_features)
 
 
 def score_samples(params: GMMParams, x: jax.Array) -> jax.Array:

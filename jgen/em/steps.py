@@ -8,9 +8,16 @@
   ``mu_k = sum_n gamma_nk x_n / N_k``, ``Sigma_k = sum_n gamma_nk (x_n - mu_k)
   (x_n - mu_k)^T / N_k + reg_covar I`` (Bishop eq. 9.24-9.27), with the
   ``tied``, ``diag`` and ``spherical`` restrictions as in scikit-learn.
+
+The E-step produces the M-step's sufficient statistics directly (Neal &
+Hinton 1998): one ``lax.scan`` over row blocks computes each block's
+responsibilities from the Gaussians' natural parameters and reduces them to
+sums (``N_k``, ``sum r x``, ``sum r T(x)``) while the block is in cache.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -39,40 +46,166 @@ def clamp_labels(resp: jax.Array, labels: jax.Array) -> jax.Array:
   return jnp.where((labels >= 0)[:, None], onehot, resp)
 
 
-def e_step(params: mixture.GMMParams, x: jax.Array, labels: jax.Array, *,
-           mode: str = "soft",
-           x_features: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
-  """E-step: responsibilities and the mean objective at `params`.
+class Blocks(NamedTuple):
+  """The data cut into equal row blocks for the E-step's scan.
+
+  Attributes:
+    x: data, [n_blocks, B, D].
+    features: ``likelihoods.mvn_features`` of the rows, [n_blocks, B, T].
+    labels: known component per row or -1, [n_blocks, B].
+    mask: 1 for a data row, 0 for padding, [n_blocks, B].
+    n: number of data rows (static).
+  """
+  x: jax.Array
+  features: jax.Array
+  labels: jax.Array
+  mask: jax.Array
+  n: int
+
+
+def row_blocks(n: int, block_rows: int) -> tuple[int, int]:
+  """``(n_blocks, B)``: equal blocks of at most `block_rows` covering `n` rows.
+
+  A block size between ``block_rows // 2`` and `block_rows` that divides `n`
+  is taken when there is one (no padding, so no copy of the data); otherwise
+  the padding, ``n_blocks * B - n``, is less than ``n_blocks``.
+  """
+  if n <= block_rows:
+    return 1, n
+  for b in range(block_rows, block_rows // 2, -1):
+    if n % b == 0:
+      return n // b, b
+  n_blocks = -(-n // block_rows)
+  return n_blocks, -(-n // n_blocks)
+
+
+def auto_block_rows(n: int, width: int, itemsize: int) -> int:
+  """Rows per block: all `n` when the [n, width] data fit 16 MB, else 4 MB.
+
+  Blocks keep a block's data in the last-level cache between the E-step's
+  GEMM and the M-step's (the features are read once per iteration, not
+  twice); data that fit the cache whole gain nothing from blocking and pay
+  the scan's per-block cost.
+  """
+  row = width * itemsize
+  return n if n * row <= 2 ** 24 else max(1, 2 ** 22 // row)
+
+
+def to_blocks(x: jax.Array, labels: jax.Array, x_features: jax.Array,
+              block_rows: int = 0) -> Blocks:
+  """Pads the rows of `x`, `labels` and `x_features` and cuts them into blocks.
+
+  Args:
+    x: data, [N, D].
+    labels: known component per point or -1, [N].
+    x_features: ``likelihoods.mvn_features(x, type)``, [N, T].
+    block_rows: the most rows per block; 0 for :func:`auto_block_rows`.
+
+  Returns:
+    :class:`Blocks`.
+  """
+  n = x.shape[0]
+  if not block_rows:
+    block_rows = auto_block_rows(
+        n, x.shape[1] + x_features.shape[1], x.dtype.itemsize)
+  n_blocks, b = row_blocks(n, block_rows)
+
+  def cut(a, fill=0):
+    if n_blocks * b > n:
+      a = jnp.pad(a, [(0, n_blocks * b - n)] + [(0, 0)] * (a.ndim - 1),
+                  constant_values=fill)
+    return a.reshape((n_blocks, b) + a.shape[1:])
+
+  return Blocks(x=cut(x), features=cut(x_features), labels=cut(labels, -1),
+                mask=cut(jnp.ones((n,), x.dtype)), n=n)
+
+
+class Statistics(NamedTuple):
+  """Sums over the data that the M-step needs (Neal & Hinton 1998).
+
+  Attributes:
+    nk: ``sum_n r_nk``, [K].
+    sum_x: ``sum_n r_nk x_n``, [K, D].
+    second: ``sum_n r_nk T(x_n)``, [K, T], with ``T`` the type's
+      ``likelihoods.mvn_features``: ``vech(x x^T)`` or ``x^2``.
+    objective: sum over the rows of the objective (module doc), [].
+    log_likelihood: ``sum_n log p(x_n)``, [].
+  """
+  nk: jax.Array
+  sum_x: jax.Array
+  second: jax.Array
+  objective: jax.Array
+  log_likelihood: jax.Array
+
+
+def statistics(resp: jax.Array, x: jax.Array, x_features: jax.Array) -> Statistics:
+  """The M-step's sums for given responsibilities (objective terms zero).
+
+  Args:
+    resp: responsibilities, [N, K].
+    x: data, [N, D].
+    x_features: ``likelihoods.mvn_features(x, type)``, [N, T].
+
+  Returns:
+    :class:`Statistics`; each sum is one [K, N] GEMM.
+  """
+  zero = jnp.zeros((), x.dtype)
+  return Statistics(nk=resp.sum(0), sum_x=resp.T @ x,
+                    second=resp.T @ x_features, objective=zero,
+                    log_likelihood=zero)
+
+
+def expected_statistics(params: mixture.GMMParams, blocks: Blocks, *,
+                        mode: str = "soft",
+                        moments: bool = True) -> Statistics:
+  """E-step: the M-step's sums under the responsibilities at `params`.
+
+  One ``lax.scan`` over row blocks: each block's responsibilities (Bishop
+  2006, eq. 9.23; module doc for hard and labelled points) are reduced to
+  sums while the block is in cache, so the [N, K] responsibilities and the
+  [N, D(D+1)/2] features are never read twice from memory.
 
   Args:
     params: current parameters.
-    x: data, [N, D].
-    labels: known component per point, or -1 for unlabelled, [N] int.
-    mode: ``soft`` (posterior responsibilities) or ``hard`` (one-hot arg-max).
-    x_features: optional precomputed ``likelihoods.quadratic_features(x)``.
-
-  Returns:
-    ``(responsibilities [N, K], objective [])`` (module doc for the objective).
-  """
-  return responsibilities(mixture.weighted_log_prob(params, x, x_features), labels,
-                          mode=mode)
-
-
-def responsibilities(wlp: jax.Array, labels: jax.Array, *,
-                     mode: str = "soft") -> tuple[jax.Array, jax.Array]:
-  """Responsibilities and mean objective from ``log w_k + log N(x_n | k)``.
-
-  Args:
-    wlp: weighted component log-densities, [N, K].
-    labels: known component per point, or -1 for unlabelled, [N] int.
+    blocks: the data (:func:`to_blocks`).
     mode: ``soft`` or ``hard``.
+    moments: also accumulate ``nk``, ``sum_x`` and ``second`` (False for a
+      final evaluation of the objective alone; they are then zero).
 
   Returns:
-    ``(responsibilities [N, K], objective [])``.
+    :class:`Statistics` summed over the data rows.
   """
+  natural = mixture.natural_parameters(params)   # once, not once per block
+
+  def block(total, rows):
+    xb, fb, lb, mb = rows
+    wlp = mixture.natural_log_prob(natural, xb, fb)
+    resp, obj, loglik = _responsibilities(wlp, lb, mode)
+    resp = resp * mb[:, None]
+    if moments:
+      part = statistics(resp, xb, fb)
+    else:
+      part = jax.tree.map(jnp.zeros_like, total)
+    part = part._replace(objective=jnp.sum(obj * mb),
+                         log_likelihood=jnp.sum(loglik * mb))
+    return jax.tree.map(jnp.add, total, part), None
+
+  k, d = params.means.shape
+  dtype = blocks.x.dtype
+  zero = jnp.zeros((), dtype)
+  init = Statistics(nk=jnp.zeros((k,), dtype), sum_x=jnp.zeros((k, d), dtype),
+                    second=jnp.zeros((k, blocks.features.shape[-1]), dtype),
+                    objective=zero, log_likelihood=zero)
+  total, _ = jax.lax.scan(block, init, (blocks.x, blocks.features,
+                                        blocks.labels, blocks.mask))
+  return total
+
+
+def _responsibilities(wlp, labels, mode):
+  """Responsibilities, per-row objective and per-row ``log p(x_n)``."""
   k = wlp.shape[1]
+  log_norm = likelihoods.mixture_log_prob(wlp, log_weights=0.0)
   if mode == "soft":
-    log_norm = likelihoods.mixture_log_prob(wlp, log_weights=0.0)
     resp = jnp.exp(wlp - log_norm[:, None])
     obj = log_norm
   else:
@@ -82,7 +215,7 @@ def responsibilities(wlp: jax.Array, labels: jax.Array, *,
   safe = jnp.maximum(labels, 0)
   obj = jnp.where(labels >= 0,
                   jnp.take_along_axis(wlp, safe[:, None], 1)[:, 0], obj)
-  return resp, jnp.mean(obj)
+  return resp, obj, log_norm
 
 
 def _add_diagonal(a: jax.Array, value) -> jax.Array:
@@ -103,17 +236,36 @@ def fallback_covariance(x: jax.Array, covariance_type: str,
 def m_step(x: jax.Array, resp: jax.Array, *, covariance_type: str, reg_covar,
            active: jax.Array, fallback: jax.Array,
            x_features: jax.Array | None = None) -> tuple[mixture.GMMParams, jax.Array]:
-  """M-step: closed-form maximisation of the expected complete log-likelihood.
+  """M-step from responsibilities: :func:`m_step_from` of :func:`statistics`.
 
   Args:
     x: data, [N, D].
     resp: responsibilities, [N, K].
+    covariance_type, reg_covar, active, fallback: as in :func:`m_step_from`.
+    x_features: optional precomputed ``likelihoods.mvn_features(x, type)``.
+
+  Returns:
+    ``(params, n_reset)`` (:func:`m_step_from`).
+  """
+  if x_features is None:
+    x_features = likelihoods.mvn_features(x, covariance_type)
+  return m_step_from(statistics(resp, x, x_features),
+                     covariance_type=covariance_type, reg_covar=reg_covar,
+                     active=active, fallback=fallback)
+
+
+def m_step_from(stats: Statistics, *, covariance_type: str, reg_covar,
+                active: jax.Array,
+                fallback: jax.Array) -> tuple[mixture.GMMParams, jax.Array]:
+  """M-step: closed-form maximisation of the expected complete log-likelihood.
+
+  Args:
+    stats: the sums of :func:`statistics` or :func:`expected_statistics`.
     covariance_type: ``full``, ``tied``, ``diag`` or ``spherical``.
     reg_covar: non-negative value added to the covariances' diagonals.
     active: which components take part, [K] bool; others get weight 0.
     fallback: covariance used for a component whose estimate is not positive
       definite (from :func:`fallback_covariance`).
-    x_features: optional precomputed ``likelihoods.quadratic_features(x)``.
 
   Returns:
     ``(params, n_reset)``: the new parameters and how many components were
@@ -123,23 +275,21 @@ def m_step(x: jax.Array, resp: jax.Array, *, covariance_type: str, reg_covar,
     Bishop (2006), eq. (9.24)-(9.27); scikit-learn
     ``_estimate_gaussian_parameters`` (the ``10 eps`` floor on ``N_k``).
   """
-  nk = resp.sum(0) + 10 * jnp.finfo(resp.dtype).eps           # [K]
-  sum_x = resp.T @ x                                           # [K, D]
-  means = sum_x / nk[:, None]
+  nk = stats.nk + 10 * jnp.finfo(stats.nk.dtype).eps          # [K]
+  means = stats.sum_x / nk[:, None]                            # [K, D]
+  d = means.shape[1]
   if covariance_type == "full":
-    # sum_n r_nk x_n x_n^T for all k as one [K, N] x [N, D(D+1)/2] product.
-    if x_features is None:
-      x_features = likelihoods.quadratic_features(x)
-    second = likelihoods.unpack_symmetric(resp.T @ x_features, x.shape[1])
-    second = second / nk[:, None, None]
+    second = likelihoods.unpack_symmetric(stats.second, d) / nk[:, None, None]
     cov = _add_diagonal(second - means[:, :, None] * means[:, None, :],
                         reg_covar)
   elif covariance_type == "tied":
-    second = x.T @ x - (nk[:, None] * means).T @ means
+    # sum_k sum_n r_nk x_n x_n^T = sum_n x_n x_n^T (each row's r sums to 1).
+    second = likelihoods.unpack_symmetric(stats.second.sum(0), d)
+    second = second - (nk[:, None] * means).T @ means
     cov = _add_diagonal(second / nk.sum(), reg_covar)
   else:
-    avg_x2 = resp.T @ jnp.square(x) / nk[:, None]
-    cov = avg_x2 - 2.0 * means * sum_x / nk[:, None] + jnp.square(means)
+    avg_x2 = stats.second / nk[:, None]
+    cov = avg_x2 - 2.0 * means * stats.sum_x / nk[:, None] + jnp.square(means)
     cov = cov + reg_covar
     if covariance_type == "spherical":
       cov = cov.mean(1)

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 from scipy import special
+from scipy import stats
 from sklearn.mixture import GaussianMixture
 
 import jgen.em as em
 from jgen import likelihoods
 from jgen.em import gmm
+from jgen.em import init as initialisers
 
 COV_TYPES = likelihoods.COVARIANCE_TYPES
 
@@ -272,3 +274,74 @@ def test_bad_input_raises_value_error_naming_the_argument(kwargs, match):
   with pytest.raises(ValueError, match=match):
     em.fit_gmm(jax.random.key(0), args.pop("x"), args.pop("n_components"),
                **args)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_padded_row_blocks_give_the_one_block_fit(covariance_type, mode):
+  # 307 rows (a prime) in blocks of at most 32: 10 blocks of 31, the last one
+  # padded; the one-block fit is the one checked against scikit-learn above.
+  n = 307
+  assert gmm.steps.row_blocks(n, 32) == (10, 31)
+  x, y = _blobs(seed=9, n=n)
+  labels = jnp.asarray(np.where(np.arange(n) % 10 == 0, y, -1))
+  fits = [gmm.fit(jax.random.key(2), jnp.asarray(x), labels, jnp.ones(3, bool),
+                  em.EMConfig(covariance_type=covariance_type, mode=mode,
+                              max_iter=8, tol=0.0, block_rows=rows))
+          for rows in (8192, 32)]
+  one, blocks = fits
+  np.testing.assert_allclose(blocks.history, one.history, rtol=1e-10)
+  np.testing.assert_allclose(blocks.log_likelihood, one.log_likelihood,
+                             rtol=1e-10)
+  for a, b in zip(jax.tree.leaves(blocks.params), jax.tree.leaves(one.params)):
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_kmeans_plusplus_draws_proportional_to_squared_distance():
+  # Arthur & Vassilvitskii (2007): the first centre is uniform, the second is
+  # drawn with probability D(x)^2 / sum D^2; exact pair probabilities below.
+  x = jnp.asarray([[0.0], [1.0], [3.0], [7.0]])
+  d2 = (np.asarray(x) - np.asarray(x).T) ** 2
+  exact = d2 / d2.sum(1, keepdims=True) / 4                      # [first, second]
+  keys = jax.random.split(jax.random.key(0), 20_000)
+  idx = np.asarray(jax.vmap(lambda k: initialisers.kmeans_plusplus(k, x, 2))(keys))
+  counts = np.zeros((4, 4))
+  np.add.at(counts, (idx[:, 0], idx[:, 1]), 1)
+  mask = exact > 0
+  assert counts[~mask].sum() == 0                   # a centre is never redrawn
+  _, p = stats.chisquare(counts[mask], exact[mask] * len(keys))
+  assert p > 1e-3, p
+  # All points equal: the draw falls back to uniform and stays in range.
+  same = initialisers.kmeans_plusplus(jax.random.key(1), jnp.zeros((5, 2)), 3)
+  assert np.all((np.asarray(same) >= 0) & (np.asarray(same) < 5))
+
+
+def test_random_subset_is_distinct_and_uniform():
+  keys = jax.random.split(jax.random.key(0), 6000)
+  idx = np.asarray(jax.vmap(lambda k: initialisers.random_subset(k, 6, 2))(keys))
+  assert np.all(idx[:, 0] != idx[:, 1])
+  # Each of the 15 unordered pairs equally likely.
+  pairs = np.bincount(6 * idx.min(1) + idx.max(1), minlength=36)
+  pairs = pairs[[6 * a + b for a in range(6) for b in range(a + 1, 6)]]
+  _, p = stats.chisquare(pairs, np.full(15, len(keys) / 15))
+  assert p > 1e-3, p
+  # Through the initialiser: K distinct centres, so no column is empty.
+  resp = initialisers.initial_responsibilities(
+      jax.random.key(1), jnp.arange(10.0)[:, None], jnp.ones(3, bool),
+      "random_from_data")
+  assert np.all(np.asarray(resp.sum(0)) >= 1)
+
+
+def test_em_update_by_hand_equals_the_compiled_loop():
+  x, _ = _blobs(seed=10)
+  x = jnp.asarray(x)
+  labels, active = -jnp.ones(300, jnp.int32), jnp.ones(3, bool)
+  config = em.EMConfig(max_iter=5, tol=0.0)
+  params = gmm.init_params(jax.random.key(0), x, labels, active, config)
+  fallback = gmm.steps.fallback_covariance(x, "full", config.reg_covar)
+  state = em.em_init(params, config.max_iter)
+  for _ in range(5):
+    state = em.em_update(state, x, labels, active, fallback, config)
+  loop = gmm.run_em(params, x, labels, active, config)
+  np.testing.assert_allclose(state.history[:5], loop.history[:5], rtol=1e-12)
+  np.testing.assert_allclose(state.params.means, loop.params.means, rtol=1e-12)
