@@ -178,9 +178,10 @@ def fit_gmm(key: jax.Array, x, n_components: int, *,
                         reg_covar=reg_covar, init=init)
   _checks.integer(n_init, "n_init", low=1)
   _checks.integer(n_kmeans_iter, "n_kmeans_iter", low=0)
-  labels = (np.full((n,), -1, np.int32) if labels is None else
-            _checks.labels(labels, "labels", n=n, low=-1, high=n_components - 1))
-  x, labels = jnp.asarray(x), jnp.asarray(labels)
+  if labels is not None:     # None: no labels, no label work in the loop
+    labels = jnp.asarray(_checks.labels(labels, "labels", n=n, low=-1,
+                                        high=n_components - 1))
+  x = jnp.asarray(x)
   user_given = any(a is not None for a in (weights_init, means_init,
                                            precisions_init))
   if user_given:

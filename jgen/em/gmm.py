@@ -97,7 +97,7 @@ def em_update(state: EMState, x: jax.Array, labels: jax.Array,
   Args:
     state: current state.
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     active: which components take part, [K] bool.
     fallback: reset covariance for collapsing components.
     config: settings (:class:`EMConfig`).
@@ -166,7 +166,7 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
   Args:
     key: PRNG key.
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     active: which components take part, [K] bool.
     config: settings (:class:`EMConfig`).
     init: initialiser name (:data:`jgen.em.init.INITS`).
@@ -177,7 +177,6 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
     Initial parameters.
   """
   k = active.shape[0]
-  label_resp = steps.clamp_labels(jnp.zeros((x.shape[0], k), x.dtype), labels)
   fallback = steps.fallback_covariance(x, config.covariance_type,
                                        config.reg_covar)
 
@@ -189,6 +188,9 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
 
   params = params_from(
       initialisers.initial_responsibilities(key, x, active, init, n_kmeans_iter))
+  if labels is None:
+    return params
+  label_resp = steps.clamp_labels(jnp.zeros((x.shape[0], k), x.dtype), labels)
   counts = label_resp.sum(0)                                   # [K]
 
   def anchored(params):
@@ -219,7 +221,7 @@ def run_em(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
   Args:
     params: initial parameters.
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     active: which components take part, [K] bool.
     config: settings (:class:`EMConfig`).
 
@@ -265,7 +267,7 @@ def fit(key: jax.Array, x: jax.Array, labels: jax.Array, active: jax.Array,
   Args:
     key: PRNG key for the initialisation.
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     active: which of the K (padded) components take part, [K] bool.
     config: settings (:class:`EMConfig`).
     init: initialiser name.
@@ -293,7 +295,7 @@ def fit_from(params: mixture.GMMParams, x: jax.Array, labels: jax.Array,
   Args:
     params: initial parameters; components with weight 0 stay off.
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     config: settings (:class:`EMConfig`).
     x_features: optional :func:`centred_features` of ``x``.
 
@@ -329,7 +331,7 @@ def fit_restarts(keys: jax.Array, x: jax.Array, labels: jax.Array,
   Args:
     keys: PRNG keys, one per restart, [R, ...].
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     active: which components take part, [K] bool.
     config: settings (:class:`EMConfig`).
     init: initialiser name.

@@ -36,11 +36,13 @@ def clamp_labels(resp: jax.Array, labels: jax.Array) -> jax.Array:
 
   Args:
     resp: responsibilities, [N, K].
-    labels: known component per point, or -1, [N] int.
+    labels: known component per point, or -1, [N] int; None for none.
 
   Returns:
     [N, K] responsibilities.
   """
+  if labels is None:
+    return resp
   onehot = jax.nn.one_hot(jnp.maximum(labels, 0), resp.shape[1],
                           dtype=resp.dtype)
   return jnp.where((labels >= 0)[:, None], onehot, resp)
@@ -52,14 +54,15 @@ class Blocks(NamedTuple):
   Attributes:
     x: data, [n_blocks, B, D].
     features: ``likelihoods.mvn_features`` of the rows, [n_blocks, B, T].
-    labels: known component per row or -1, [n_blocks, B].
-    mask: 1 for a data row, 0 for padding, [n_blocks, B].
+    labels: known component per row or -1, [n_blocks, B]; None for none.
+    mask: 1 for a data row, 0 for padding, [n_blocks, B]; None when there is
+      no padding.
     n: number of data rows (static).
   """
   x: jax.Array
   features: jax.Array
-  labels: jax.Array
-  mask: jax.Array
+  labels: jax.Array | None
+  mask: jax.Array | None
   n: int
 
 
@@ -91,13 +94,13 @@ def auto_block_rows(n: int, width: int, itemsize: int) -> int:
   return n if n * row <= 2 ** 24 else max(1, 2 ** 22 // row)
 
 
-def to_blocks(x: jax.Array, labels: jax.Array, x_features: jax.Array,
+def to_blocks(x: jax.Array, labels: jax.Array | None, x_features: jax.Array,
               block_rows: int = 0) -> Blocks:
   """Pads the rows of `x`, `labels` and `x_features` and cuts them into blocks.
 
   Args:
     x: data, [N, D].
-    labels: known component per point or -1, [N].
+    labels: known component per point or -1, [N]; None for none.
     x_features: ``likelihoods.mvn_features(x, type)``, [N, T].
     block_rows: the most rows per block; 0 for :func:`auto_block_rows`.
 
@@ -116,8 +119,10 @@ def to_blocks(x: jax.Array, labels: jax.Array, x_features: jax.Array,
                   constant_values=fill)
     return a.reshape((n_blocks, b) + a.shape[1:])
 
-  return Blocks(x=cut(x), features=cut(x_features), labels=cut(labels, -1),
-                mask=cut(jnp.ones((n,), x.dtype)), n=n)
+  return Blocks(x=cut(x), features=cut(x_features),
+                labels=None if labels is None else cut(labels, -1),
+                mask=(cut(jnp.ones((n,), x.dtype)) if n_blocks * b > n
+                      else None), n=n)
 
 
 class Statistics(NamedTuple):
@@ -181,13 +186,14 @@ def expected_statistics(params: mixture.GMMParams, blocks: Blocks, *,
     xb, fb, lb, mb = rows
     wlp = mixture.natural_log_prob(natural, xb, fb)
     resp, obj, loglik = _responsibilities(wlp, lb, mode)
-    resp = resp * mb[:, None]
+    if mb is not None:
+      resp, obj, loglik = resp * mb[:, None], obj * mb, loglik * mb
     if moments:
       part = statistics(resp, xb, fb)
     else:
       part = jax.tree.map(jnp.zeros_like, total)
-    part = part._replace(objective=jnp.sum(obj * mb),
-                         log_likelihood=jnp.sum(loglik * mb))
+    part = part._replace(objective=jnp.sum(obj),
+                         log_likelihood=jnp.sum(loglik))
     return jax.tree.map(jnp.add, total, part), None
 
   k, d = params.means.shape
@@ -204,13 +210,20 @@ def expected_statistics(params: mixture.GMMParams, blocks: Blocks, *,
 def _responsibilities(wlp, labels, mode):
   """Responsibilities, per-row objective and per-row ``log p(x_n)``."""
   k = wlp.shape[1]
-  log_norm = likelihoods.mixture_log_prob(wlp, log_weights=0.0)
+  # log-sum-exp with one exp: the normalised exponentials are the soft
+  # responsibilities.
+  top = jnp.max(wlp, axis=1, keepdims=True)
+  e = jnp.exp(wlp - top)
+  total = jnp.sum(e, axis=1, keepdims=True)
+  log_norm = (jnp.log(total) + top)[:, 0]
   if mode == "soft":
-    resp = jnp.exp(wlp - log_norm[:, None])
+    resp = e / total
     obj = log_norm
   else:
     resp = jax.nn.one_hot(jnp.argmax(wlp, axis=1), k, dtype=wlp.dtype)
-    obj = jnp.max(wlp, axis=1)
+    obj = top[:, 0]
+  if labels is None:
+    return resp, obj, log_norm
   resp = clamp_labels(resp, labels)
   safe = jnp.maximum(labels, 0)
   obj = jnp.where(labels >= 0,

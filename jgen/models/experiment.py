@@ -387,8 +387,10 @@ def run(s: Setup, workdir: str) -> dict:
     every member under ``runs``, with their ``mean`` and ``std``, when
     ``n_seeds > 1``), ``over_training`` (the evaluations over training),
     ``final`` (the last chunk's training metrics), ``mesh`` (its axes'
-    sizes, over several devices), ``best_step`` and
-    ``best_validation`` with validation, and a semi-supervised member's
+    sizes, over several devices), ``best_step``, ``best_validation`` and
+    ``selected`` (the best-on-validation state evaluated on the test split,
+    and on as many training examples under ``train``) with validation,
+    and a semi-supervised member's
     ``labelled`` indices. Figures: ``samples.png`` (samples over
     training, for models that generate), ``losses.png`` and the model's
     own.
@@ -463,6 +465,8 @@ def run(s: Setup, workdir: str) -> dict:
     out["mesh"] = dict(s.mesh.shape)
   if validate is not None:
     out.update(best_step=result.best_step, best_validation=result.best_value)
+    if result.best_step is not None:
+      out["selected"] = _selected(workdir, state, m, ds, result.best_step)
   if main:                            # every process holds the same results
     _figures(workdir, panels, result.history, m, ds)
     m.figures(members(state, n)[0], ds, workdir)
@@ -515,6 +519,21 @@ class _Events:
 
   def close(self):
     self.writer.close()
+
+
+def _selected(workdir: str, like, m: _base.Model, ds,
+              step: int) -> dict:
+  """The evaluation of the state selected on validation (model selection;
+  Prechelt 1998): on the test split, and on as many training examples
+  (``train``) for the train-test gap of each scalar metric."""
+  best, _ = train.restore(workdir, like, best=True)
+  best = distributed.local(best)
+  n = min(len(ds.x_test), len(ds.x_train))
+  seen = ds._replace(x_test=ds.x_train[:n], y_test=ds.y_train[:n])
+  test, on_train = m.evaluate(best, ds), m.evaluate(best, seen)
+  return {"step": step, **test,
+          "train": {k: v for k, v in on_train.items() if np.ndim(v) == 0
+                    and not isinstance(v, str)}}
 
 
 def restore(workdir: str, *, best: bool = False):

@@ -203,6 +203,15 @@ def test_validation_keeps_the_best_state_and_restores_it(tmp_path):
   assert step == result["best_step"]
   again = s2.model.evaluate(state, s2.validation)["test_elbo"]
   assert again == pytest.approx(result["best_validation"], abs=1e-5)
+  # The selected state, evaluated on the test split and on training images.
+  selected, ds = result["selected"], s2.dataset
+  assert selected["step"] == result["best_step"]
+  assert selected["test_elbo"] == pytest.approx(
+      s2.model.evaluate(state, ds)["test_elbo"], abs=1e-5)
+  n = min(len(ds.x_test), len(ds.x_train))
+  seen = ds._replace(x_test=ds.x_train[:n], y_test=ds.y_train[:n])
+  assert selected["train"]["test_elbo"] == pytest.approx(
+      s2.model.evaluate(state, seen)["test_elbo"], abs=1e-5)
   history = [json.loads(line) for line in
              (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert max(r["validation"] for r in history if "validation" in r) == \
