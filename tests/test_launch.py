@@ -150,8 +150,12 @@ _SECTION_CHECKS = {
     "dynamics": lambda r, md: set(r) >= {"bilinear", "dirac_gan",
                                          "dirac_gan_r1"}
     and "## Minimax dynamics" in md,
+    # the fair IWAE-VAE comparison: one selected state per model (quick),
+    # with its training log p(x), and the gain in the report
     "vae": lambda r, md: len(r["beta_sweep"]["rate"]) == 4
-    and "## VAE family" in md,
+    and all(len(r["fair"][m]["test"]) == len(r["fair"][m]["train"]) == 1
+            and r["fair"][m]["step"][0] in (50, 100) for m in ("vae", "iwae"))
+    and "IWAE minus VAE" in md and "## VAE family" in md,
     # launch.train on images: the shipped classifier's metrics, and a
     # generator after a few steps is worse than the real-data floor
     "gan": lambda r, md: {"fid", "inception_score", "precision", "recall",
@@ -159,6 +163,8 @@ _SECTION_CHECKS = {
     and 0 < r["mnist"]["fid_real_floor"] < r["mnist"]["fid"]
     and "## GANs" in md and "VEEGAN" in md,
     "ssvae": lambda r, md: len(r["table"]["M2 (jgen)"]["50"]) == 2
+    and len(r["table"]["M1 (jgen: VAE + RBF SVM)"]["50"]) == 2
+    and 1 <= r["config"]["m1"]["active_dims"] <= 50
     and "## Semi-supervised VAEs" in md,
     # every model through launch.train: its headline keys are read from
     # its result.json, and its figure is in the report
@@ -349,10 +355,14 @@ def test_train_ssvae_models_tiny(tmp_path):
   for model in ("m1", "m1_m2"):
     _run(["launch.train", f"--config=launch/configs/{model}.py", *common,
           "--config.m1_latent_dim=4", "--config.m1_steps=20",
+          "--config.m1_hidden=(16,)", "--config.m1_validate_every=10",
           f"--workdir={tmp_path / model}"])
     result = json.loads((tmp_path / model / "result.json").read_text())
     assert len(result["runs"]) == 2, result
     assert 0 <= result["mean"]["test_error"] <= 1
+  m1 = json.loads((tmp_path / "m1" / "result.json").read_text())
+  assert all(0 <= r["test_error_svm"] <= 1 and 0 <= r["active_dims"] <= 4
+             for r in m1["runs"])
 
 
 def test_train_ssvae_divergence_stops_with_a_message(tmp_path):

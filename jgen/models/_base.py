@@ -278,17 +278,17 @@ class TwoPlayerConfig:
                            reg_weight=self.penalty_weight, **weights)
 
 
-def check_widths(hidden) -> tuple[int, ...]:
-  """``hidden`` as a non-empty tuple of widths >= 1.
+def check_widths(hidden, name: str = "hidden") -> tuple[int, ...]:
+  """``hidden`` as a non-empty tuple of widths >= 1 (the field ``name``).
 
   Raises:
-    ValueError: an empty sequence or a width below 1.
+    ValueError: an empty sequence or a width below 1, naming ``name``.
   """
-  hidden = as_tuple(hidden, "hidden")
+  hidden = as_tuple(hidden, name)
   if not hidden:
-    raise ValueError("hidden must list at least one width, got ().")
+    raise ValueError(f"{name} must list at least one width, got ().")
   for h in hidden:
-    _checks.integer(h, "hidden", low=1)
+    _checks.integer(h, name, low=1)
   return hidden
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -253,6 +253,84 @@ def m1_features(vae: nets.VAE, params) -> tuple[Callable, Callable]:
   return sample, mean
 
 
+class M1Fit(NamedTuple):
+  """What :func:`fit_m1` returns.
+
+  Attributes:
+    params: M1's parameters at its best validation ELBO.
+    active: 1 for the latent dimensions kept, 0 for those dropped, [L1].
+    scores: the validation ELBO after each chunk of ``validate_every``
+      steps (zeros without validation), [steps // validate_every].
+  """
+  params: Any
+  active: jax.Array
+  scores: jax.Array
+
+
+def fit_m1(m1: _base.Model, key: jax.Array, x: jax.Array, *, steps: int,
+           validation: int, validate_every: int,
+           active_threshold: float) -> M1Fit:
+  """Trains M1 as Kingma et al. (2014, Section 3.1) and their code did.
+
+  M1 trains on ``x`` less ``validation`` images held out (a permutation of
+  ``fold_in(key, 4)``) and keeps the parameters of its best ELBO on them
+  (early stopping, Prechelt 1998; one binarisation and one z per held-out
+  image, from ``fold_in(key, 5)``). The latent dimensions whose posterior
+  mean has a standard deviation over ``x`` of at most ``active_threshold``
+  are dropped (``dpkingma/nips14-ssl`` drops those <= 0.1). Pure: it
+  ``vmap``s over keys (label draws).
+
+  Args:
+    m1: the VAE :class:`jgen.models.Model` of M1.
+    key: PRNG key; training starts from ``m1.init(fold_in(key, 2))``.
+    x: the training images, [N, D].
+    steps: Adam steps.
+    validation: images held out (0: train on all, keep the last state).
+    validate_every: steps between validations (rounded down to a divisor
+      of ``steps``).
+    active_threshold: the standard deviation at or below which a latent
+      dimension is dropped.
+
+  Returns:
+    :class:`M1Fit`.
+
+  Raises:
+    ValueError: ``validation`` leaves no training image.
+  """
+  if validation >= x.shape[0]:
+    raise ValueError(f"m1_validation: must leave training images; there "
+                     f"are {x.shape[0]}, got {validation}.")
+  order = jax.random.permutation(jax.random.fold_in(key, 4), x.shape[0])
+  held, fit = x[order[:validation]], x[order[validation:]]
+  fit = {"x": fit, "y": jnp.zeros(len(fit), jnp.int32)}
+  every = train.largest_divisor(steps, validate_every)
+  chunk = train.make_chunk(m1.step, m1.batch_fn, every)
+  score_key = jax.random.fold_in(key, 5)
+
+  def score(params):
+    if not validation:
+      return jnp.zeros(())
+    return -m1.parts.loss(params, score_key, {"x": held},
+                          hparams=m1.hparams)[0]
+
+  def body(carry, _):
+    state, best, best_score = carry
+    state, _ = chunk(state, fit, m1.hparams)
+    new = score(state.params)
+    better = new >= best_score
+    best = jax.tree.map(lambda a, b: jnp.where(better, a, b), state.params,
+                        best)
+    return (state, best, jnp.maximum(new, best_score)), new
+
+  state = m1.init(jax.random.fold_in(key, 2))
+  (_, params, _), scores = jax.lax.scan(
+      body, (state, state.params, jnp.array(-jnp.inf)), None,
+      length=steps // every)
+  means = m1_features(m1.parts.net, params)[1](x)
+  active = (jnp.std(means, 0) > active_threshold).astype(means.dtype)
+  return M1Fit(params, active, scores)
+
+
 def fit_m1_classifier(features: Callable, x_l, y_l, *, n_classes: int = 10,
                       l2: float = 1.0) -> Callable:
   """M1's classifier: softmax logistic regression on M1's posterior means.
@@ -272,8 +350,10 @@ def fit_m1_classifier(features: Callable, x_l, y_l, *, n_classes: int = 10,
   return lambda x: jnp.argmax(classifiers.linear_logits(w, features(x)), -1)
 
 
+_M1_FIELDS = ("m1_latent_dim", "m1_hidden", "m1_steps", "m1_validation",
+              "m1_validate_every", "active_threshold")
 _APPLIES = {"latent_dim": ("m2", "m1_m2"), "alpha": ("m2", "m1_m2"),
-            "m1_latent_dim": ("m1", "m1_m2"), "m1_steps": ("m1", "m1_m2"),
+            **dict.fromkeys(_M1_FIELDS, ("m1", "m1_m2")),
             "l2": ("m1",), "eval_samples": ("m2",)}
 
 
@@ -292,10 +372,20 @@ class SsvaeConfig:
       draws, :func:`jgen.data.labelled_subset`).
     label_seed: the seed of the labelled subsets.
     latent_dim: M2's z.
-    hidden: hidden widths of every MLP (Kingma et al.: one layer of 500).
+    hidden: hidden widths of M2's MLPs (Kingma et al.: one layer of 500).
     m1_latent_dim: M1's z1.
-    m1_steps: Adam steps of M1, trained first (inside ``init``) on every
-      training image.
+    m1_hidden: hidden widths of M1's encoder and decoder (the authors'
+      code, ``dpkingma/nips14-ssl``: 500-500).
+    m1_steps: Adam steps of M1, trained first (inside ``init``) on the
+      training images.
+    m1_validation: training images held out from M1's training; M1 keeps
+      the parameters of its best ELBO on them (early stopping, Prechelt
+      1998; 0: the last parameters, every image trained on).
+    m1_validate_every: M1's steps between validations.
+    active_threshold: M1's latent dimensions whose posterior mean varies
+      over the training images by a standard deviation at most this are
+      dropped (set to zero) from the features (the authors drop those
+      <= 0.1; 0 keeps every dimension).
     alpha: M2's per-example weight of the classification term (traced; the
       paper's ``0.1 N`` on data-set sums is ``0.1 N / n_labels`` here).
     learning_rate: Adam's step size (traced as ``lr``).
@@ -319,7 +409,11 @@ class SsvaeConfig:
   latent_dim: int = 10
   hidden: tuple[int, ...] = (500,)
   m1_latent_dim: int = 50
+  m1_hidden: tuple[int, ...] = (500, 500)
   m1_steps: int = 30_000
+  m1_validation: int = 500
+  m1_validate_every: int = 1000
+  active_threshold: float = 0.1
   alpha: float = 1000.0
   learning_rate: float = 1e-3
   batch_size: int = 100
@@ -331,10 +425,15 @@ class SsvaeConfig:
     _checks.choice(self.model, "model", MODELS)
     _base.refuse_inapplicable(self, self.model, _APPLIES)
     for name in ("data_dim", "latent_dim", "m1_latent_dim", "m1_steps",
-                 "batch_size", "eval_samples"):
+                 "m1_validate_every", "batch_size", "eval_samples"):
       _checks.integer(getattr(self, name), name, low=1)
+    _checks.integer(self.m1_validation, "m1_validation", low=0)
+    _checks.real(self.active_threshold, "active_threshold", low=0.0,
+                 high=1e30)
     _base.check_labelled_draws(self)
     object.__setattr__(self, "hidden", _base.check_widths(self.hidden))
+    object.__setattr__(self, "m1_hidden", _base.check_widths(self.m1_hidden,
+                                                           "m1_hidden"))
     variational.check_alpha(self.alpha)
     _checks.real(self.learning_rate, "learning_rate", low=1e-30, high=1e30)
     _checks.real(self.l2, "l2", low=1e-30, high=1e30)
@@ -372,23 +471,25 @@ def make(config: SsvaeConfig) -> _base.Model:
   m1 = None
   if c.model != "m2":
     m1 = vae_family.make(vae_family.VaeConfig(
-        data_dim=c.data_dim, latent_dim=c.m1_latent_dim, hidden=c.hidden,
+        data_dim=c.data_dim, latent_dim=c.m1_latent_dim, hidden=c.m1_hidden,
         likelihood="bernoulli" if c.binarize else "gaussian",
         binarize=c.binarize, learning_rate=c.learning_rate,
         batch_size=c.batch_size))
-  mean = lambda p, x: m1_features(m1.parts.net, p)[1](x)
-  sample_z1 = lambda p, key, x: m1_features(m1.parts.net, p)[0](key, x)
+  def mean(p, x):           # M1's test features: active dimensions' means
+    return m1_features(m1.parts.net, p["m1"])[1](x) * p["m1_active"]
+
+  def sample_z1(p, key, x):  # a fresh draw of q(z1 | x), same dimensions
+    return m1_features(m1.parts.net, p["m1"])[0](key, x) * p["m1_active"]
 
   def train_m1(key, data):
     if data is None:
       raise ValueError(f"{c.model}: init(key, data) trains M1 on the "
                        f"training images first; pass model.train_data(...)")
-    run = train.make_run(lambda k, hp, d: m1.init(k), m1.step, m1.batch_fn,
-                         c.m1_steps)
-    state, _ = run(jax.random.fold_in(key, 2), m1.hparams,
-                   {"x": data["x_u"], "y": jnp.zeros(len(data["x_u"]),
-                                                     jnp.int32)})
-    return state.params
+    fitted = fit_m1(m1, key, data["x_u"], steps=c.m1_steps,
+                    validation=c.m1_validation,
+                    validate_every=c.m1_validate_every,
+                    active_threshold=c.active_threshold)
+    return {"m1": fitted.params, "m1_active": fitted.active}
 
   def train_data(dataset, *, draw=0):
     return _base.labelled_split(c, _base.pixels(
@@ -402,14 +503,16 @@ def make(config: SsvaeConfig) -> _base.Model:
       return classifiers.logistic_objective(w, feats, y, c.l2)
 
     def init(key, data=None):
-      params = {"m1": train_m1(key, data),
+      params = {**train_m1(key, data),
                 "w": {"w": jnp.zeros((c.n_classes, c.m1_latent_dim)),
-                      "b": jnp.zeros(c.n_classes)}}
+                      "b": jnp.zeros(c.n_classes)},
+                # the labelled images, for the SVM fitted at evaluation
+                "labelled": {"x": data["x_l"], "y": data["y_l"]}}
       return train.init_state(params, optax.set_to_zero(), key)
 
     def step(state, batch, hparams):
       del hparams
-      feats = mean(state.params["m1"], batch["x_l"])
+      feats = mean(state.params, batch["x_l"])
       w = classifiers.newton(
           lambda w: objective(w, feats, batch["y_l"]), state.params["w"], 1)
       return state.replace(step=state.step + 1,
@@ -418,13 +521,25 @@ def make(config: SsvaeConfig) -> _base.Model:
 
     def logits(state, x):
       return classifiers.linear_logits(state.params["w"],
-                                       mean(state.params["m1"], x))
+                                       mean(state.params, x))
 
     def evaluate(state, dataset):
-      """Test error of the logistic regression on M1's posterior means."""
+      """``test_error`` of the logistic regression on M1's features (the
+      active dimensions' posterior means), ``test_error_svm`` of an RBF SVM
+      (scikit-learn's ``SVC`` defaults) on the same labelled features, and
+      ``active_dims``."""
+      from sklearn.svm import SVC
       x = test_x(dataset)
+      p = state.params
+      svm = SVC().fit(np.asarray(mean(p, p["labelled"]["x"])),
+                      np.asarray(p["labelled"]["y"]))
+      y = np.asarray(dataset.y_test)
       return {"test_error": float(metrics.error_rate(
-          logits(state, x), jnp.asarray(dataset.y_test))), "n_test": len(x)}
+          logits(state, x), jnp.asarray(y))),
+              "test_error_svm": float(np.mean(
+                  svm.predict(np.asarray(mean(p, x))) != y)),
+              "active_dims": int(np.sum(np.asarray(p["m1_active"]))),
+              "n_test": len(x)}
     return _base.Model(
         config, init, step, lambda key, d: {"x_l": d["x_l"], "y_l": d["y_l"]},
         {}, train_data, None, evaluate, lambda state, dataset, workdir: [],
@@ -436,7 +551,8 @@ def make(config: SsvaeConfig) -> _base.Model:
                hidden=c.hidden,
                likelihood="bernoulli" if on_pixels and c.binarize
                else "gaussian", binarize_data=on_pixels and c.binarize)
-  frozen = lambda p: {"m1": jax.tree.map(lambda _: "frozen", p["m1"]),
+  frozen = lambda p: {**jax.tree.map(lambda _: "frozen", {
+      k: p[k] for k in ("m1", "m1_active")}),
                       "m2": jax.tree.map(lambda _: "train", p["m2"])}
   opt = optimizer if on_pixels else lambda hp: optax.multi_transform(
       {"train": optax.adam(hp["lr"]), "frozen": optax.set_to_zero()}, frozen)
@@ -445,7 +561,7 @@ def make(config: SsvaeConfig) -> _base.Model:
     if on_pixels:
       return s.loss(params, key, batch, hparams=hparams)
     k_l, k_u, k = jax.random.split(key, 3)
-    p1 = jax.lax.stop_gradient(params["m1"])
+    p1 = jax.lax.stop_gradient(params)
     return s.loss(params["m2"], k, {"x_l": sample_z1(p1, k_l, batch["x_l"]),
                                     "y_l": batch["y_l"],
                                     "x_u": sample_z1(p1, k_u, batch["x_u"])},
@@ -456,13 +572,13 @@ def make(config: SsvaeConfig) -> _base.Model:
     if on_pixels:
       params = m2_params
     else:
-      params = {"m1": train_m1(key, data), "m2": m2_params}
+      params = {**train_m1(key, data), "m2": m2_params}
     return train.init_state(params, opt, key, {"lr": c.learning_rate})
 
   def logits(state, x):
     if on_pixels:
       return s.model.apply(state.params, x, method=nets.M2.class_logits)
-    return s.model.apply(state.params["m2"], mean(state.params["m1"], x),
+    return s.model.apply(state.params["m2"], mean(state.params, x),
                          method=nets.M2.class_logits)
 
   @jax.jit       # compiled once per model, not per evaluation

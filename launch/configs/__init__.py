@@ -42,7 +42,7 @@ MODES_GAN = {"loss": "non_saturating", "penalty": "r1",
 # importance-sampled log p(x) (K = 1,000) on 500 held-out training images.
 BURDA = {"dataset": "mnist5k", "hidden": (200, 200), "latent_dim": 50,
          "binarize": True, "batch_size": 20, "learning_rate": 1e-3,
-         "num_steps": 30_000, "validate_every": 1000,
+         "num_steps": 30_000, "validate_every": 2000,
          "validation_metric": "test_log_likelihood", "validation_size": 500}
 
 # The mode-collapse table's penalty weights: R1's gamma, WGAN-GP's lambda.

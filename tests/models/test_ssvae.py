@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from sklearn.svm import SVC
 
 from jgen import data
 from jgen import nets
@@ -121,6 +122,12 @@ def _model(name, **fields):
     ("m1_m2", {"eval_samples": 5}, "eval_samples: an option of model=m2"),
     ("m2", {"hidden": ()}, "hidden must list"),
     ("m2", {"binarize": 1}, "binarize must be a bool"),
+    ("m2", {"m1_hidden": (8,)}, "m1_hidden: an option of model=m1/m1_m2"),
+    ("m2", {"active_threshold": 0.2}, "active_threshold: an option"),
+    ("m1", {"m1_validation": -1}, "m1_validation"),
+    ("m1", {"m1_validate_every": 0}, "m1_validate_every"),
+    ("m1", {"active_threshold": -0.1}, "active_threshold"),
+    ("m1_m2", {"m1_hidden": ()}, "m1_hidden must list"),
 ])
 def test_config_refuses(name, fields, match):
   from jgen import models
@@ -142,14 +149,56 @@ def test_m1s_newton_steps_reach_fit_logistic():
   for i in range(30):
     state, out = step(state, m.batch_fn(jax.random.PRNGKey(i), d), m.hparams)
   _, mean = ssvae.m1_features(m.parts.m1.parts.net, state.params["m1"])
-  predict = ssvae.fit_m1_classifier(mean, d["x_l"], d["y_l"])
+  active = state.params["m1_active"]
+  features = lambda x: mean(x) * active          # the active dimensions
+  predict = ssvae.fit_m1_classifier(features, d["x_l"], d["y_l"])
   x_test = jnp.asarray(ds.x_test, jnp.float32)
   want = np.asarray(predict(x_test))
-  logits = jnp.asarray(mean(x_test)) @ state.params["w"]["w"].T + \
+  logits = jnp.asarray(features(x_test)) @ state.params["w"]["w"].T + \
       state.params["w"]["b"]
   np.testing.assert_array_equal(np.argmax(np.asarray(logits), 1), want)
-  assert m.evaluate(state, ds)["test_error"] == pytest.approx(
+  result = m.evaluate(state, ds)
+  assert result["test_error"] == pytest.approx(
       float(np.mean(want != ds.y_test)))
+  # The SVM on the same labelled features: scikit-learn's SVC, fitted here.
+  svm = SVC().fit(np.asarray(features(d["x_l"])), np.asarray(d["y_l"]))
+  assert result["test_error_svm"] == pytest.approx(float(np.mean(
+      svm.predict(np.asarray(features(x_test))) != ds.y_test)))
+  assert result["active_dims"] == int(np.sum(np.asarray(active)))
+
+
+def test_fit_m1_keeps_its_best_validation_elbo_and_drops_flat_dimensions():
+  ds = data.load("digits")
+  m1 = _model("m1", m1_latent_dim=4).parts.m1
+  x = jnp.asarray(ds.x_train, jnp.float32)
+  key = jax.random.PRNGKey(3)
+  fit = ssvae.fit_m1(m1, key, x, steps=40, validation=200, validate_every=10,
+                     active_threshold=0.1)
+  assert fit.scores.shape == (4,)
+  # The kept parameters score the best of the four validations, recomputed
+  # here on the same held-out images (Prechelt 1998's early stopping).
+  held = x[jax.random.permutation(jax.random.fold_in(key, 4), len(x))[:200]]
+  kept = -m1.parts.loss(fit.params, jax.random.fold_in(key, 5), {"x": held},
+                        hparams=m1.hparams)[0]
+  assert float(kept) == pytest.approx(float(jnp.max(fit.scores)), rel=1e-6)
+  # The active mask: dimensions whose posterior mean varies, by NumPy.
+  means = np.asarray(ssvae.m1_features(m1.parts.net, fit.params)[1](x))
+  np.testing.assert_array_equal(fit.active, means.std(0) > 0.1)
+  dropped = ssvae.fit_m1(m1, key, x, steps=10, validation=0,
+                         validate_every=10, active_threshold=1e9)
+  assert float(jnp.sum(dropped.active)) == 0.0
+  # Without validation: the last state of one plain run on all the images.
+  plain = ssvae.fit_m1(m1, key, x, steps=40, validation=0, validate_every=10,
+                       active_threshold=0.0)
+  order = jax.random.permutation(jax.random.fold_in(key, 4), len(x))
+  run = train.make_run(lambda k, hp, d: m1.init(k), m1.step, m1.batch_fn, 40)
+  state, _ = run(jax.random.fold_in(key, 2), m1.hparams,
+                 {"x": x[order], "y": jnp.zeros(len(x), jnp.int32)})
+  for a, b in zip(jax.tree.leaves(plain.params), jax.tree.leaves(state.params)):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+  with pytest.raises(ValueError, match="m1_validation: must leave"):
+    ssvae.fit_m1(m1, key, x, steps=10, validation=len(x), validate_every=10,
+                 active_threshold=0.1)
 
 
 def test_m1_m2_keeps_m1_frozen_and_init_needs_the_data():
