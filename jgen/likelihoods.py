@@ -128,10 +128,20 @@ def mvn_features(x: jax.Array, covariance_type: str) -> jax.Array:
 
   Returns:
     ``T(x)``.
+
+  Raises:
+    ValueError: an unknown `covariance_type`.
   """
+  _check_covariance_type(covariance_type)
   if covariance_type in ("full", "tied"):
     return quadratic_features(x)
   return jnp.square(x)
+
+
+def _check_covariance_type(covariance_type: str) -> None:
+  if covariance_type not in COVARIANCE_TYPES:
+    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                     f"got {covariance_type!r}.")
 
 
 def mvn_natural_parameters(mean: jax.Array, precision_cholesky: jax.Array,
@@ -159,9 +169,7 @@ def mvn_natural_parameters(mean: jax.Array, precision_cholesky: jax.Array,
   Raises:
     ValueError: an unknown `covariance_type`.
   """
-  if covariance_type not in COVARIANCE_TYPES:
-    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                     f"got {covariance_type!r}.")
+  _check_covariance_type(covariance_type)
   k, d = mean.shape
   prec = precision_cholesky
   log_det = log_det_precision_cholesky(prec, covariance_type, d)

@@ -97,3 +97,14 @@ def test_mixture_log_prob_matches_scipy_and_handles_off_components():
   want = special.logsumexp(comp[:, :2] + np.log(w[:2]), 1)
   np.testing.assert_allclose(got, want, rtol=1e-12)
   assert np.all(np.isfinite(jax.device_get(got)))
+
+
+def test_unknown_covariance_type_is_refused_by_name():
+  x, mean = jnp.zeros((3, 2)), jnp.zeros((1, 2))
+  with pytest.raises(ValueError, match="covariance_type must be one of"):
+    likelihoods.mvn_features(x, "banana")
+  with pytest.raises(ValueError, match="covariance_type must be one of"):
+    likelihoods.mvn_natural_parameters(mean, jnp.ones((1, 2)), "banana")
+  with pytest.raises(ValueError, match="covariance_type must be one of"):
+    likelihoods.mvn_log_prob(x, mean=mean, precision_cholesky=jnp.ones((1, 2)),
+                             covariance_type="banana")

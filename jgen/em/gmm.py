@@ -198,7 +198,8 @@ def init_params(key: jax.Array, x: jax.Array, labels: jax.Array,
     centers = jnp.where((counts > 0)[:, None], label_means, params.means)
     return params_from(initialisers.nearest_responsibilities(x, centers, active))
 
-  # A branch, not a select: without labels the second M-step is not run.
+  # A branch, not a select: with no labelled point the second M-step is
+  # not run.
   return jax.lax.cond(jnp.any(counts > 0), anchored, lambda p: p, params)
 
 

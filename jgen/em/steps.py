@@ -168,7 +168,7 @@ def expected_statistics(params: mixture.GMMParams, blocks: Blocks, *,
   One ``lax.scan`` over row blocks: each block's responsibilities (Bishop
   2006, eq. 9.23; module doc for hard and labelled points) are reduced to
   sums while the block is in cache, so the [N, K] responsibilities and the
-  [N, D(D+1)/2] features are never read twice from memory.
+  [N, T] features are never read twice from memory.
 
   Args:
     params: current parameters.

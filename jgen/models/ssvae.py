@@ -8,7 +8,8 @@ pieces below them build sweeps directly:
 * **M2** (:func:`build_m2`): an :class:`jgen.nets.M2` trained on ``J^alpha`` of
   eq. (9) (:func:`jgen.variational.make_m2_loss`) with Adam, one labelled and
   one unlabelled minibatch per step; the classifier ``q(y | x)`` answers.
-* **M1** (:func:`m1_features`, :func:`fit_m1_classifier`): a VAE trained on
+* **M1** (:func:`fit_m1`, :func:`m1_features`, :func:`fit_m1_classifier`,
+  :func:`fit_m1_svm`): a VAE trained on
   all images (:mod:`jgen.variational`'s ``vae`` objective); a classifier on
   the posterior means of the labelled images. The paper used a transductive
   SVM; jgen uses its own softmax logistic regression
@@ -234,22 +235,28 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   return run
 
 
-def m1_features(vae: nets.VAE, params) -> tuple[Callable, Callable]:
+def m1_features(vae: nets.VAE, params,
+                active: jax.Array | None = None) -> tuple[Callable, Callable]:
   """M1's features: a sample of ``q(z1 | x)`` (training) and its mean (test).
 
   Args:
     vae: the trained M1 :class:`jgen.nets.VAE`.
     params: its parameters.
+    active: optional [L1] mask (:attr:`M1Fit.active`): the dropped
+      dimensions are set to zero in both.
 
   Returns:
     ``(sample(key, x) -> [B, L1], mean(x) -> [B, L1])``.
   """
+  keep = (lambda z: z) if active is None else (lambda z: z * active)
+
   def mean(x):
-    return vae.apply(params, x, method=nets.VAE.encode)[0]
+    return keep(vae.apply(params, x, method=nets.VAE.encode)[0])
 
   def sample(key, x):
     mu, log_scale = vae.apply(params, x, method=nets.VAE.encode)
-    return mu + jnp.exp(log_scale) * jax.random.normal(key, mu.shape, mu.dtype)
+    return keep(mu + jnp.exp(log_scale)
+                * jax.random.normal(key, mu.shape, mu.dtype))
   return sample, mean
 
 
@@ -348,6 +355,24 @@ def fit_m1_classifier(features: Callable, x_l, y_l, *, n_classes: int = 10,
   w = classifiers.fit_logistic(np.asarray(features(jnp.asarray(x_l))), y_l,
                                l2=l2, n_classes=n_classes)
   return lambda x: jnp.argmax(classifiers.linear_logits(w, features(x)), -1)
+
+
+def fit_m1_svm(features: Callable, x_l, y_l) -> Callable:
+  """M1's second classifier: an RBF support-vector machine (Cortes & Vapnik
+  1995; scikit-learn's ``SVC`` with its defaults) on M1's features of the
+  labelled images, fitted on the host.
+
+  Args:
+    features: ``x -> [B, L1]`` (the mean of :func:`m1_features`).
+    x_l: labelled images, [N_l, D].
+    y_l: their labels, [N_l].
+
+  Returns:
+    ``predict(x) -> [B]`` class predictions (NumPy).
+  """
+  from sklearn.svm import SVC
+  svm = SVC().fit(np.asarray(features(jnp.asarray(x_l))), np.asarray(y_l))
+  return lambda x: svm.predict(np.asarray(features(x)))
 
 
 _M1_FIELDS = ("m1_latent_dim", "m1_hidden", "m1_steps", "m1_validation",
@@ -476,10 +501,10 @@ def make(config: SsvaeConfig) -> _base.Model:
         binarize=c.binarize, learning_rate=c.learning_rate,
         batch_size=c.batch_size))
   def mean(p, x):           # M1's test features: active dimensions' means
-    return m1_features(m1.parts.net, p["m1"])[1](x) * p["m1_active"]
+    return m1_features(m1.parts.net, p["m1"], p["m1_active"])[1](x)
 
   def sample_z1(p, key, x):  # a fresh draw of q(z1 | x), same dimensions
-    return m1_features(m1.parts.net, p["m1"])[0](key, x) * p["m1_active"]
+    return m1_features(m1.parts.net, p["m1"], p["m1_active"])[0](key, x)
 
   def train_m1(key, data):
     if data is None:
@@ -528,16 +553,14 @@ def make(config: SsvaeConfig) -> _base.Model:
       active dimensions' posterior means), ``test_error_svm`` of an RBF SVM
       (scikit-learn's ``SVC`` defaults) on the same labelled features, and
       ``active_dims``."""
-      from sklearn.svm import SVC
       x = test_x(dataset)
       p = state.params
-      svm = SVC().fit(np.asarray(mean(p, p["labelled"]["x"])),
-                      np.asarray(p["labelled"]["y"]))
+      svm = fit_m1_svm(lambda xx: mean(p, xx), p["labelled"]["x"],
+                       p["labelled"]["y"])
       y = np.asarray(dataset.y_test)
       return {"test_error": float(metrics.error_rate(
           logits(state, x), jnp.asarray(y))),
-              "test_error_svm": float(np.mean(
-                  svm.predict(np.asarray(mean(p, x))) != y)),
+              "test_error_svm": float(np.mean(svm(x) != y)),
               "active_dims": int(np.sum(np.asarray(p["m1_active"]))),
               "n_test": len(x)}
     return _base.Model(

@@ -10,8 +10,9 @@ sequence), and each library's default call (``em.fit_gmm(key, x, k,
 max_iter=iterations, tol=0)`` against ``GaussianMixture(k,
 max_iter=iterations, tol=0).fit(x)``: each its own initialisation code,
 one start, with k-means and with random points from the data as the
-initialisation on both sides), what a user's first call gets. Compile time is reported apart, and
-the host's measured matmul GFLOP/s beside the figures. Writes
+initialisation on both sides), what a user's first call gets. Compile time
+is reported apart, and the host's measured matmul GFLOP/s beside the
+figures. Writes
 ``bench_gmm.json`` and ``bench_gmm.md`` into ``--workdir``.
 
   python -m launch.bench.gmm --workdir=runs/bench_gmm

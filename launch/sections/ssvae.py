@@ -91,9 +91,8 @@ def _m1(d: dict, num_steps: int, validation: int):
                      validation=validation,
                      validate_every=M1["validate_every"],
                      active_threshold=M1["active_threshold"])
-  sample, mean = ssvae.m1_features(m.parts.net, fit.params)
-  return ((lambda key, x: sample(key, x) * fit.active),
-          (lambda x: mean(x) * fit.active), int(jnp.sum(fit.active)))
+  sample, mean = ssvae.m1_features(m.parts.net, fit.params, fit.active)
+  return sample, mean, int(jnp.sum(fit.active))
 
 
 def _idx(y, n_labels, draw):
@@ -104,17 +103,15 @@ def _idx(y, n_labels, draw):
 def m1_errors(mean, d, n_labels, draws) -> tuple[np.ndarray, np.ndarray]:
   """M1: logistic regression, and an RBF SVM (scikit-learn's ``SVC``
   defaults), on the posterior means of each draw's labelled images."""
-  from sklearn.svm import SVC
   y, y_test = np.asarray(d["y"]), np.asarray(d["y_test"])
-  logistic, svm = [], []
+  errors = []
   for draw in range(draws):
     i = _idx(y, n_labels, draw)
-    predict = ssvae.fit_m1_classifier(mean, d["x"][i], y[i])
-    logistic.append(float(np.mean(np.asarray(predict(d["x_test"])) != y_test)))
-    fit = SVC().fit(np.asarray(mean(d["x"][i])), y[i])
-    svm.append(float(np.mean(fit.predict(np.asarray(mean(d["x_test"])))
-                             != y_test)))
-  return np.array(logistic), np.array(svm)
+    errors.append([float(np.mean(np.asarray(fit(mean, d["x"][i], y[i])(
+        d["x_test"])) != y_test)) for fit in (ssvae.fit_m1_classifier,
+                                              ssvae.fit_m1_svm)])
+  logistic, svm = np.array(errors).T
+  return logistic, svm
 
 
 def gmm_errors(d, n_labels, draws) -> np.ndarray:

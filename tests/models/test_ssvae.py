@@ -151,6 +151,9 @@ def test_m1s_newton_steps_reach_fit_logistic():
   _, mean = ssvae.m1_features(m.parts.m1.parts.net, state.params["m1"])
   active = state.params["m1_active"]
   features = lambda x: mean(x) * active          # the active dimensions
+  _, masked = ssvae.m1_features(m.parts.m1.parts.net, state.params["m1"],
+                                active)
+  np.testing.assert_array_equal(masked(d["x_l"]), features(d["x_l"]))
   predict = ssvae.fit_m1_classifier(features, d["x_l"], d["y_l"])
   x_test = jnp.asarray(ds.x_test, jnp.float32)
   want = np.asarray(predict(x_test))
