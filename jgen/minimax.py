@@ -102,11 +102,16 @@ class Players(NamedTuple):
     project_u, project_v: maps applied to a player's parameters after each
       of its steps (identity by default; :func:`clip_weights` for WGAN's
       weight clipping).
+    lr_scale: None, or a function of the game's step counter (``state.step``)
+      that multiplies both learning rates at that step, e.g.
+      :func:`linear_decay`; every critic step of a game step takes the same
+      factor.
   """
   tx_u: optax.GradientTransformation
   tx_v: optax.GradientTransformation
   project_u: Callable = _identity
   project_v: Callable = _identity
+  lr_scale: Callable | None = None
 
 
 def plain_players() -> Players:
@@ -129,6 +134,29 @@ def clip_weights(c: float) -> Callable:
   """
   c = _checks.real(c, "c", low=1e-30, high=1e30)
   return lambda params: jax.tree.map(lambda p: jnp.clip(p, -c, c), params)
+
+
+def linear_decay(start: int, steps: int) -> Callable:
+  """A learning-rate factor of the step counter that is 1 until ``start``,
+  then falls linearly to 0 over ``steps`` steps and stays there: the
+  schedule of CycleGAN (Zhu et al. 2017, Section 4: constant, then linear
+  decay to zero) and, with ``start=0``, of the CIFAR-10 ResNet of WGAN-GP
+  (Gulrajani et al. 2017, their code: ``lr * (1 - t / T)``).
+
+  Args:
+    start: the step at which the decay begins (>= 0).
+    steps: the steps it takes to reach 0 (>= 1).
+
+  Returns:
+    ``scale(step) -> float32`` in [0, 1], for :class:`Players` ``lr_scale``.
+
+  Raises:
+    ValueError: ``start < 0`` or ``steps < 1``.
+  """
+  start = _checks.integer(start, "start", low=0)
+  steps = _checks.integer(steps, "steps", low=1)
+  return lambda step: jnp.clip(1.0 - (step - start) / steps, 0.0,
+                               1.0).astype(jnp.float32)
 
 
 def init(u, v, players: Players | None = None,
@@ -232,11 +260,11 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
   apply_u = functools.partial(_apply, players.tx_u, players.project_u)
   apply_v = functools.partial(_apply, players.tx_v, players.project_v)
 
-  def critic_steps(u, v, opt_v, key, batch, hparams, n):
+  def critic_steps(u, v, opt_v, key, batch, hparams, n, lr_v):
     for i in range(n):
       gv = jax.grad(game.loss_v, argnums=1)(u, v, jax.random.fold_in(key, i),
                                             batch, hparams)
-      v, opt_v = apply_v(v, opt_v, gv, hparams["lr_v"])
+      v, opt_v = apply_v(v, opt_v, gv, lr_v)
     return v, opt_v
 
   def step(state: MinimaxState, batch, hparams):
@@ -245,6 +273,9 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
                        "minimax.init(..., ema=True).")
     key = train.step_key(state)
     lr_u, lr_v = hparams["lr_u"], hparams["lr_v"]
+    if players.lr_scale is not None:
+      scale = players.lr_scale(state.step)
+      lr_u, lr_v = lr_u * scale, lr_v * scale
     u, v = state.u, state.v
     loss_u, g_u = jax.value_and_grad(game.loss_u, argnums=0)(
         u, v, key, batch, hparams)
@@ -256,7 +287,7 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
       opt_v = state.opt_v
       if n_v > 1:                       # critic-only steps, then a joint one
         v, opt_v = critic_steps(u, v, opt_v, jax.random.fold_in(key, 1),
-                                batch, hparams, n_v - 1)
+                                batch, hparams, n_v - 1, lr_v)
         g_u, g_v = gradients(game, u, v, key, batch, hparams)
       u, opt_u = apply_u(u, state.opt_u, g_u, lr_u)
       v, opt_v = apply_v(v, opt_v, g_v, lr_v)
@@ -264,7 +295,8 @@ def make_step(game: Game, method: str, players: Players | None = None, *,
       opt_u = state.opt_u
       if order == "u_first":
         u, opt_u = apply_u(u, opt_u, g_u, lr_u)
-      v, opt_v = critic_steps(u, v, state.opt_v, key, batch, hparams, n_v)
+      v, opt_v = critic_steps(u, v, state.opt_v, key, batch, hparams, n_v,
+                              lr_v)
       if order == "v_first":
         gu = jax.grad(game.loss_u, argnums=0)(u, v, key, batch, hparams)
         u, opt_u = apply_u(u, opt_u, gu, lr_u)

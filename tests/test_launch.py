@@ -92,6 +92,9 @@ def test_fit_gmm_script(tmp_path):
       "--config.dataset=imagenet21k"], "--config: dataset must be one of"),
     (["launch.train", "--config=launch/configs/ring8.py", "stray"],
      "unexpected arguments"),
+    (["launch.train", "--config=launch/configs/ring8.py",
+      "--config.lr_decay_steps=100"],
+     "--config: lr_decay_start + lr_decay_steps = 20100 < num_steps"),
     # launch.train over several processes: the flags, the devices
     (["launch.train", "--config=launch/configs/ring8.py", "--num_processes=2"],
      "coordinator_address, num_processes and process_id go together"),

@@ -197,6 +197,36 @@ def test_players_transformations_match_optax_adam():
   np.testing.assert_allclose(state.v, y, rtol=1e-10)
 
 
+def test_linear_decay_scales_every_step_of_a_game_step():
+  """Players' lr_scale: the factor of linear_decay(start, steps) at the
+  game's step counter (checked against optax.linear_schedule) multiplies
+  both players' steps, the critic's extra steps included (alternating,
+  n_v = 2, against hand-written updates)."""
+  scale = minimax.linear_decay(2, 4)
+  reference = optax.linear_schedule(1.0, 0.0, 4, transition_begin=2)
+  for t in range(9):
+    np.testing.assert_allclose(float(scale(jnp.int32(t))),
+                               float(reference(t)), rtol=1e-6)
+  game = games.bilinear(jnp.asarray(A))
+  players = minimax.Players(optax.identity(), optax.identity(),
+                            lr_scale=scale)
+  step = minimax.make_step(game, "alternating", players, n_v=2)
+  state = minimax.init(jnp.asarray(X0), jnp.asarray(Y0), players)
+  x, y = X0.copy(), Y0.copy()
+  for t in range(7):
+    state, _ = step(state, None, HP)
+    f = float(reference(t))
+    for _ in range(2):
+      y = y + f * LR_V * A.T @ x
+    x = x - f * LR_U * A @ y
+  np.testing.assert_allclose(state.u, x, rtol=1e-6)
+  np.testing.assert_allclose(state.v, y, rtol=1e-6)
+  frozen, _ = step(state, None, HP)        # past start + steps: no move
+  np.testing.assert_array_equal(frozen.u, state.u)
+  with pytest.raises(ValueError, match="steps"):
+    minimax.linear_decay(0, 0)
+
+
 def test_trajectories_vmap_over_start_points_and_custom_regularizer():
   def r1_by_hand(critic, v, real, fake, key):
     del critic, real, fake, key

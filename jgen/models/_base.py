@@ -238,6 +238,11 @@ class TwoPlayerConfig:
     lr_d: the critic's learning rate (traced as ``lr_v``).
     penalty_weight: the penalty's weight (traced as ``reg_weight``).
     batch_size: examples per step.
+    lr_decay_start: the step from which both learning rates fall linearly
+      to 0 over ``lr_decay_steps`` steps (:func:`jgen.minimax.linear_decay`;
+      Zhu et al. 2017, Section 4).
+    lr_decay_steps: the length of that decay; 0 (the default) keeps the
+      learning rates constant.
   """
   loss: str = "non_saturating"
   penalty: str = "r1"
@@ -247,6 +252,8 @@ class TwoPlayerConfig:
   lr_d: float = 1e-3
   penalty_weight: float = 0.1
   batch_size: int = 128
+  lr_decay_start: int = 0
+  lr_decay_steps: int = 0
 
   def __post_init__(self):
     _checks.choice(self.loss, "loss", adversarial.LOSSES)
@@ -261,6 +268,12 @@ class TwoPlayerConfig:
     for name in ("lr_g", "lr_d", "penalty_weight"):
       _checks.real(getattr(self, name), name, low=0.0, high=1e30)
     _checks.integer(self.batch_size, "batch_size", low=1)
+    _checks.integer(self.lr_decay_start, "lr_decay_start", low=0)
+    _checks.integer(self.lr_decay_steps, "lr_decay_steps", low=0)
+    if self.lr_decay_start and not self.lr_decay_steps:
+      raise ValueError(f"lr_decay_start={self.lr_decay_start} needs "
+                       f"lr_decay_steps >= 1 (0 keeps the learning rates "
+                       f"constant).")
 
   @property
   def penalty_or_none(self) -> str | None:
@@ -268,9 +281,12 @@ class TwoPlayerConfig:
     return None if self.penalty == "none" else self.penalty
 
   def players(self, **projections) -> minimax.Players:
-    """Adam with :attr:`betas` for both players (``project_v=`` etc.)."""
+    """Adam with :attr:`betas` for both players (``project_v=`` etc.), and
+    the learning-rate decay when :attr:`lr_decay_steps` is set."""
     adam = optax.scale_by_adam(*self.betas)
-    return minimax.Players(adam, adam, **projections)
+    scale = (minimax.linear_decay(self.lr_decay_start, self.lr_decay_steps)
+             if self.lr_decay_steps else None)
+    return minimax.Players(adam, adam, **projections, lr_scale=scale)
 
   def two_player_hparams(self, **weights: float) -> dict:
     """``{"lr_u", "lr_v", "reg_weight", **weights}`` as float32 scalars."""

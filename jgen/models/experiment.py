@@ -234,7 +234,8 @@ def build(fields: Mapping) -> Setup:
   Raises:
     ValueError: naming the field: a bad experiment or model field, a field
       the model does not have, a dataset without the labels the model
-      needs or with examples of another size than the config states.
+      needs or with examples of another size than the config states, a
+      learning-rate decay that ends before ``num_steps``.
     TypeError: a field of the wrong type.
   """
   from jgen import models
@@ -256,7 +257,15 @@ def build(fields: Mapping) -> Setup:
                        f"has none (an npz file needs an array 'y' of classes "
                        f"0..C-1).")
     own["n_classes"] = int(y.max()) + 1
-  m = entry.make(entry.config(**own))
+  config = entry.config(**own)
+  decay = getattr(config, "lr_decay_steps", 0)
+  if decay and config.lr_decay_start + decay < e.num_steps:
+    end = config.lr_decay_start + decay
+    raise ValueError(
+        f"lr_decay_start + lr_decay_steps = {end} < num_steps = "
+        f"{e.num_steps}: the learning rates would be 0 for the last "
+        f"{e.num_steps - end} steps; end the decay at num_steps or later.")
+  m = entry.make(config)
   m.train_data(ds)                  # the data fit the model (checked once)
   return Setup(e, m, ds, validation, _mesh(e, m, ds))
 

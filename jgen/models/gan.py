@@ -403,8 +403,9 @@ def _evaluator(m: _base.Model) -> Callable:
       images: :class:`jgen.metrics.SampleQuality`, plus
       ``conditional_accuracy`` (:func:`jgen.metrics.conditional_accuracy`)
       for CGAN/AC-GAN and ``code_accuracy`` (Q's categorical code on the
-      test images, :func:`jgen.metrics.code_accuracy`) for InfoGAN with
-      labelled data; other points: ``{}``.
+      test images, :func:`jgen.metrics.code_accuracy`; a batch-normalised
+      critic in evaluation mode, :func:`critic_variables`) for InfoGAN
+      with labelled data; other points: ``{}``.
     """
     samples = _base.draw_samples(sample, state, samples, key)
     if dataset.modes is not None:
@@ -419,11 +420,48 @@ def _evaluator(m: _base.Model) -> Callable:
           samples, np.arange(len(samples)) % n_cat)
     labelled = np.min(dataset.y_test) >= 0
     if c.model == "infogan" and n_cat and labelled and state is not None:
-      _, q = critic_apply(state.v, _base.flat(dataset.x_test))
+      _, q = critic_apply(critic_variables(m, state, dataset),
+                          _base.flat(dataset.x_test))
       out["code_accuracy"] = metrics.code_accuracy(np.asarray(q)[:, :n_cat],
                                                    dataset.y_test)
     return out
   return evaluate
+
+
+EVAL_BATCHES = 50     # training batches behind batch norm's statistics
+
+
+def critic_variables(m: _base.Model, state: minimax.MinimaxState,
+                     dataset) -> dict:
+  """The critic's variables for evaluation: ``state.v``, plus, for a
+  batch-normalised critic (``critic_norm="batch"``), the population
+  statistics of its :class:`jgen.nets.BatchStatNorm` layers over
+  :data:`EVAL_BATCHES` batches of ``batch_size`` training examples (a fixed
+  draw; :func:`jgen.nets.population_statistics`, Ioffe & Szegedy 2015,
+  Algorithm 2), so that evaluation (e.g. InfoGAN's ``Q`` on the test
+  images) does not normalise by the test batch's own statistics.
+
+  Args:
+    m: a model of this family.
+    state: its :class:`jgen.minimax.MinimaxState`.
+    dataset: the :class:`jgen.data.Dataset` it was trained on.
+
+  Returns:
+    Variables for ``m.parts.critic.apply``.
+  """
+  c = m.config
+  if c.critic_norm != "batch":
+    return state.v
+  x = _base.flat(dataset.x_train, c.data_dim, "dataset.x_train")
+  n = min(EVAL_BATCHES, len(x) // c.batch_size)
+  if n < 1:
+    raise ValueError(f"dataset.x_train: batch norm's statistics need at "
+                     f"least batch_size={c.batch_size} examples, got "
+                     f"{len(x)}.")
+  rows = np.random.default_rng(0).permutation(len(x))[:n * c.batch_size]
+  batches = jnp.asarray(x)[rows].reshape(n, c.batch_size, -1)
+  stats = nets.population_statistics(m.parts.critic.apply, state.v, batches)
+  return {**state.v, "batch_stats": stats}
 
 
 def _figure_writer(m: _base.Model) -> Callable:

@@ -7,7 +7,8 @@ GAN's :class:`Generator` and :class:`Critic` (MLP, or DCGAN-style for 28x28
 and 8x8 images; spectral normalisation; class conditioning by projection or
 concatenation; an auxiliary head) and the semi-supervised AAE's pair of
 critics :class:`SplitCritic` (and :func:`stop_body_gradient`, a critic's
-head trained alone); image-to-image translation's :class:`UNet`
+head trained alone; :func:`population_statistics`, batch norm's evaluation
+mode); image-to-image translation's :class:`UNet`
 generator and :class:`PatchCritic`; the
 :class:`ConvClassifier` behind :func:`jgen.metrics.mnist_features`; the
 semi-supervised :class:`M2` (Kingma et al. 2014).
@@ -20,6 +21,7 @@ from jgen.nets._gan import Critic
 from jgen.nets._gan import CRITIC_NORMS
 from jgen.nets._gan import Generator
 from jgen.nets._gan import GENERATOR_NORMS
+from jgen.nets._gan import population_statistics
 from jgen.nets._gan import SplitCritic
 from jgen.nets._gan import stop_body_gradient
 from jgen.nets._mlp import HyperNetwork
@@ -38,4 +40,5 @@ __all__ = ["BatchStatNorm", "CONDITIONING", "ConvClassifier", "Critic", "CRITIC_
            "GaussianEncoder", "Generator", "GENERATOR_NORMS", "HyperNetwork",
            "IMAGE_SHAPES",
            "LIKELIHOODS", "M2", "MLP", "MixtureOfExperts", "PatchCritic",
+           "population_statistics",
            "SplitCritic", "stop_body_gradient", "UNet", "VAE"]

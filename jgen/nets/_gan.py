@@ -20,8 +20,10 @@ takes about 30x longer for the weight gradient of a transposed convolution.
 Normalisation (``norm``) is off by default. The generator may normalise its
 hidden layers by the batch's statistics (:class:`BatchStatNorm`, no running
 averages, so it stays a pure function of its parameters and batch: sample
-in batches, not one at a time); the critic only per example (layer norm), as
-the penalties differentiate it per example.
+in batches, not one at a time); the critic per example (layer norm), as
+the penalties differentiate it per example, or, without a penalty, by the
+batch (InfoGAN's discriminator), read in evaluation mode with the
+:func:`population_statistics` of training batches.
 
 Spectral normalisation (Miyato et al. 2018): ``Critic(spectral_norm=True)``
 wraps every layer in :class:`flax.linen.SpectralNorm`. jgen's critic is a pure
@@ -32,6 +34,7 @@ step: each call runs ``power_iterations`` iterations from the stored random
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
 
 import flax.linen as nn
@@ -50,10 +53,20 @@ CRITIC_NORMS = ("none", "layer", "batch")
 
 class BatchStatNorm(nn.Module):
   """Batch normalisation by the batch's own statistics (Ioffe & Szegedy
-  2015, Algorithm 1), with no running averages: ``y = scale * (x - mean_B) /
-  sqrt(var_B + epsilon) + bias`` per feature (the last axis), the mean and
-  variance over every other axis. A network using it stays a pure function
-  of its parameters and its batch, as GAN generators run in training mode.
+  2015, Algorithm 1): ``y = scale * (x - mean_B) / sqrt(var_B + epsilon) +
+  bias`` per feature (the last axis), the mean and variance over every other
+  axis. A network using it stays a pure function of its parameters and its
+  batch, as GAN generators run in training mode; no running averages are
+  carried through training.
+
+  Evaluation mode (Ioffe & Szegedy 2015, Algorithm 2, step 10): when the
+  variables hold a ``batch_stats`` collection with this module's ``mean``
+  and ``var``, those replace the batch's. :func:`population_statistics`
+  computes them after training from batches of training data (Wu & Johnson
+  2021, "Rethinking 'Batch' in BatchNorm", Section 3: PreciseBN). In
+  training mode the batch's ``mean`` and unbiased variance ``var`` are
+  sown into the ``moments`` collection, which is kept only when the caller
+  makes it mutable.
 
   Attributes:
     epsilon: added to the variance.
@@ -63,12 +76,53 @@ class BatchStatNorm(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     """``x`` [..., F] -> normalised [..., F]."""
-    axes = tuple(range(x.ndim - 1))
-    mean = jnp.mean(x, axes)
-    var = jnp.mean(jnp.square(x - mean), axes)
+    if self.has_variable("batch_stats", "mean"):
+      mean = self.get_variable("batch_stats", "mean")
+      var = self.get_variable("batch_stats", "var")
+    else:
+      axes = tuple(range(x.ndim - 1))
+      mean = jnp.mean(x, axes)
+      var = jnp.mean(jnp.square(x - mean), axes)
+      m = x.size // x.shape[-1]           # values per feature
+      if not self.is_initializing():      # no moments among the variables
+        self.sow("moments", "mean", mean)
+        self.sow("moments", "var", var * m / max(m - 1, 1))  # unbiased
     scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
     bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
     return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
+
+
+def population_statistics(apply: Callable, variables: dict,
+                          batches: jax.Array) -> dict:
+  """The population statistics of every :class:`BatchStatNorm` of a
+  network: each layer's batch mean and unbiased batch variance in training
+  mode, averaged over ``batches`` (Ioffe & Szegedy 2015, Algorithm 2, step
+  10: ``E[x] = E_B[mu_B]``, ``Var[x] = m / (m - 1) E_B[sigma_B^2]``; computed
+  after training, as PreciseBN does, Wu & Johnson 2021, Section 3). Pass ``{**variables, "batch_stats": stats}`` to
+  ``apply`` for evaluation mode.
+
+  Args:
+    apply: the network's ``apply(variables, x)``.
+    variables: its variables (``{"params": ...}``).
+    batches: ``[n_batches, batch_size, ...]`` inputs, e.g. training images
+      in batches of the training batch size.
+
+  Returns:
+    The ``batch_stats`` collection: per normalisation layer, ``mean`` and
+    ``var`` [F] (an empty dict for a network without one).
+
+  Raises:
+    ValueError: ``batches`` without a batch axis of at least 2 examples.
+  """
+  if jnp.ndim(batches) < 3 or jnp.shape(batches)[1] < 2:
+    raise ValueError(f"batches must be [n_batches, batch_size >= 2, ...], "
+                     f"got shape {jnp.shape(batches)}.")
+
+  def one(x):
+    _, state = apply(variables, x, mutable=["moments"])
+    return jax.tree.map(lambda t: t[0], state.get("moments", {}),
+                        is_leaf=lambda t: isinstance(t, tuple))
+  return jax.tree.map(lambda a: jnp.mean(a, 0), jax.lax.map(one, batches))
 
 
 def _normalise(kind: str, x: jax.Array, name: str | None = None

@@ -49,6 +49,18 @@ BURDA = {"dataset": "mnist5k", "hidden": (200, 200), "latent_dim": 50,
 PENALTY_WEIGHTS = {"none": 0.0, "r1": 0.1, "wgan_gp": 1.0}
 
 
+def decay_over_last_third(c: ml_collections.ConfigDict
+                          ) -> ml_collections.ConfigDict:
+  """``c`` with both learning rates falling linearly to 0 over the last
+  third of its ``num_steps`` (:func:`jgen.minimax.linear_decay`): the decay
+  fields are references to ``num_steps``, so ``--config.num_steps=`` moves
+  them too."""
+  steps = c.get_ref("num_steps")
+  c.lr_decay_start = steps - steps // 3
+  c.lr_decay_steps = steps // 3
+  return c
+
+
 def make(model: str, *shared: dict, **fields) -> ml_collections.ConfigDict:
   """A run of ``model``: every field of the run and of the model's config
   with its default (:func:`jgen.models.experiment.defaults`), then the

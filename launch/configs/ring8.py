@@ -12,4 +12,5 @@ from launch import configs
 
 
 def get_config():
-  return configs.make("gan", configs.MODES_GAN, dataset="ring8")
+  return configs.decay_over_last_third(
+      configs.make("gan", configs.MODES_GAN, dataset="ring8"))

@@ -63,6 +63,30 @@ def test_infogan_with_a_batch_normalised_critic_trains_a_step():
         jax.tree.leaves(old), jax.tree.leaves(moved))) > 0
 
 
+def test_infogan_reads_q_in_batch_norm_evaluation_mode():
+  """A batch-normalised critic is evaluated with the population statistics
+  of training batches (jgen.nets.population_statistics): Q's output for a
+  test image no longer depends on the other test images; a critic without
+  batch norm keeps its variables."""
+  g = _gan(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
+           model="infogan", n_categorical=4, n_continuous=1,
+           generator_norm="batch", critic_norm="batch", penalty="none",
+           batch_size=16)
+  ds = data.load("digits")
+  state = g.init(KEY)
+  v = gan.critic_variables(g, state, ds)
+  x = jnp.asarray(ds.x_test[:32], jnp.float32)
+  _, q_all = g.parts.critic.apply(v, x)
+  _, q_one = g.parts.critic.apply(v, x[:3])
+  np.testing.assert_allclose(q_one, q_all[:3], rtol=1e-5, atol=1e-6)
+  _, q_train_mode = g.parts.critic.apply(state.v, x[:3])
+  assert not np.allclose(q_train_mode, q_all[:3], atol=1e-3)
+  assert set(v["batch_stats"]) and set(v) == {"params", "batch_stats"}
+  plain = _gan(2)
+  plain_state = plain.init(KEY)
+  assert gan.critic_variables(plain, plain_state, ds) is plain_state.v
+
+
 def test_seeds_vmapped_equal_single_runs():
   """One vmapped jgen.sweep call over seeds gives each seed's single run."""
   g = _gan(2, hidden=(16, 16), ema_decay=0.9, method="alternating",
@@ -213,7 +237,9 @@ def test_infogan_q_trains_body_or_head_only(q_trains_body):
     ({"image_shape": (7, 7)}, "image_shape must be one of"),
     ({"hidden": ()}, "hidden must list"),
     ({"betas": (0.5,)}, "betas must be"),
-    ({"lr_g": -1.0}, "lr_g"), ({"batch_size": 0}, "batch_size")])
+    ({"lr_g": -1.0}, "lr_g"), ({"batch_size": 0}, "batch_size"),
+    ({"lr_decay_steps": -1}, "lr_decay_steps"),
+    ({"lr_decay_start": 100}, "lr_decay_start=100 needs lr_decay_steps")])
 def test_make_refuses_bad_structures(kwargs, match):
   with pytest.raises(ValueError, match=match):
     _gan(2, **kwargs)

@@ -1,5 +1,6 @@
 """GAN networks, the shipped classifier and its metrics."""
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -85,6 +86,56 @@ def test_batch_stat_norm_on_maps_matches_numpy():
   want = (xn - mean) / np.sqrt(((xn - mean) ** 2).mean((0, 1, 2)) + 1e-5)
   np.testing.assert_allclose(np.asarray(norm.apply(params, x)), want,
                              rtol=1e-4, atol=1e-5)
+
+
+def test_population_statistics_give_batch_norm_evaluation_mode():
+  """Ioffe & Szegedy 2015, Algorithm 2 (float64 NumPy): each layer's batch
+  means and unbiased variances averaged over the batches; evaluation mode
+  normalises a new batch by them, so an example no longer depends on its
+  batch; with no statistics the layer stays in training mode."""
+
+  class Net(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+      h = nets.BatchStatNorm()(nn.Dense(3)(x))
+      return nets.BatchStatNorm()(nn.Dense(2)(nn.relu(h)))
+
+  net = Net()
+  batches = jax.random.normal(KEY, (4, 8, 5)) * 3 + 1
+  variables = net.init(KEY, batches[0])
+  stats = nets.population_statistics(net.apply, variables, batches)
+  p = jax.tree.map(lambda a: np.asarray(a, np.float64), variables["params"])
+
+  def norm(h, mean, var, q):
+    return (h - mean) / np.sqrt(var + 1e-5) * q["scale"] + q["bias"]
+
+  want = {0: [], 1: []}
+  for xb in np.asarray(batches, np.float64):
+    h = xb @ p["Dense_0"]["kernel"] + p["Dense_0"]["bias"]
+    want[0].append((h.mean(0), h.var(0, ddof=1)))
+    h = norm(h, h.mean(0), h.var(0), p["BatchStatNorm_0"])
+    h = np.maximum(h, 0) @ p["Dense_1"]["kernel"] + p["Dense_1"]["bias"]
+    want[1].append((h.mean(0), h.var(0, ddof=1)))
+  for i in (0, 1):
+    got = stats[f"BatchStatNorm_{i}"]
+    np.testing.assert_allclose(got["mean"], np.mean([m for m, _ in want[i]],
+                                                     0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got["var"], np.mean([v for _, v in want[i]],
+                                                   0), rtol=1e-5, atol=1e-6)
+  x = np.asarray(jax.random.normal(jax.random.PRNGKey(1), (6, 5)), np.float64)
+  h = x @ p["Dense_0"]["kernel"] + p["Dense_0"]["bias"]
+  s0, s1 = stats["BatchStatNorm_0"], stats["BatchStatNorm_1"]
+  h = norm(h, s0["mean"], s0["var"], p["BatchStatNorm_0"])
+  h = np.maximum(h, 0) @ p["Dense_1"]["kernel"] + p["Dense_1"]["bias"]
+  want_out = norm(h, s1["mean"], s1["var"], p["BatchStatNorm_1"])
+  evaluation = {**variables, "batch_stats": stats}
+  np.testing.assert_allclose(net.apply(evaluation, x), want_out, rtol=1e-4,
+                             atol=1e-5)
+  np.testing.assert_allclose(net.apply(evaluation, x[:2]), want_out[:2],
+                             rtol=1e-4, atol=1e-5)
+  assert not np.allclose(net.apply(variables, x[:2]), want_out[:2], atol=1e-2)
+  with pytest.raises(ValueError, match="batches must be"):
+    nets.population_statistics(net.apply, variables, batches[0])
 
 
 def test_layer_normalised_critic_treats_examples_independently():
