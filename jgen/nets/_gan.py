@@ -98,8 +98,8 @@ def population_statistics(apply: Callable, variables: dict,
   network: each layer's batch mean and unbiased batch variance in training
   mode, averaged over ``batches`` (Ioffe & Szegedy 2015, Algorithm 2, step
   10: ``E[x] = E_B[mu_B]``, ``Var[x] = m / (m - 1) E_B[sigma_B^2]``; computed
-  after training, as PreciseBN does, Wu & Johnson 2021, Section 3). Pass ``{**variables, "batch_stats": stats}`` to
-  ``apply`` for evaluation mode.
+  after training, as PreciseBN does, Wu & Johnson 2021, Section 3). Pass
+  ``{**variables, "batch_stats": stats}`` to ``apply`` for evaluation mode.
 
   Args:
     apply: the network's ``apply(variables, x)``.
