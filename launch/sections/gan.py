@@ -42,6 +42,14 @@ METHODS = ("simultaneous", "alternating")
 # (launch/configs/dcgan_mnist.py).
 TABLE = modes_table.get_config().to_dict()
 BEST = ring8.get_config().to_dict()
+
+
+def best_fields(num_steps: int) -> dict:
+  """The best configuration's fields at ``num_steps`` (its learning-rate
+  decay over the last third moves with them)."""
+  c = ring8.get_config()
+  c.num_steps = num_steps
+  return c.to_dict()
 # Srivastava et al. (2017), Table 1 (2-D rows), and Lin et al. (2018),
 # Table 2 (PacGAN4): (modes covered, % high-quality samples).
 PUBLISHED = {
@@ -142,7 +150,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
                f"{BEST['method']}, {best_steps} steps)")
   best = {}
   for d in datasets:
-    best[d] = coverage_sweep({**BEST, "dataset": d, "num_steps": best_steps},
+    best[d] = coverage_sweep({**best_fields(best_steps), "dataset": d},
                              n_seeds)
     panels[f"{d}: best"] = (d, best[d].pop("samples"))
   rows_md = {**rows, best_name: best}
@@ -163,7 +171,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"2-D latent, Adam (0.5, 0.999) at {BEST['lr_g']:g} for both players, "
         f"generator EMA {BEST['ema_decay']}, batch {TABLE['batch_size']} and "
         f"{steps} steps per run (the best configuration: batch "
-        f"{BEST['batch_size']}, {best_steps} steps); R1 "
+        f"{BEST['batch_size']}, {best_steps} steps, both learning rates "
+        f"decaying linearly to 0 over the last third); R1 "
         f"gamma = {configs.PENALTY_WEIGHTS['r1']}, WGAN-GP lambda = "
         f"{configs.PENALTY_WEIGHTS['wgan_gp']}; "
         f"each configuration's seeds are one vmapped call.", ""]
