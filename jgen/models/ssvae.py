@@ -102,7 +102,8 @@ def optimizer(hparams) -> optax.GradientTransformation:
 
 def build_m2(data_dim: int, *, n_classes: int = 10, latent_dim: int = 50,
          hidden=(500,), likelihood: str = "bernoulli",
-         learn_prior: bool = False, num_samples: int = 1,
+         learn_prior: bool = False, learn_scale: bool = False,
+         num_samples: int = 1,
          binarize_data: bool = False, features: Callable | None = None,
          test_features: Callable | None = None) -> SSVAE:
   """Builds M2 (or the M2 of M1+M2) from sizes and names, checked here.
@@ -114,6 +115,7 @@ def build_m2(data_dim: int, *, n_classes: int = 10, latent_dim: int = 50,
     hidden: hidden widths (Kingma et al. and Pyro: one layer of 500).
     likelihood: ``bernoulli`` or ``gaussian`` (M1+M2).
     learn_prior: learn ``p(y)``.
+    learn_scale: learn the Gaussian likelihood's log-scale per dimension.
     num_samples: samples of z per example and class.
     binarize_data: dynamic binarisation of the pixels at every step.
     features: ``features(key, x)`` applied to every batch (M1+M2).
@@ -132,7 +134,8 @@ def build_m2(data_dim: int, *, n_classes: int = 10, latent_dim: int = 50,
   model = nets.M2(latent_dim, data_dim, n_classes=n_classes,
                   hidden=tuple(_checks.integer(h, "hidden", low=1)
                                for h in hidden),
-                  likelihood=likelihood, learn_prior=learn_prior)
+                  likelihood=likelihood, learn_prior=learn_prior,
+                  learn_scale=learn_scale)
   loss = variational.make_m2_loss(model, num_samples=num_samples,
                                   binarize_data=binarize_data,
                                   features=features)
@@ -379,7 +382,7 @@ _M1_FIELDS = ("m1_latent_dim", "m1_hidden", "m1_steps", "m1_validation",
               "m1_validate_every", "active_threshold")
 _APPLIES = {"latent_dim": ("m2", "m1_m2"), "alpha": ("m2", "m1_m2"),
             **dict.fromkeys(_M1_FIELDS, ("m1", "m1_m2")),
-            "l2": ("m1",), "eval_samples": ("m2",)}
+            "l2": ("m1",), "eval_samples": ("m2",), "learn_scale": ("m1_m2",)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -419,6 +422,9 @@ class SsvaeConfig:
       steps are Newton steps of that convex fit on the labelled features.
     binarize: binarise the pixels dynamically (Bernoulli decoders); M1+M2's
       M2 models M1's features with a Gaussian.
+    learn_scale: M1+M2: M2's Gaussian on M1's features learns its
+      log-scale per dimension, over the active dimensions only (the
+      authors' code, ``dpkingma/nips14-ssl``); False fixes it at 1.
     eval_samples: M2's importance samples of the test ``log p(x)``.
 
   Raises:
@@ -444,6 +450,7 @@ class SsvaeConfig:
   batch_size: int = 100
   l2: float = 1.0
   binarize: bool = True
+  learn_scale: bool = True
   eval_samples: int = 1000
 
   def __post_init__(self):
@@ -463,6 +470,7 @@ class SsvaeConfig:
     _checks.real(self.learning_rate, "learning_rate", low=1e-30, high=1e30)
     _checks.real(self.l2, "l2", low=1e-30, high=1e30)
     _checks.boolean(self.binarize, "binarize")
+    _checks.boolean(self.learn_scale, "learn_scale")
 
 
 class Parts(NamedTuple):
@@ -573,7 +581,8 @@ def make(config: SsvaeConfig) -> _base.Model:
                n_classes=c.n_classes, latent_dim=c.latent_dim,
                hidden=c.hidden,
                likelihood="bernoulli" if on_pixels and c.binarize
-               else "gaussian", binarize_data=on_pixels and c.binarize)
+               else "gaussian", binarize_data=on_pixels and c.binarize,
+               learn_scale=not on_pixels and c.learn_scale)
   frozen = lambda p: {**jax.tree.map(lambda _: "frozen", {
       k: p[k] for k in ("m1", "m1_active")}),
                       "m2": jax.tree.map(lambda _: "train", p["m2"])}
@@ -587,7 +596,8 @@ def make(config: SsvaeConfig) -> _base.Model:
     p1 = jax.lax.stop_gradient(params)
     return s.loss(params["m2"], k, {"x_l": sample_z1(p1, k_l, batch["x_l"]),
                                     "y_l": batch["y_l"],
-                                    "x_u": sample_z1(p1, k_u, batch["x_u"])},
+                                    "x_u": sample_z1(p1, k_u, batch["x_u"]),
+                                    "mask": p1["m1_active"]},
                   hparams=hparams)
 
   def init(key, data=None):

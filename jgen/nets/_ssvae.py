@@ -32,6 +32,8 @@ class M2(nn.Module):
     likelihood: ``"bernoulli"`` (pixels) or ``"gaussian"`` (e.g. M1's
       latent features in M1+M2).
     log_scale: the Gaussian likelihood's fixed log-scale.
+    learn_scale: learn the Gaussian's log-scale per dimension instead (the
+      authors' M1+M2, ``dpkingma/nips14-ssl``).
     learn_prior: learn ``p(y)`` as softmax logits (else uniform).
   """
   latent_dim: int
@@ -40,6 +42,7 @@ class M2(nn.Module):
   hidden: Sequence[int] = (500,)
   likelihood: str = "bernoulli"
   log_scale: float = 0.0
+  learn_scale: bool = False
   learn_prior: bool = False
 
   def __post_init__(self):
@@ -50,7 +53,7 @@ class M2(nn.Module):
     # The conditional VAE checks latent_dim, output_dim, hidden, likelihood.
     self.vae = VAE(self.latent_dim, self.output_dim, tuple(self.hidden),
                    n_classes=self.n_classes, likelihood=self.likelihood,
-                   log_scale=self.log_scale)
+                   log_scale=self.log_scale, learn_scale=self.learn_scale)
     self.classifier = MLP(tuple(self.hidden) + (self.n_classes,))
     if self.learn_prior:
       self.prior_logits = self.param("prior_logits", nn.initializers.zeros,
@@ -64,9 +67,10 @@ class M2(nn.Module):
     """``(mean, log_scale)`` of ``q(z | x, y)``, [B, L] each; y [B] ints."""
     return self.vae.encode(x, y)
 
-  def log_prob(self, z, x, y):
-    """``log p(x | y, z)`` for z [S, B, L], x [B, D], y [B]: [S, B]."""
-    return self.vae.log_prob(z, x, y)
+  def log_prob(self, z, x, y, mask=None):
+    """``log p(x | y, z)`` for z [S, B, L], x [B, D], y [B]: [S, B] (a
+    Gaussian over the dimensions ``mask`` [D] keeps, when given)."""
+    return self.vae.log_prob(z, x, y, mask)
 
   def log_prior_y(self):
     """``log p(y)``, [C]."""

@@ -111,7 +111,8 @@ class VAE(nn.Module):
     n_clusters: K > 0 adds ``q(c | x)`` (an MLP head) and learned prior
       means ``mu_c`` for the mixture-of-Gaussians prior.
     likelihood: ``"bernoulli"`` or ``"gaussian"``.
-    learn_scale: learn a per-pixel Gaussian log-scale (else ``log_scale``).
+    learn_scale: learn a per-dimension Gaussian log-scale (else
+      ``log_scale``).
     log_scale: fixed Gaussian log-scale.
   """
   latent_dim: int
@@ -164,13 +165,23 @@ class VAE(nn.Module):
     """``(mean, log_scale)`` of q, [B, L] each."""
     return self.encoder(x, self._context(y))
 
-  def log_prob(self, z, x, y=None):
-    """``log p(x | z[, c])`` for z [S, B, L] and x [B, D]: [S, B]."""
+  def log_prob(self, z, x, y=None, mask=None):
+    """``log p(x | z[, c])`` for z [S, B, L] and x [B, D]: [S, B]; a
+    Gaussian's ``mask`` [D] (1 kept, 0 left out) sums over the kept
+    dimensions only, so a learned scale cannot collapse on a constant one."""
     out = self.decoder(z, self._context(y))
     if self.likelihood == "bernoulli":
+      if mask is not None:
+        raise ValueError("mask: only the Gaussian likelihood takes one.")
       return likelihoods.bernoulli_log_prob(x, logits=out)
     scale = self.pixel_log_scale if self.learn_scale else self.log_scale
-    return likelihoods.gaussian_log_prob(x, mean=out, log_scale=scale)
+    if mask is None:
+      return likelihoods.gaussian_log_prob(x, mean=out, log_scale=scale)
+    # A left-out dimension becomes x = mean = log_scale = 0, whose density
+    # -log(2 pi) / 2 is added back: no value and no gradient from it.
+    kept = likelihoods.gaussian_log_prob(x * mask, mean=out * mask,
+                                         log_scale=scale * mask)
+    return kept + 0.5 * likelihoods.LOG_2PI * jnp.sum(1 - mask)
 
   def cluster_logits(self, x):
     """Logits of ``q(c | x)``, [B, K] (needs ``n_clusters > 0``)."""

@@ -138,19 +138,21 @@ def m2_log_likelihood(key: jax.Array, x: jax.Array, *, encode: Callable,
                                       chunk_size=chunk_size)
 
 
-def m2_fns(model: M2, params) -> dict:
+def m2_fns(model: M2, params, mask: jax.Array | None = None) -> dict:
   """An :class:`jgen.nets.M2` as the callables of this module's bounds.
 
   Args:
     model: the module.
     params: its parameters.
+    mask: optional [D] weights of a Gaussian decoder's dimensions (1 kept,
+      0 left out; M1+M2's inactive features).
 
   Returns:
     ``{"encode", "decoder_log_prob", "log_prior_y"}`` (pass as ``**fns``).
   """
   return {
       "encode": lambda x, y: model.apply(params, x, y, method=M2.encode),
-      "decoder_log_prob": lambda z, x, y: model.apply(params, z, x, y,
+      "decoder_log_prob": lambda z, x, y: model.apply(params, z, x, y, mask,
                                                       method=M2.log_prob),
       "log_prior_y": model.apply(params, method=M2.log_prior_y)}
 
@@ -166,7 +168,9 @@ def make_m2_loss(model: M2, *, num_samples: int = 1,
   """M2's ``J^alpha`` (Kingma et al. 2014, eq. 9) in the objective contract.
 
   ``loss(params, key, batch, *, hparams) -> (loss, aux)`` with ``batch =
-  {"x_l": [B_l, D], "y_l": [B_l], "x_u": [B_u, D]}`` and ``hparams =
+  {"x_l": [B_l, D], "y_l": [B_l], "x_u": [B_u, D]}`` (and optionally
+  ``"mask"`` [D], the Gaussian decoder's kept dimensions, :func:`m2_fns`) and
+  ``hparams =
   {"alpha": ...}`` (traced; 0 gives ``J`` of eq. 8). The loss is ``mean L
   (labelled) + mean U (unlabelled) + alpha mean(-log q(y | x))`` (labelled);
   the module doc relates this ``alpha`` to the paper's.
@@ -200,7 +204,7 @@ def make_m2_loss(model: M2, *, num_samples: int = 1,
     if features is not None:
       kf_l, kf_u = jax.random.split(k_feat)
       x_l, x_u = features(kf_l, x_l), features(kf_u, x_u)
-    fns = m2_fns(model, params)
+    fns = m2_fns(model, params, batch.get("mask"))
     y_l = batch["y_l"]
     lab = labelled_bound(k_l, x_l, y_l, num_samples=num_samples, **fns)
     logits_u = model.apply(params, x_u, method=M2.class_logits)

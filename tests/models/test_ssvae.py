@@ -119,6 +119,7 @@ def _model(name, **fields):
     ("m1", {"latent_dim": 4}, "latent_dim: an option of model=m2/m1_m2"),
     ("m1", {"alpha": 3.0}, "alpha: an option of model=m2/m1_m2"),
     ("m1_m2", {"m1_steps": 0}, "m1_steps"),
+    ("m2", {"learn_scale": False}, "learn_scale: an option of model=m1_m2"),
     ("m1_m2", {"eval_samples": 5}, "eval_samples: an option of model=m2"),
     ("m2", {"hidden": ()}, "hidden must list"),
     ("m2", {"binarize": 1}, "binarize must be a bool"),
@@ -220,3 +221,25 @@ def test_m1_m2_keeps_m1_frozen_and_init_needs_the_data():
       jax.tree.leaves(m.init(jax.random.PRNGKey(0), d).params["m2"]),
       jax.tree.leaves(state.params["m2"]))]
   assert max(moved) > 0 and np.isfinite(float(out["loss"]))
+
+
+def test_m1_m2_learns_the_scale_of_the_active_features_only():
+  """M2's Gaussian on M1's features learns a log-scale per dimension
+  (learn_scale, the default) and leaves those of the dropped dimensions
+  where they started; with learn_scale=False it has none."""
+  ds = data.load("digits")
+  m = _model("m1_m2", m1_latent_dim=6, m1_steps=30, latent_dim=2,
+             m1_hidden=(16,), m1_validation=0)
+  d = m.train_data(ds)
+  state = m.init(jax.random.PRNGKey(0), d)
+  active = np.asarray(state.params["m1_active"])
+  assert 0 < active.sum() < len(active), active
+  step = jax.jit(m.step)
+  for i in range(3):
+    state, _ = step(state, m.batch_fn(jax.random.PRNGKey(i), d), m.hparams)
+  scale = np.asarray(state.params["m2"]["params"]["vae"]["pixel_log_scale"])
+  assert np.all(scale[active == 0] == 0) and np.all(scale[active == 1] != 0)
+  fixed = _model("m1_m2", m1_latent_dim=6, m1_steps=30, latent_dim=2,
+                 m1_hidden=(16,), m1_validation=0, learn_scale=False)
+  assert "pixel_log_scale" not in str(jax.tree_util.tree_structure(
+      fixed.init(jax.random.PRNGKey(0), d).params["m2"]))

@@ -173,6 +173,35 @@ def test_gaussian_decoder_with_learned_scale_against_scipy():
                              ref, rtol=1e-5)
 
 
+def test_masked_gaussian_decoder_sums_the_kept_dimensions_only():
+  """log p(x | z) over the dimensions a mask keeps (SciPy, float64); a left
+  -out dimension gives its learned scale no gradient, so a constant feature
+  cannot collapse it."""
+  from scipy import stats
+  model = nets.VAE(latent_dim=2, output_dim=5, hidden=(8,),
+                   likelihood="gaussian", learn_scale=True)
+  x = jax.random.normal(jax.random.PRNGKey(1), (3, 5))
+  params = model.init(jax.random.PRNGKey(0), x)
+  scales = jnp.array([0.3, -0.2, 0.1, 0.5, -0.4])
+  params = jax.tree_util.tree_map_with_path(
+      lambda p, a: scales if "pixel_log_scale" in str(p) else a, params)
+  mask = jnp.array([1.0, 0.0, 1.0, 1.0, 0.0])
+  z = jax.random.normal(jax.random.PRNGKey(2), (2, 3, 2))
+  mean = np.asarray(model.apply(params, z, method=nets.VAE.decode_mean))
+  per_dim = stats.norm(mean, np.exp(np.asarray(scales))).logpdf(np.asarray(x))
+  np.testing.assert_allclose(
+      model.apply(params, z, x, None, mask, method=nets.VAE.log_prob),
+      (per_dim * np.asarray(mask)).sum(-1), rtol=1e-5)
+  grad = jax.grad(lambda p: jnp.sum(model.apply(
+      p, z, x, None, mask, method=nets.VAE.log_prob)))(params)
+  g = np.asarray(grad["params"]["pixel_log_scale"])
+  assert np.all(g[[1, 4]] == 0) and np.all(g[[0, 2, 3]] != 0)
+  bernoulli = nets.VAE(latent_dim=2, output_dim=5, hidden=(8,))
+  with pytest.raises(ValueError, match="mask: only the Gaussian"):
+    bernoulli.apply(bernoulli.init(jax.random.PRNGKey(0), x), z, x, None,
+                    mask, method=nets.VAE.log_prob)
+
+
 @pytest.mark.parametrize("kwargs,name", [
     ({"latent_dim": 0}, "latent_dim"), ({"output_dim": -3}, "output_dim"),
     ({"hidden": (0,)}, "hidden"), ({"conv": (5, 5)}, "conv"),
