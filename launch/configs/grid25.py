@@ -2,9 +2,11 @@ r"""jgen's best mode-coverage GAN on grid25 (VEEGAN's protocol).
 
   python -m launch.train --config=launch/configs/grid25.py --workdir=runs/grid25
 
-Result (launch.reproduce --sections=gan, 10 seeds, 2 CPU cores, 2026-11;
-carried over): 24.9 ± 0.1 modes of 25, 89.6% ± 3.7% high-quality samples
-(mean ± s.e.).
+Both learning rates fall linearly to 0 over the last third of num_steps.
+
+Result (--config.n_seeds=10, --config.seed=10 and 20, 2 CPU cores,
+2026-12-06): 25 of 25 modes in all 20 seeds, high-quality samples 95.0%
+and 95.3% on average, the lowest seed 92.2% (docs/results.md).
 """
 
 from launch import configs

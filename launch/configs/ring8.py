@@ -3,9 +3,11 @@ samples, high quality within 3 standard deviations of a mode).
 
   python -m launch.train --config=launch/configs/ring8.py --workdir=runs/ring8
 
-Result (launch.reproduce --sections=gan, 10 seeds as one vmapped call,
-2 CPU cores, 2026-11; carried over): 8.0 ± 0.0 modes of 8, 96.5% ± 1.6%
-high-quality samples (mean ± s.e.); nine seeds of ten at >= 90%.
+Both learning rates fall linearly to 0 over the last third of num_steps.
+
+Result (--config.n_seeds=10, --config.seed=10 and 20, 2 CPU cores,
+2026-12-06): 8 of 8 modes in all 20 seeds, high-quality samples 98.8% and
+98.9% on average, the lowest seed 98.0% (docs/results.md).
 """
 
 from launch import configs
