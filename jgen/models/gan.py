@@ -461,7 +461,18 @@ def critic_variables(m: _base.Model, state: minimax.MinimaxState,
   rows = np.random.default_rng(0).permutation(len(x))[:n * c.batch_size]
   batches = jnp.asarray(x)[rows].reshape(n, c.batch_size, -1)
   stats = nets.population_statistics(m.parts.critic.apply, state.v, batches)
-  return {**state.v, "batch_stats": stats}
+  # beside the spectral norm's power-iteration vectors, also batch_stats
+  return {**state.v, "batch_stats": _merged(state.v.get("batch_stats", {}),
+                                            stats)}
+
+
+def _merged(a: dict, b: dict) -> dict:
+  """Nested dicts ``a`` and ``b`` merged, ``b``'s leaves taking precedence."""
+  out = dict(a)
+  for k, v in b.items():
+    out[k] = (_merged(a[k], v) if isinstance(v, dict) and
+              isinstance(a.get(k), dict) else v)
+  return out
 
 
 def _figure_writer(m: _base.Model) -> Callable:

@@ -63,15 +63,17 @@ def test_infogan_with_a_batch_normalised_critic_trains_a_step():
         jax.tree.leaves(old), jax.tree.leaves(moved))) > 0
 
 
-def test_infogan_reads_q_in_batch_norm_evaluation_mode():
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
   """A batch-normalised critic is evaluated with the population statistics
   of training batches (jgen.nets.population_statistics): Q's output for a
-  test image no longer depends on the other test images; a critic without
-  batch norm keeps its variables."""
+  test image no longer depends on the other test images; spectral norm's
+  own batch_stats are kept beside them; a critic without batch norm keeps
+  its variables."""
   g = _gan(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
            model="infogan", n_categorical=4, n_continuous=1,
            generator_norm="batch", critic_norm="batch", penalty="none",
-           batch_size=16)
+           batch_size=16, spectral_norm=spectral_norm)
   ds = data.load("digits")
   state = g.init(KEY)
   v = gan.critic_variables(g, state, ds)
@@ -81,7 +83,11 @@ def test_infogan_reads_q_in_batch_norm_evaluation_mode():
   np.testing.assert_allclose(q_one, q_all[:3], rtol=1e-5, atol=1e-6)
   _, q_train_mode = g.parts.critic.apply(state.v, x[:3])
   assert not np.allclose(q_train_mode, q_all[:3], atol=1e-3)
-  assert set(v["batch_stats"]) and set(v) == {"params", "batch_stats"}
+  assert set(v) == {"params", "batch_stats"}
+  assert any("BatchStatNorm" in k for k in v["batch_stats"])
+  if spectral_norm:
+    assert any("SpectralNorm" in str(p) for p in jax.tree_util.tree_flatten_with_path(
+        v["batch_stats"])[0])
   plain = _gan(2)
   plain_state = plain.init(KEY)
   assert gan.critic_variables(plain, plain_state, ds) is plain_state.v
