@@ -34,7 +34,8 @@ Algorithm 1) see the same batch with fresh keys (new latents).
 
 Optimiser-side options: a player's projection applied after each of its
 steps (weight clipping, :func:`clip_weights`; Arjovsky et al. 2017,
-Algorithm 1) lives in :class:`Players`; an exponential moving average of
+Algorithm 1) and a learning-rate factor of the step counter
+(:func:`linear_decay`) live in :class:`Players`; an exponential moving average of
 ``u`` (the generator; Yazici et al. 2019, "The unusual effectiveness of
 averaging in GAN training") is kept in ``state.ema_u`` when the state is made
 with ``init(..., ema=True)`` and the step with ``make_step(..., ema_decay=)``.

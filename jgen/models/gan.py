@@ -28,6 +28,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import traverse_util
 
 from jgen import _checks
 from jgen import adversarial
@@ -460,19 +461,16 @@ def critic_variables(m: _base.Model, state: minimax.MinimaxState,
                      f"{len(x)}.")
   rows = np.random.default_rng(0).permutation(len(x))[:n * c.batch_size]
   batches = jnp.asarray(x)[rows].reshape(n, c.batch_size, -1)
-  stats = nets.population_statistics(m.parts.critic.apply, state.v, batches)
+  stats = _population_statistics(m.parts.critic.apply, state.v, batches)
   # beside the spectral norm's power-iteration vectors, also batch_stats
-  return {**state.v, "batch_stats": _merged(state.v.get("batch_stats", {}),
-                                            stats)}
+  merged = {**traverse_util.flatten_dict(state.v.get("batch_stats", {})),
+            **traverse_util.flatten_dict(stats)}
+  return {**state.v, "batch_stats": traverse_util.unflatten_dict(merged)}
 
 
-def _merged(a: dict, b: dict) -> dict:
-  """Nested dicts ``a`` and ``b`` merged, ``b``'s leaves taking precedence."""
-  out = dict(a)
-  for k, v in b.items():
-    out[k] = (_merged(a[k], v) if isinstance(v, dict) and
-              isinstance(a.get(k), dict) else v)
-  return out
+# compiled once per critic (its apply is the static argument), not per call
+_population_statistics = jax.jit(nets.population_statistics,
+                                 static_argnums=0)
 
 
 def _figure_writer(m: _base.Model) -> Callable:

@@ -42,14 +42,6 @@ METHODS = ("simultaneous", "alternating")
 # (launch/configs/dcgan_mnist.py).
 TABLE = modes_table.get_config().to_dict()
 BEST = ring8.get_config().to_dict()
-
-
-def best_fields(num_steps: int) -> dict:
-  """The best configuration's fields at ``num_steps`` (its learning-rate
-  decay over the last third moves with them)."""
-  c = ring8.get_config()
-  c.num_steps = num_steps
-  return c.to_dict()
 # Srivastava et al. (2017), Table 1 (2-D rows), and Lin et al. (2018),
 # Table 2 (PacGAN4): (modes covered, % high-quality samples).
 PUBLISHED = {
@@ -59,6 +51,14 @@ PUBLISHED = {
     "VEEGAN": {"ring8": (8.0, 52.9), "grid25": (24.6, 40.0)},
     "PacGAN4 (Lin et al.)": {"ring8": (7.8, 95.9), "grid25": (24.8, 93.6)},
 }
+
+
+def best_fields(num_steps: int) -> dict:
+  """The best configuration's fields at ``num_steps`` (its learning-rate
+  decay over the last third moves with them)."""
+  c = ring8.get_config()
+  c.num_steps = num_steps
+  return c.to_dict()
 
 
 def coverage_sweep(fields: dict, n_seeds: int) -> dict:
