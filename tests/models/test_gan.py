@@ -7,6 +7,7 @@ import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import traverse_util
 
 from jgen import data
 from jgen import models
@@ -88,6 +89,10 @@ def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
   if spectral_norm:
     assert any("SpectralNorm" in str(p) for p in jax.tree_util.tree_flatten_with_path(
         v["batch_stats"])[0])
+    # the power-iteration vectors are the trained state's, unchanged
+    own = traverse_util.flatten_dict(state.v["batch_stats"])
+    kept = traverse_util.flatten_dict(v["batch_stats"])
+    assert own and all(np.array_equal(kept[k], own[k]) for k in own)
   plain = _gan(2)
   plain_state = plain.init(KEY)
   assert gan.critic_variables(plain, plain_state, ds) is plain_state.v
