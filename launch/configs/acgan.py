@@ -4,8 +4,8 @@ et al.'s weight 1, batch norm in the generator, 20,000 steps.
   python -m launch.train --config=launch/configs/acgan.py --workdir=runs/acgan
 
 Tuned on seed 0 (2 CPU cores, 2026-12-06): class accuracy 96.8%, FID
-50.4 at 20,000 steps. Seeds 3-6 (--config.seed=S, not used for tuning):
-96.0% ± 0.7%, FID 48.0 ± 0.8; seed 7 in docs/results.md.
+50.4 at 20,000 steps. Seeds 3-7 (--config.seed=S, not used for tuning):
+96.0% ± 0.6%, FID 47.4 ± 1.6 (docs/results.md).
 """
 
 from launch import configs
