@@ -14,10 +14,10 @@ import ml_collections
 from jgen import models
 from jgen.models import experiment
 
-# The DCGAN-style image GANs on mnist5k (launch.reproduce's gan and gan_zoo
-# sections): non-saturating loss with R1 (gamma 1), Adam (0.5, 0.999) at
-# 5e-4 for both players, batch 64, 32 base channels, a 64-D latent, an EMA
-# of the generator for samples.
+# The DCGAN-style image GANs on mnist5k (launch.reproduce's gan_zoo section;
+# dcgan_mnist.py sets its own networks and rates on top): non-saturating
+# loss with R1 (gamma 1), Adam (0.5, 0.999) at 5e-4 for both players, batch
+# 64, 32 base channels, a 64-D latent, an EMA of the generator for samples.
 MNIST_GAN = {"dataset": "mnist5k", "image_shape": (28, 28),
              "loss": "non_saturating", "penalty": "r1",
              "penalty_weight": 1.0, "lr_g": 5e-4, "lr_d": 5e-4,

@@ -29,6 +29,7 @@ from jgen import metrics
 from jgen import plotting
 from jgen import sweep
 from launch import configs
+from launch.configs import dcgan_mnist
 from launch.configs import modes_table
 from launch.configs import ring8
 from launch.sections import scripts
@@ -42,6 +43,7 @@ METHODS = ("simultaneous", "alternating")
 # (launch/configs/dcgan_mnist.py).
 TABLE = modes_table.get_config().to_dict()
 BEST = ring8.get_config().to_dict()
+MNIST = dcgan_mnist.get_config().to_dict()
 # Srivastava et al. (2017), Table 1 (2-D rows), and Lin et al. (2018),
 # Table 2 (PacGAN4): (modes covered, % high-quality samples).
 PUBLISHED = {
@@ -184,11 +186,12 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
               f"{b['min_hq_percent']:.1f}.")
   md += ["", "![samples](gan_modes.png)", "",
          f"**MNIST** (`launch/configs/dcgan_mnist.py`: mnist5k, DCGAN-style "
-         f"non-saturating GAN with R1 gamma = "
-         f"{configs.MNIST_GAN['penalty_weight']:g}, Adam "
-         f"{configs.MNIST_GAN['lr_g']:g}, batch "
-         f"{configs.MNIST_GAN['batch_size']}, {m['num_steps']} steps; 2,500 "
-         f"samples; "
+         f"non-saturating GAN, {MNIST['width']} base channels, a "
+         f"{MNIST['dense']}-unit dense layer, {MNIST['generator_norm']} norm "
+         f"in G and {MNIST['critic_norm']} norm in D, R1 gamma = "
+         f"{MNIST['penalty_weight']:g}, Adam {MNIST['lr_g']:g} (G) and "
+         f"{MNIST['lr_d']:g} (D), batch {MNIST['batch_size']}, "
+         f"{m['num_steps']} steps; 2,500 samples; "
          f"metrics on the shipped classifier's features against the "
          f"{m['n_test']} test images):", "",
          "| step | FID | IS | precision | recall | density | coverage |",
