@@ -39,6 +39,7 @@ from jgen import data
 from jgen import evidence
 from jgen import hybrid
 from jgen import likelihoods
+from jgen import metrics
 from jgen import nets
 from jgen import plotting
 from jgen import sweep
@@ -113,7 +114,7 @@ def alpha_sweep(workdir: str, n_draws: int, num_steps: int, seed: int) -> dict:
   res = sweep.run(_bl_member(num_steps, seed), g, jax.random.PRNGKey(seed),
                   *args)
   err = res.outputs["test_error"][:, 0, :, 0]                     # [A, draws]
-  mean, std = err.mean(1), err.std(1)
+  mean, std = metrics.mean_std(err, axis=1)
   best = int(np.argmin(mean))
   fig, axes = plotting.figure(1, 1, 5.0)
   ax = axes[0, 0]

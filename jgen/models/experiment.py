@@ -29,6 +29,7 @@ from jax.sharding import Mesh
 from jgen import _checks
 from jgen import data
 from jgen import distributed
+from jgen import metrics
 from jgen import plotting
 from jgen import sweep
 from jgen import train
@@ -365,13 +366,14 @@ _SETTINGS = ("num_steps", "n_test", "n_samples", "fid_real_floor", "n_modes", "n
 
 
 def _summary(runs: list) -> dict:
-  """Mean and std over members of each scalar result (a diverged mode KL
-  of inf gives mean inf, std nan)."""
+  """Mean and sample std (:func:`jgen.metrics.mean_std`, ddof 1) over
+  members of each scalar result (a diverged mode KL of inf gives mean inf,
+  std nan)."""
   keys = [k for k, v in runs[0].items() if k not in _SETTINGS
           and isinstance(v, (int, float)) and not isinstance(v, bool)]
-  with np.errstate(invalid="ignore"):     # std of infinite values: nan
-    return {stat: {k: float(f([r[k] for r in runs])) for k in keys}
-            for stat, f in (("mean", np.mean), ("std", np.std))}
+  spread = {k: metrics.mean_std([r[k] for r in runs]) for k in keys}
+  return {stat: {k: ms[i] for k, ms in spread.items()}
+          for i, stat in enumerate(("mean", "std"))}
 
 
 def run(s: Setup, workdir: str) -> dict:

@@ -4,8 +4,8 @@ M1's q(z1 | x), drawn afresh every step (the posterior mean at test time).
   python -m launch.train --config=launch/configs/m1_m2.py --workdir=runs/m1_m2
 
 Result (the 5 label draws of 100 labels, 2 CPU cores, 2026-12-06, 37 min):
-test error 8.52% +- 1.02% (the paper: 3.33%; the target: below 6%); the
-same draws continued to 60,000 steps: 7.68% +- 0.88%. docs/results.md has
+test error 8.52% +- 1.15% (the paper: 3.33%; the target: below 6%); the
+same draws continued to 60,000 steps: 7.68% +- 0.98%. docs/results.md has
 the per-draw figures.
 """
 

@@ -141,13 +141,13 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         "| model | data | metric | jgen | published |", "|---|---|---|---|---|"]
   for model, rs in runs.items():
     for key in HEADLINE[model]:
-      vals = np.array([r[key] for r in rs], float)
+      mean, std = metrics.mean_std([r[key] for r in rs])
       md.append(f"| {model} | {used[model]['dataset']} | {key} | "
-                f"{vals.mean():.4g} ± {vals.std():.2g} | "
+                f"{mean:.4g} ± {std:.2g} | "
                 f"{PUBLISHED.get(model, '-') if key == HEADLINE[model][0] else '-'} |")
   md.append(f"| label-only classifier ({n_labels} labels) | "
             f"{used['ss_aae']['dataset']} | test_error | "
-            f"{label_only.mean():.4g} ± {label_only.std():.2g} | - |")
+            "{:.4g} ± {:.2g} | - |".format(*metrics.mean_std(label_only)))
   md.append(f"| plain VAE (latent {used['vaegan']['latent_dim']}) | "
             f"{used['vaegan']['dataset']} | fid | {vae_fid:.4g} | - |")
   md += ["", "Overrides of the config files in this run: " + ("; ".join(

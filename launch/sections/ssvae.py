@@ -27,6 +27,7 @@ import numpy as np
 
 from jgen import data
 from jgen import em
+from jgen import metrics
 from jgen import models
 from jgen import plotting
 from jgen.models import ssvae
@@ -132,6 +133,12 @@ def gmm_errors(d, n_labels, draws) -> np.ndarray:
   return np.array(out)
 
 
+def _pm(errors) -> str:
+  """``mean ± std`` (sample std) of error rates, in percent."""
+  mean, std = metrics.mean_std(errors)
+  return f"{100 * mean:.2f} ± {100 * std:.2f}"
+
+
 def section(workdir: str, quick: bool) -> tuple[dict, str]:
   """Table 1, the alpha sweep and the unlabelled-data curve."""
   ds = data.load("digits" if quick else "mnist5k")
@@ -205,13 +212,11 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"{pub[n]:.2f}" if n in pub else "-" for n in labels) + " |")
   for name, r in rows.items():
     md.append(f"| {name} | " + " | ".join(
-        f"{100 * np.mean(r[n]):.2f} ± {100 * np.std(r[n]):.2f}"
-        for n in labels) + " |")
+        _pm(r[n]) for n in labels) + " |")
   md += ["", f"**Alpha** ({small} labels, draw 0, one vmapped call): " +
          ", ".join(f"alpha {a:g}: {100 * e:.1f}%"
                    for a, e in zip(alphas, alpha_err)), "",
          "![alpha](ssvae_alpha.png)", "",
          f"**Unlabelled images** (M2, {small} labels, {draws} draws): " +
-         ", ".join(f"{s}: {100 * np.mean(v):.2f} ± {100 * np.std(v):.2f}%"
-                   for s, v in curve.items()), ""]
+         ", ".join(f"{s}: {_pm(v)}%" for s, v in curve.items()), ""]
   return results, "\n".join(md)

@@ -26,6 +26,7 @@ import numpy as np
 import optax
 
 from jgen import data
+from jgen import metrics
 from jgen import models
 from jgen import nets
 from jgen import plotting
@@ -63,8 +64,7 @@ def fair(workdir: str, quick: bool) -> dict:
     train_ll = [r["train"]["test_log_likelihood"] for r in runs]
     out[name] = {"test": test, "train": train_ll,
                  "step": [r["step"] for r in runs],
-                 "test_mean": float(np.mean(test)),
-                 "test_std": float(np.std(test)),
+                 **dict(zip(("test_mean", "test_std"), metrics.mean_std(test))),
                  "gap_mean": float(np.mean(np.subtract(train_ll, test)))}
   out["gain"] = out["iwae"]["test_mean"] - out["vae"]["test_mean"]
   return out

@@ -3,6 +3,7 @@ built (the rows ``launch.train`` answers with ``--config: ...``), data
 fields from the data, members, continuing, validation, restoring."""
 
 import json
+import statistics
 
 import jax
 import numpy as np
@@ -162,11 +163,20 @@ def test_defaults_hold_every_field_a_config_file_overrides():
 def test_members_train_on_their_own_labelled_draws(tmp_path):
   """Member d of ``seed=0, n_seeds=N`` trains on draw d of seed 0, the
   labelled subset the label-only baseline of the report
-  (``jgen.models.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given."""
+  (``jgen.models.ssvae.make_run``, ``label_seed=0``, ``draw=d``) is given;
+  result.json's ``mean`` and ``std`` over the members are Python's
+  ``statistics.mean`` and ``statistics.stdev`` (the sample std)."""
   s = experiment.build({"model": "ss_aae", "dataset": "digits", "seed": 0,
                         "n_seeds": 2, "num_steps": 2, "n_labels": 50,
                         "hidden": (16, 16), "batch_size": 8})
-  runs = experiment.run(s, str(tmp_path))["runs"]
+  result = experiment.run(s, str(tmp_path))
+  runs = result["runs"]
+  assert set(result["std"]) == set(result["mean"]) >= {"test_error"}
+  for k in result["std"]:
+    per = [r[k] for r in runs]
+    assert result["mean"][k] == pytest.approx(statistics.mean(per))
+    assert result["std"][k] == pytest.approx(statistics.stdev(per))
+  assert any(result["std"][k] > 0 for k in result["std"])   # ddof matters
   y = data.load("digits").y_train
   for d, r in enumerate(runs):
     want = data.labelled_subset(y, 50, n_classes=10, seed=0, draw=d)
