@@ -154,7 +154,8 @@ def batches(batch_size: int, labelled_batch_size: int | None = None
             ) -> Callable:
   """``batch_fn`` for :func:`jgen.train.train`: from ``{"x_l", "y_l",
   "x_u"}`` draws ``labelled_batch_size`` labelled and ``batch_size``
-  unlabelled examples (with replacement), independently.
+  unlabelled examples (with replacement), independently; a ``"mask"``
+  (M1+M2's active dimensions) goes into every batch as it is.
 
   Args:
     batch_size: unlabelled examples per step.
@@ -162,7 +163,7 @@ def batches(batch_size: int, labelled_batch_size: int | None = None
       default).
 
   Returns:
-    ``batch_fn(key, data) -> {"x_l", "y_l", "x_u"}``.
+    ``batch_fn(key, data) -> {"x_l", "y_l", "x_u"}`` (and ``"mask"``).
   """
   _checks.integer(batch_size, "batch_size", low=1)
   b_l = _checks.integer(labelled_batch_size or batch_size,
@@ -172,7 +173,8 @@ def batches(batch_size: int, labelled_batch_size: int | None = None
     k_l, k_u = jax.random.split(key)
     i_l = jax.random.randint(k_l, (b_l,), 0, d["y_l"].shape[0])
     i_u = jax.random.randint(k_u, (batch_size,), 0, d["x_u"].shape[0])
-    return {"x_l": d["x_l"][i_l], "y_l": d["y_l"][i_l], "x_u": d["x_u"][i_u]}
+    out = {"x_l": d["x_l"][i_l], "y_l": d["y_l"][i_l], "x_u": d["x_u"][i_u]}
+    return {**out, "mask": d["mask"]} if "mask" in d else out
   return batch_fn
 
 
@@ -193,7 +195,8 @@ def class_logits(s: SSVAE, params, x) -> jax.Array:
 
 
 def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
-             label_seed: int = 0, labels_only: bool = False) -> Callable:
+             label_seed: int = 0, labels_only: bool = False,
+             mask: jax.Array | None = None) -> Callable:
   """A whole semi-supervised run, returning its test error (what
   :func:`jgen.sweep.run` vmaps over draws, alphas, learning rates, seeds).
 
@@ -210,6 +213,9 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
     labels_only: train only the classifier ``q(y | x)``, by cross-entropy
       on the labelled examples (the baseline of the same architecture that
       ignores the unlabelled images).
+    mask: M1+M2: [D] weights of the Gaussian decoder's dimensions, M1's
+      active ones (:attr:`M1Fit.active`; a learned scale on a dropped,
+      constant dimension would grow without bound); None weighs all.
 
   Returns:
     ``run(key, hparams, data) -> (test_error, metrics)`` with ``data =
@@ -230,9 +236,10 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   def run(key, hparams, d):
     idx = data.labelled_subset(d["y"], n_labels, n_classes=s.n_classes,
                                seed=label_seed, draw=hparams["draw"])
-    state, per_step = chunk(
-        s.init(key, hparams),
-        {"x_l": d["x"][idx], "y_l": d["y"][idx], "x_u": d["x"]}, hparams)
+    train_data = {"x_l": d["x"][idx], "y_l": d["y"][idx], "x_u": d["x"]}
+    if mask is not None:
+      train_data["mask"] = mask
+    state, per_step = chunk(s.init(key, hparams), train_data, hparams)
     return metrics.error_rate(class_logits(s, state.params, d["x_test"]),
                               d["y_test"]), per_step
   return run

@@ -33,12 +33,13 @@ from jgen import plotting
 from jgen.models import ssvae
 from jgen import sweep
 from launch.configs import m1 as m1_config
+from launch.configs import m1_m2 as m1_m2_config
 from launch.configs import m2 as m2_config
 
 LABELS = (100, 600, 1000, 3000)
 N_DRAWS = 5
-# The config files' settings (launch/configs/m2.py, m1.py): the best of an
-# alpha x lr x latent search (mnist5k, 100 labels).
+# The config files' settings (launch/configs/m2.py, m1.py, m1_m2.py): the
+# best of an alpha x lr x latent search (mnist5k, 100 labels).
 _M2, _M1 = m2_config.get_config(), m1_config.get_config()
 M2 = {"latent_dim": _M2.latent_dim, "hidden": _M2.hidden[0],
       "alpha": _M2.alpha, "lr": _M2.learning_rate,
@@ -48,6 +49,8 @@ M1 = {"latent_dim": _M1.m1_latent_dim, "hidden": tuple(_M1.m1_hidden),
       "validation": _M1.m1_validation,
       "validate_every": _M1.m1_validate_every,
       "active_threshold": _M1.active_threshold}
+# M1+M2: M2 learns its Gaussian's scale per active dimension of M1
+M1M2_LEARN_SCALE = m1_m2_config.get_config().learn_scale
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0)
 UNLABELLED = (1000, 2000, 4000)
 PCA_DIM, BASELINE_STEPS = 30, 2000
@@ -68,11 +71,12 @@ def _arrays(x, y, x_test, y_test) -> dict:
 
 def draw_errors(s: ssvae.SSVAE, d: dict, n_labels: int, num_steps: int,
                 *, alphas=(M2["alpha"],), draws=N_DRAWS,
-                labels_only: bool = False) -> np.ndarray:
+                labels_only: bool = False, mask=None) -> np.ndarray:
   """Test errors of ``draws`` label draws (x ``alphas``), one vmapped call;
-  shape ``[len(alphas), draws]``."""
+  shape ``[len(alphas), draws]`` (``mask``: M1+M2's active dimensions)."""
   run = ssvae.make_run(s, num_steps=num_steps, n_labels=n_labels,
-                       batch_size=M2["batch_size"], labels_only=labels_only)
+                       batch_size=M2["batch_size"], labels_only=labels_only,
+                       mask=mask)
   grid = sweep.grid(seeds=[0], alpha=list(alphas), lr=[M2["lr"]],
                     draw=list(range(draws)))
   res = sweep.run(run, grid, jax.random.PRNGKey(0), d)
@@ -82,7 +86,7 @@ def draw_errors(s: ssvae.SSVAE, d: dict, n_labels: int, num_steps: int,
 def _m1(d: dict, num_steps: int, validation: int):
   """M1 as ``ssvae.fit_m1`` trains it (early stopping on ``validation``
   held-out images, the flat latent dimensions dropped): its features
-  ``(sample(key, x), mean(x))`` and the number of dimensions kept."""
+  ``(sample(key, x), mean(x))`` and the [L1] mask of the dimensions kept."""
   entry = models.get("vae")
   m = entry.make(entry.config(data_dim=d["x"].shape[1],
                               latent_dim=M1["latent_dim"],
@@ -93,7 +97,7 @@ def _m1(d: dict, num_steps: int, validation: int):
                      validate_every=M1["validate_every"],
                      active_threshold=M1["active_threshold"])
   sample, mean = ssvae.m1_features(m.parts.net, fit.params, fit.active)
-  return sample, mean, int(jnp.sum(fit.active))
+  return sample, mean, fit.active
 
 
 def _idx(y, n_labels, draw):
@@ -150,11 +154,13 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   hidden = (16,) if quick else (M2["hidden"],)
   m2 = ssvae.build_m2(dim, latent_dim=M2["latent_dim"], hidden=hidden,
                   binarize_data=True)
-  sample, mean, active = _m1(d, 50 if quick else M1["num_steps"],
-                             100 if quick else M1["validation"])
+  sample, mean, kept = _m1(d, 50 if quick else M1["num_steps"],
+                           100 if quick else M1["validation"])
+  active = int(jnp.sum(kept))
   m1m2 = ssvae.build_m2(M1["latent_dim"], latent_dim=M2["latent_dim"],
-                    hidden=hidden, likelihood="gaussian", features=sample,
-                    test_features=mean)
+                        hidden=hidden, likelihood="gaussian",
+                        learn_scale=M1M2_LEARN_SCALE, features=sample,
+                        test_features=mean)
   rows = {"M1 (jgen: VAE + logistic regression)": {},
           "M1 (jgen: VAE + RBF SVM)": {},
           "M2 (jgen)": {}, "M1+M2 (jgen)": {},
@@ -164,7 +170,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   for n in labels:
     rows[names[0]][n], rows[names[1]][n] = m1_errors(mean, d, n, draws)
     rows[names[2]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
-    rows[names[3]][n] = draw_errors(m1m2, d, n, steps, draws=draws)[0]
+    rows[names[3]][n] = draw_errors(m1m2, d, n, steps, draws=draws,
+                                    mask=kept)[0]
     rows[names[4]][n] = draw_errors(m2, d, n, steps if quick else
                                     BASELINE_STEPS, draws=draws,
                                     labels_only=True)[0]
@@ -203,8 +210,11 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"{'-'.join(str(h) for h in M1['hidden'])}-{M1['latent_dim']} VAE "
         f"kept at its best ELBO on {M1['validation']} held-out training "
         f"images, {active} of its {M1['latent_dim']} latent dimensions "
-        f"active (posterior-mean std > {M1['active_threshold']:g}); the "
-        f"published rows used 50,000 unlabelled images.", "",
+        f"active (posterior-mean std > {M1['active_threshold']:g}); M1+M2: "
+        f"M2 on a fresh sample of M1's q(z1 | x) every step, through a "
+        f"Gaussian with a "
+        f"{'learned scale per active dimension' if M1M2_LEARN_SCALE else 'unit scale'}"
+        f"; the published rows used 50,000 unlabelled images.", "",
         "| model | " + " | ".join(f"{n} labels" for n in labels) + " |",
         "|---|" + "---|" * len(labels)]
   for name, pub in PUBLISHED.items():

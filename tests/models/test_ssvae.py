@@ -105,6 +105,31 @@ def test_m1_and_m1_m2_run_on_m1_features():
   assert 0.0 <= float(err) <= 1.0 and np.all(metrics["finite"])
 
 
+def test_make_run_weighs_m1_m2s_features_by_the_mask():
+  """``make_run(mask=...)`` hands M1+M2's active dimensions to every
+  step's loss: the unlabelled bound changes when a dimension is masked out,
+  and a mask of ones is no mask."""
+  d = _digits()
+  first = lambda key, x: x[:, :6]
+  s = ssvae.build_m2(6, latent_dim=2, hidden=(16,), likelihood="gaussian",
+                     learn_scale=True, features=first,
+                     test_features=lambda x: x[:, :6])
+  hp = {"alpha": jnp.float32(1.0), "lr": jnp.float32(1e-3),
+        "draw": jnp.float32(0)}
+  bound = {}
+  for name, mask in (("none", None), ("ones", jnp.ones(6)),
+                     ("five", jnp.array([1.0, 1, 1, 1, 1, 0]))):
+    run = ssvae.make_run(s, num_steps=3, n_labels=50, batch_size=16,
+                         mask=mask)
+    bound[name] = np.asarray(jax.jit(run)(jax.random.PRNGKey(0), hp, d)[1][
+        "unlabelled_bound"])
+  np.testing.assert_allclose(bound["ones"], bound["none"], rtol=1e-6)
+  assert np.all(np.abs(bound["five"] - bound["none"]) > 1e-3)
+  batch = ssvae.batches(4)(jax.random.PRNGKey(0), {
+      "x_l": d["x"][:8], "y_l": d["y"][:8], "x_u": d["x"], "mask": jnp.ones(6)})
+  assert batch["mask"].shape == (6,) and batch["x_u"].shape == (4, 64)
+
+
 def _model(name, **fields):
   from jgen import models
   entry = models.get(name)
