@@ -9,12 +9,13 @@ pieces below them build sweeps directly:
   eq. (9) (:func:`jgen.variational.make_m2_loss`) with Adam, one labelled and
   one unlabelled minibatch per step; the classifier ``q(y | x)`` answers.
 * **M1** (:func:`fit_m1`, :func:`m1_features`, :func:`fit_m1_classifier`,
-  :func:`fit_m1_svm`): a VAE trained on
+  :func:`fit_m1_svm`, :func:`fit_m1_spreading`): a VAE trained on
   all images (:mod:`jgen.variational`'s ``vae`` objective); a classifier on
   the posterior means of the labelled images. The paper used a transductive
-  SVM; jgen uses its own softmax logistic regression
-  (:func:`jgen.classifiers.fit_logistic`, an L2 penalty), which needs no
-  extra dependency and is deterministic.
+  SVM; jgen reports its own softmax logistic regression
+  (:func:`jgen.classifiers.fit_logistic`, an L2 penalty), scikit-learn's
+  RBF SVM, and label spreading over the features of every training image
+  (transductive, as the TSVM is).
 * **M1+M2**: M2 with a Gaussian likelihood on M1's latent features, drawn
   afresh from ``q(z1 | x)`` at every step (the ``features`` of
   :func:`build_m2`), as the authors do; at test time the posterior mean.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -385,6 +387,81 @@ def fit_m1_svm(features: Callable, x_l, y_l) -> Callable:
   return lambda x: svm.predict(np.asarray(features(x)))
 
 
+def fit_m1_spreading(features: Callable, x_l, y_l, x_u, *,
+                     n_neighbors: int = 7, alpha: float = 0.99,
+                     max_iter: int = 1000) -> Callable:
+  """M1's transductive classifier, in the place of the paper's TSVM: label
+  spreading (Zhou, Bousquet, Lal, Weston & Scholkopf 2004, "Learning with
+  local and global consistency": ``F <- alpha S F + (1 - alpha) Y``,
+  iterated to its fixed point, eq. 1-2 and their alpha of 0.99) over the
+  k-nearest-neighbour graph of M1's features of the labelled and the
+  unlabelled images; scikit-learn's ``LabelSpreading``, fitted on the host.
+  Its default ``alpha`` of 0.2 and ``max_iter`` of 30 let a label travel
+  only a few hops, so that images far from every label keep no label mass.
+
+  Args:
+    features: ``x -> [B, L1]`` (the mean of :func:`m1_features`).
+    x_l: labelled images, [N_l, D].
+    y_l: their labels, ints in ``[0, C)``, [N_l].
+    x_u: unlabelled images, [N_u, D] (in jgen every training image, the
+      labelled ones included).
+    n_neighbors: k of the graph.
+    alpha: the share of each step's label mass that comes from the
+      neighbours, in (0, 1).
+    max_iter: the most iterations (scikit-learn stops earlier at its
+      tolerance of 1e-3).
+
+  Returns:
+    ``predict(x) -> [B]`` class predictions (NumPy; new points take the
+    labels of their neighbours in the graph). A ``RuntimeWarning`` says how
+    many images no label reaches (a graph in pieces, at the fit) or how
+    many points have only such neighbours (at a prediction); they are
+    given the first class.
+
+  Raises:
+    ValueError: ``y_l`` not one label per labelled image, ``n_neighbors``
+      not below the number of images, ``alpha`` outside (0, 1) or
+      ``max_iter`` below 1.
+  """
+  from sklearn.semi_supervised import LabelSpreading
+  y_l = np.asarray(y_l)
+  if y_l.shape != (len(x_l),):
+    raise ValueError(f"y_l must give one label per image of x_l: "
+                     f"{len(x_l)} images, labels of shape {y_l.shape}.")
+  _checks.integer(n_neighbors, "n_neighbors", low=1,
+                  high=len(x_l) + len(x_u) - 1)
+  _checks.integer(max_iter, "max_iter", low=1)
+  if not 0.0 < _checks.real(alpha, "alpha") < 1.0:
+    raise ValueError(f"alpha must be in (0, 1), got {alpha}.")
+  f = np.concatenate([np.asarray(features(jnp.asarray(x_l))),
+                      np.asarray(features(jnp.asarray(x_u)))])
+  labels = np.concatenate([y_l, np.full(len(x_u), -1)])
+  with np.errstate(invalid="ignore"), warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)     # reported below
+    spread = LabelSpreading(kernel="knn", n_neighbors=n_neighbors,
+                            alpha=alpha, max_iter=max_iter).fit(f, labels)
+  mass = spread.label_distributions_
+  unreached = int(np.sum(~(np.isfinite(mass).all(1) & (mass.sum(1) > 0))))
+  if unreached:
+    warnings.warn(f"fit_m1_spreading: {unreached} of {len(f)} images lie in "
+                  f"parts of the {n_neighbors}-nearest-neighbour graph that "
+                  f"no label reaches.", RuntimeWarning, stacklevel=2)
+
+  def predict(x):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)   # reported here
+      probs = spread.predict_proba(np.asarray(features(x)))
+    lost = ~np.isfinite(probs).all(1)
+    if lost.any():
+      warnings.warn(f"fit_m1_spreading: {int(lost.sum())} of {len(probs)} "
+                    f"points have no labelled image's mass among their "
+                    f"{n_neighbors} nearest neighbours; they are given "
+                    f"class {spread.classes_[0]}.", RuntimeWarning,
+                    stacklevel=2)
+    return spread.classes_[np.argmax(np.nan_to_num(probs, nan=-1.0), 1)]
+  return predict
+
+
 _M1_FIELDS = ("m1_latent_dim", "m1_hidden", "m1_steps", "m1_validation",
               "m1_validate_every", "active_threshold")
 _APPLIES = {"latent_dim": ("m2", "m1_m2"), "alpha": ("m2", "m1_m2"),
@@ -566,16 +643,21 @@ def make(config: SsvaeConfig) -> _base.Model:
     def evaluate(state, dataset):
       """``test_error`` of the logistic regression on M1's features (the
       active dimensions' posterior means), ``test_error_svm`` of an RBF SVM
-      (scikit-learn's ``SVC`` defaults) on the same labelled features, and
-      ``active_dims``."""
+      (scikit-learn's ``SVC`` defaults) on the same labelled features,
+      ``test_error_spreading`` of label spreading over them and every
+      training image's (:func:`fit_m1_spreading`), and ``active_dims``."""
       x = test_x(dataset)
       p = state.params
-      svm = fit_m1_svm(lambda xx: mean(p, xx), p["labelled"]["x"],
-                       p["labelled"]["y"])
+      feats = lambda xx: mean(p, xx)
+      svm = fit_m1_svm(feats, p["labelled"]["x"], p["labelled"]["y"])
+      spread = fit_m1_spreading(feats, p["labelled"]["x"], p["labelled"]["y"],
+                                _base.pixels(dataset.x_train, c.data_dim,
+                                             "dataset.x_train"))
       y = np.asarray(dataset.y_test)
       return {"test_error": float(metrics.error_rate(
           logits(state, x), jnp.asarray(y))),
               "test_error_svm": float(np.mean(svm(x) != y)),
+              "test_error_spreading": float(np.mean(spread(x) != y)),
               "active_dims": int(np.sum(np.asarray(p["m1_active"]))),
               "n_test": len(x)}
     return _base.Model(

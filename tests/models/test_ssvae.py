@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from sklearn.semi_supervised import LabelSpreading
 from sklearn.svm import SVC
 
 from jgen import data
@@ -193,7 +194,50 @@ def test_m1s_newton_steps_reach_fit_logistic():
   svm = SVC().fit(np.asarray(features(d["x_l"])), np.asarray(d["y_l"]))
   assert result["test_error_svm"] == pytest.approx(float(np.mean(
       svm.predict(np.asarray(features(x_test))) != ds.y_test)))
+  # Label spreading over the labelled and every training image's features.
+  f_u = np.asarray(features(jnp.asarray(ds.x_train, jnp.float32)))
+  spread = LabelSpreading(kernel="knn", alpha=0.99, max_iter=1000).fit(
+      np.concatenate([np.asarray(features(d["x_l"])), f_u]),
+      np.concatenate([np.asarray(d["y_l"]), np.full(len(f_u), -1)]))
+  assert result["test_error_spreading"] == pytest.approx(float(np.mean(
+      spread.predict(np.asarray(features(x_test))) != ds.y_test)))
   assert result["active_dims"] == int(np.sum(np.asarray(active)))
+
+
+def test_m1_spreading_uses_the_unlabelled_points():
+  """Two interleaved half-moons, one label each: label spreading follows
+  each moon through the unlabelled points (Zhou et al. 2004, Fig. 1), where
+  an SVM on the two labels alone cuts across them."""
+  from sklearn.datasets import make_moons
+  x, y = make_moons(400, noise=0.05, random_state=0)
+  x_test, y_test = make_moons(200, noise=0.05, random_state=1)
+  first = [int(np.argmin(x[:, 0] + 10 * (y != 0))),     # each moon's tip
+           int(np.argmax(x[:, 0] - 10 * (y != 1)))]
+  ident = lambda a: np.asarray(a)
+  spread = ssvae.fit_m1_spreading(ident, x[first], y[first], x)
+  svm = ssvae.fit_m1_svm(ident, x[first], y[first])
+  assert np.mean(spread(x_test) == y_test) > 0.97
+  assert np.mean(svm(x_test) == y_test) < 0.9
+  with pytest.raises(ValueError, match="y_l"):
+    ssvae.fit_m1_spreading(ident, x[first], y[:3], x)
+  with pytest.raises(ValueError, match="n_neighbors"):
+    ssvae.fit_m1_spreading(ident, x[first], y[first], x[:3], n_neighbors=5)
+  with pytest.raises(ValueError, match="alpha"):
+    ssvae.fit_m1_spreading(ident, x[first], y[first], x, alpha=1.0)
+
+
+def test_m1_spreading_reports_images_no_label_reaches():
+  """A graph in two pieces, labels in one: the fit and the predictions in
+  the other piece say so, instead of a silent class from NaN mass."""
+  rng = np.random.default_rng(0)
+  near, far = rng.normal(size=(20, 2)), 100 + rng.normal(size=(20, 2))
+  ident = lambda a: np.asarray(a)
+  with pytest.warns(RuntimeWarning, match="20 of 42 images"):
+    predict = ssvae.fit_m1_spreading(ident, near[:2], np.array([0, 1]),
+                                     np.concatenate([near, far]),
+                                     n_neighbors=10)
+  with pytest.warns(RuntimeWarning, match="5 of 5 points"):
+    predict(far[:5])
 
 
 def test_fit_m1_keeps_its_best_validation_elbo_and_drops_flat_dimensions():
