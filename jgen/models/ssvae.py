@@ -392,12 +392,13 @@ def fit_m1_spreading(features: Callable, x_l, y_l, x_u, *,
                      max_iter: int = 1000) -> Callable:
   """M1's transductive classifier, in the place of the paper's TSVM: label
   spreading (Zhou, Bousquet, Lal, Weston & Scholkopf 2004, "Learning with
-  local and global consistency": ``F <- alpha S F + (1 - alpha) Y``,
-  iterated to its fixed point, eq. 1-2 and their alpha of 0.99) over the
+  local and global consistency", Section 2: ``F <- alpha S F + (1 - alpha)
+  Y`` iterated towards its fixed point, with their alpha of 0.99) over the
   k-nearest-neighbour graph of M1's features of the labelled and the
   unlabelled images; scikit-learn's ``LabelSpreading``, fitted on the host.
-  Its default ``alpha`` of 0.2 and ``max_iter`` of 30 let a label travel
-  only a few hops, so that images far from every label keep no label mass.
+  scikit-learn's own defaults (``alpha`` 0.2, ``max_iter`` 30) let a label
+  travel only a few hops, so that images far from every label keep no
+  label mass.
 
   Args:
     features: ``x -> [B, L1]`` (the mean of :func:`m1_features`).

@@ -50,8 +50,10 @@ M1 = {"latent_dim": _M1.m1_latent_dim, "hidden": tuple(_M1.m1_hidden),
       "validation": _M1.m1_validation,
       "validate_every": _M1.m1_validate_every,
       "active_threshold": _M1.active_threshold}
-# M1+M2: M2 learns its Gaussian's scale per active dimension of M1
-M1M2_LEARN_SCALE = m1_m2_config.get_config().learn_scale
+# M1+M2 (launch/configs/m1_m2.py): its alpha, and whether M2 learns its
+# Gaussian's scale per active dimension of M1
+_M1M2 = m1_m2_config.get_config()
+M1M2 = {"alpha": _M1M2.alpha, "learn_scale": _M1M2.learn_scale}
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0)
 UNLABELLED = (1000, 2000, 4000)
 PCA_DIM, BASELINE_STEPS = 30, 2000
@@ -161,7 +163,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   active = int(jnp.sum(kept))
   m1m2 = ssvae.build_m2(M1["latent_dim"], latent_dim=M2["latent_dim"],
                         hidden=hidden, likelihood="gaussian",
-                        learn_scale=M1M2_LEARN_SCALE, features=sample,
+                        learn_scale=M1M2["learn_scale"], features=sample,
                         test_features=mean)
   rows = {"M1 (jgen: VAE + logistic regression)": {},
           "M1 (jgen: VAE + RBF SVM)": {},
@@ -174,7 +176,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
     rows[names[0]][n], rows[names[1]][n], rows[names[2]][n] = m1_errors(
         mean, d, n, draws)
     rows[names[3]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
-    rows[names[4]][n] = draw_errors(m1m2, d, n, steps, draws=draws,
+    rows[names[4]][n] = draw_errors(m1m2, d, n, steps,
+                                    alphas=(M1M2["alpha"],), draws=draws,
                                     mask=kept)[0]
     rows[names[5]][n] = draw_errors(m2, d, n, steps if quick else
                                     BASELINE_STEPS, draws=draws,
@@ -203,6 +206,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
              "alpha_sweep": dict(zip(alphas, alpha_err.tolist())),
              "unlabelled_curve": {s: v.tolist() for s, v in curve.items()},
              "config": {"m2": M2, "m1": {**M1, "active_dims": active},
+                        "m1_m2": M1M2,
                         "steps": steps, "draws": draws}}
   md = ["## Semi-supervised VAEs (Kingma et al. 2014, Table 1)", "",
         f"{ds.x_train.shape[0]} training images (all also unlabelled), "
@@ -217,7 +221,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"active (posterior-mean std > {M1['active_threshold']:g}); M1+M2: "
         f"M2 on a fresh sample of M1's q(z1 | x) every step, through a "
         f"Gaussian with a "
-        f"{'learned scale per active dimension' if M1M2_LEARN_SCALE else 'unit scale'}"
+        f"{'learned scale per active dimension' if M1M2['learn_scale'] else 'unit scale'}"
+        f", alpha = {M1M2['alpha']:g}"
         f"; the published rows used 50,000 unlabelled images.", "",
         "| model | " + " | ".join(f"{n} labels" for n in labels) + " |",
         "|---|" + "---|" * len(labels)]
