@@ -168,6 +168,7 @@ _SECTION_CHECKS = {
     "ssvae": lambda r, md: len(r["table"]["M2 (jgen)"]["50"]) == 2
     and len(r["table"]["M1 (jgen: VAE + RBF SVM)"]["50"]) == 2
     and len(r["table"]["M1 (jgen: VAE + label spreading)"]["50"]) == 2
+    and len(r["table"]["M1 (jgen: VAE + self-trained RBF SVM)"]["50"]) == 2
     and 0 <= r["config"]["m1"]["active_dims"] <= 50   # 50 quick steps
     and "## Semi-supervised VAEs" in md,
     # every model through launch.train: its headline keys are read from

@@ -6,8 +6,9 @@ On mnist5k (4,000 training images, every one also unlabelled; 1,000 test):
    100, 600, 1,000 and 3,000 labels, mean ± std over ``N_DRAWS``
    class-balanced label draws (the draws of one setting are one vmapped
    ``jgen.sweep`` call), rows M1 (VAE + softmax logistic regression, an RBF
-   SVM, and label spreading over every training image, on the posterior
-   means), M2, M1+M2, the label-only classifier of M2's
+   SVM, that SVM self-trained on every training image, and label spreading
+   over every training image, on the posterior means), M2, M1+M2, the
+   label-only classifier of M2's
    architecture, and semi-supervised EM for a Gaussian mixture (one
    component per class, labelled points clamped) on PCA features; the
    paper's published means beside them (its unlabelled set is 50,000
@@ -110,16 +111,19 @@ def _idx(y, n_labels, draw):
 
 def m1_errors(mean, d, n_labels, draws) -> np.ndarray:
   """M1: logistic regression and an RBF SVM (scikit-learn's ``SVC``
-  defaults) on the posterior means of each draw's labelled images, and
-  label spreading over them and every training image's; ``[3, draws]``."""
+  defaults) on the posterior means of each draw's labelled images, that
+  SVM self-trained on every training image's, and label spreading over
+  them; ``[4, draws]``."""
   y, y_test = np.asarray(d["y"]), np.asarray(d["y_test"])
+  self_training = lambda f, x, yy: ssvae.fit_m1_svm(f, x, yy, d["x"])
   spreading = lambda f, x, yy: ssvae.fit_m1_spreading(f, x, yy, d["x"])
   errors = []
   for draw in range(draws):
     i = _idx(y, n_labels, draw)
     errors.append([float(np.mean(np.asarray(fit(mean, d["x"][i], y[i])(
-        d["x_test"])) != y_test)) for fit in (ssvae.fit_m1_classifier,
-                                              ssvae.fit_m1_svm, spreading)])
+        d["x_test"])) != y_test)) for fit in (
+            ssvae.fit_m1_classifier, ssvae.fit_m1_svm, self_training,
+            spreading)])
   return np.array(errors).T
 
 
@@ -167,22 +171,23 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
                         test_features=mean)
   rows = {"M1 (jgen: VAE + logistic regression)": {},
           "M1 (jgen: VAE + RBF SVM)": {},
+          "M1 (jgen: VAE + self-trained RBF SVM)": {},
           "M1 (jgen: VAE + label spreading)": {},
           "M2 (jgen)": {}, "M1+M2 (jgen)": {},
           "label-only classifier (jgen, M2's q(y|x))": {},
           "semi-supervised GMM, EM on PCA (jgen)": {}}
   names = list(rows)
   for n in labels:
-    rows[names[0]][n], rows[names[1]][n], rows[names[2]][n] = m1_errors(
-        mean, d, n, draws)
-    rows[names[3]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
-    rows[names[4]][n] = draw_errors(m1m2, d, n, steps,
+    for name, errors in zip(names[:4], m1_errors(mean, d, n, draws)):
+      rows[name][n] = errors
+    rows[names[4]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
+    rows[names[5]][n] = draw_errors(m1m2, d, n, steps,
                                     alphas=(M1M2["alpha"],), draws=draws,
                                     mask=kept)[0]
-    rows[names[5]][n] = draw_errors(m2, d, n, steps if quick else
+    rows[names[6]][n] = draw_errors(m2, d, n, steps if quick else
                                     BASELINE_STEPS, draws=draws,
                                     labels_only=True)[0]
-    rows[names[6]][n] = gmm_errors(d, n, draws)
+    rows[names[7]][n] = gmm_errors(d, n, draws)
     print(f"ssvae: {n} labels: " + ", ".join(
         f"{k.split(' (')[0]} {100 * np.mean(r[n]):.2f}%"
         for k, r in rows.items()), flush=True)

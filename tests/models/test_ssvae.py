@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from sklearn.semi_supervised import LabelSpreading
+from sklearn.semi_supervised import SelfTrainingClassifier
 from sklearn.svm import SVC
 
 from jgen import data
@@ -163,6 +164,7 @@ def test_config_refuses(name, fields, match):
     entry.config(**{"data_dim": 64, "n_labels": 50, **fields})
 
 
+@pytest.mark.filterwarnings("ignore:The `probability`:FutureWarning")  # sklearn 1.9
 def test_m1s_newton_steps_reach_fit_logistic():
   """M1's steps minimise the same convex objective as
   :func:`fit_m1_classifier` (scikit-learn's L2 logistic regression, tested
@@ -194,6 +196,14 @@ def test_m1s_newton_steps_reach_fit_logistic():
   svm = SVC().fit(np.asarray(features(d["x_l"])), np.asarray(d["y_l"]))
   assert result["test_error_svm"] == pytest.approx(float(np.mean(
       svm.predict(np.asarray(features(x_test))) != ds.y_test)))
+  # The same SVM self-trained on every training image's features.
+  self_trained = SelfTrainingClassifier(
+      SVC(probability=True, random_state=0), threshold=0.7).fit(
+          np.concatenate([np.asarray(features(d["x_l"])), np.asarray(
+              features(jnp.asarray(ds.x_train, jnp.float32)))]),
+          np.concatenate([np.asarray(d["y_l"]), np.full(len(ds.x_train), -1)]))
+  assert result["test_error_self_training"] == pytest.approx(float(np.mean(
+      self_trained.predict(np.asarray(features(x_test))) != ds.y_test)))
   # Label spreading over the labelled and every training image's features.
   f_u = np.asarray(features(jnp.asarray(ds.x_train, jnp.float32)))
   spread = LabelSpreading(kernel="knn", alpha=0.99, max_iter=1000).fit(
@@ -224,6 +234,43 @@ def test_m1_spreading_uses_the_unlabelled_points():
     ssvae.fit_m1_spreading(ident, x[first], y[first], x[:3], n_neighbors=5)
   with pytest.raises(ValueError, match="alpha"):
     ssvae.fit_m1_spreading(ident, x[first], y[first], x, alpha=1.0)
+
+
+@pytest.mark.filterwarnings("ignore:The `probability`:FutureWarning")  # sklearn 1.9
+def test_m1_self_training_follows_its_definition():
+  """Self-training (Yarowsky 1995) written out: refit the SVM on the labels
+  so far, adopt every unlabelled prediction whose probability is above the
+  threshold, stop when a round adopts none or after ``max_iter`` rounds,
+  refit; ``fit_m1_svm`` with unlabelled images predicts as this loop."""
+  from sklearn.datasets import make_moons
+  x, y = make_moons(400, noise=0.05, random_state=0)
+  x_test, _ = make_moons(200, noise=0.05, random_state=1)
+  first = np.concatenate([np.flatnonzero(y == 0)[:5], np.flatnonzero(y == 1)[:5]])
+  ident = lambda a: np.asarray(a)
+  svc = lambda: SVC(probability=True, random_state=0)
+  for threshold, max_iter in ((0.7, 10), (0.9, 2)):
+    feats = np.concatenate([x[first], x])
+    labels = np.concatenate([y[first], np.full(len(x), -1)])
+    for _ in range(max_iter):
+      known = labels >= 0
+      if known.all():
+        break
+      clf = svc().fit(feats[known], labels[known])
+      proba = clf.predict_proba(feats[~known])
+      adopt = proba.max(1) > threshold
+      if not adopt.any():
+        break
+      labels[np.flatnonzero(~known)[adopt]] = clf.classes_[proba.argmax(1)][adopt]
+    want = svc().fit(feats[labels >= 0], labels[labels >= 0]).predict(x_test)
+    got = ssvae.fit_m1_svm(ident, x[first], y[first], x, threshold=threshold,
+                           max_iter=max_iter)(x_test)
+    np.testing.assert_array_equal(got, want)
+  with pytest.raises(ValueError, match="threshold"):
+    ssvae.fit_m1_svm(ident, x[first], y[first], x, threshold=1.0)
+  with pytest.raises(ValueError, match="max_iter"):
+    ssvae.fit_m1_svm(ident, x[first], y[first], x, max_iter=0)
+  with pytest.raises(ValueError, match="y_l"):
+    ssvae.fit_m1_svm(ident, x[first], y[:3], x)
 
 
 def test_m1_spreading_reports_images_no_label_reaches():
