@@ -6,8 +6,9 @@ M1's q(z1 | x), drawn afresh every step (the posterior mean at test time).
 Result (the 5 label draws of 100 labels, 2 CPU cores, 2026-12-06, 37 min):
 test error 8.52% +- 1.15% (the paper: 3.33%; the target: below 6%); the
 same draws continued to 60,000 steps: 7.68% +- 0.98%. The untuned draws
-of seed 5 (--config.seed=5, 2026-12-07): 8.14% +- 1.29%. docs/results.md
-has the per-draw figures.
+of seed 5 (--config.seed=5, 2026-12-07): 8.14% +- 1.29%; at 60,000 steps
+8.40% +- 1.26%, and with alpha 100 8.20% +- 1.06%. docs/results.md has the
+per-draw figures.
 """
 
 from launch import configs
