@@ -424,8 +424,9 @@ def fit_m1_svm(features: Callable, x_l, y_l, x_u=None, *,
     f_u = np.asarray(features(jnp.asarray(x_u)))
     with warnings.catch_warnings():
       # libsvm's own multi-class probabilities: scikit-learn 1.9 deprecates
-      # them for one-vs-rest calibration, which here adopts almost no label
-      warnings.simplefilter("ignore", FutureWarning)
+      # them for one-vs-rest calibration, with which self-training on M1's
+      # features errs twice as often (docs/results.md)
+      warnings.filterwarnings("ignore", "The `probability`", FutureWarning)
       svm = SelfTrainingClassifier(
           SVC(probability=True, random_state=0), threshold=threshold,
           max_iter=max_iter).fit(np.concatenate([f_l, f_u]), np.concatenate(
