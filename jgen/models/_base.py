@@ -88,7 +88,7 @@ def float32_hparams(**values: float) -> dict:
 
 def refuse_inapplicable(config, model: str, applies: dict) -> None:
   """Refuses options set away from their defaults for a model they do not
-  apply to.
+  apply to (a list equal to a tuple default is not set away from it).
 
   Args:
     config: a dataclass config.
@@ -100,8 +100,11 @@ def refuse_inapplicable(config, model: str, applies: dict) -> None:
       the model given.
   """
   defaults = {f.name: f.default for f in dataclasses.fields(config)}
+  # a run's config.json gives its tuples back as lists
+  same = lambda a, b: (tuple(a) if isinstance(a, list) else a) == b
   for name, models in applies.items():
-    if model not in models and getattr(config, name) != defaults[name]:
+    if model not in models and not same(getattr(config, name),
+                                        defaults[name]):
       raise ValueError(f"{name}: an option of model={'/'.join(models)}, "
                        f"got {getattr(config, name)!r} with model="
                        f"{model!r}.")

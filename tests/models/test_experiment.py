@@ -2,7 +2,10 @@
 built (the rows ``launch.train`` answers with ``--config: ...``), data
 fields from the data, members, continuing, validation, restoring."""
 
+import dataclasses
+import importlib
 import json
+import pathlib
 import statistics
 
 import jax
@@ -226,6 +229,26 @@ def test_validation_keeps_the_best_state_and_restores_it(tmp_path):
              (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert max(r["validation"] for r in history if "validation" in r) == \
       pytest.approx(result["best_validation"])
+
+
+@pytest.mark.parametrize("name", sorted(
+    p.stem for p in pathlib.Path(__file__).parents[2].joinpath(
+        "launch", "configs").glob("*.py") if p.stem != "__init__"))
+def test_every_config_file_builds_again_from_its_config_json(name):
+  """``launch.train`` writes a run's fields to ``config.json``, where
+  tuples come back as lists; the model's config is built from them again
+  (as ``restore`` and ``launch.sample`` do), including the tuple options of
+  another model of the family left at their defaults (an m2 run's
+  ``m1_hidden``)."""
+  fields = json.loads(json.dumps(importlib.import_module(
+      f"launch.configs.{name}").get_config().to_dict()))
+  s = experiment.build(fields)
+  assert s.model.config.model == fields["model"]
+  assert all(getattr(s.model.config, k) == (tuple(v) if isinstance(v, list)
+                                            else v)
+             for k, v in fields.items()
+             if k in {f.name for f in dataclasses.fields(s.model.config)}
+             and v is not None)
 
 
 def test_restore_refuses_a_folder_without_a_run(tmp_path):
