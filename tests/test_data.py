@@ -76,6 +76,46 @@ def test_binarize_is_bernoulli_of_the_intensity():
   assert abs(b.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / b.size)
 
 
+def _moved(img, dy, dx):
+  """``img`` [H, W] moved by (dy, dx), zero-filled (the NumPy reference)."""
+  h, w = img.shape
+  out = np.zeros_like(img)
+  for i in range(h):
+    for j in range(w):
+      if 0 <= i - dy < h and 0 <= j - dx < w:
+        out[i, j] = img[i - dy, j - dx]
+  return out
+
+
+def test_random_shift_moves_each_flat_image_by_its_own_shift_in_range():
+  rng = np.random.default_rng(0)
+  x = rng.uniform(0.1, 1.0, (32, 8 * 8)).astype(np.float32)
+  out = np.asarray(data.random_shift(jax.random.PRNGKey(1), jnp.asarray(x), 2,
+                                     (8, 8)))
+  assert out.shape == x.shape and out.dtype == x.dtype
+  shifts = []
+  for img, got in zip(x.reshape(-1, 8, 8), out.reshape(-1, 8, 8)):
+    hits = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+            if np.array_equal(_moved(img, dy, dx), got)]
+    assert len(hits) == 1                 # one shift, none beyond 2 pixels
+    shifts.append(hits[0])
+  assert len(set(shifts)) > 10            # each image draws its own
+  assert {abs(dy) for dy, _ in shifts} == {0, 1, 2}
+  np.testing.assert_array_equal(np.asarray(data.random_shift(
+      jax.random.PRNGKey(1), jnp.asarray(x), 0, (8, 8))), x)
+
+
+def test_random_shift_refuses_bad_arguments():
+  x = jnp.zeros((4, 64))
+  for shift, match in [(-1, "max_shift"), (8, "max_shift"), (1.5, "max_shift")]:
+    with pytest.raises((ValueError, TypeError), match=match):
+      data.random_shift(jax.random.PRNGKey(0), x, shift, (8, 8))
+  with pytest.raises(ValueError, match="x: flat images of 7x7"):
+    data.random_shift(jax.random.PRNGKey(0), x, 1, (7, 7))
+  with pytest.raises(ValueError, match="x: images"):
+    data.random_shift(jax.random.PRNGKey(0), x, 1)
+
+
 def test_labelled_subset_is_class_balanced_distinct_and_reproducible():
   y = jnp.asarray(np.random.default_rng(0).integers(0, 3, 200))
   idx = np.asarray(data.labelled_subset(y, 15, n_classes=3, seed=4))

@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from jgen import _checks
+from jgen import data
 
 AUGMENTATIONS = ("color", "translation", "cutout")
 
@@ -42,19 +43,8 @@ def _color(key, x):
 
 
 def _translation(key, x, ratio=0.125):
-  b, h, w, _ = x.shape
-  sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-  ky, kx = jax.random.split(key)
-  dy = jax.random.randint(ky, (b,), -sh, sh + 1)
-  dx = jax.random.randint(kx, (b,), -sw, sw + 1)
-
-  def shift(img, dy, dx):
-    rows = jnp.arange(h) - dy           # output row i reads input row i - dy
-    cols = jnp.arange(w) - dx
-    ok = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < w))[None]
-    out = img[jnp.clip(rows, 0, h - 1)][:, jnp.clip(cols, 0, w - 1)]
-    return jnp.where(ok[..., None], out, 0.0)
-  return jax.vmap(shift)(x, dy, dx)
+  _, h, w, _ = x.shape
+  return data.random_shift(key, x, (int(h * ratio + 0.5), int(w * ratio + 0.5)))
 
 
 def _cutout(key, x, ratio=0.5):

@@ -195,6 +195,43 @@ def image_shape(data_dim: int | None) -> tuple[int, int] | None:
   return {h * w: (h, w) for h, w in nets.IMAGE_SHAPES}.get(data_dim)
 
 
+def check_shift(shift, data_dim: int, name: str = "shift") -> int:
+  """A random-translation range ``shift`` in pixels, checked against the
+  images of ``data_dim`` pixels (:data:`jgen.nets.IMAGE_SHAPES`).
+
+  Raises:
+    TypeError: not an integer.
+    ValueError: below 0, as large as a side, or images of no known shape.
+  """
+  _checks.integer(shift, name, low=0)
+  if not shift:
+    return 0
+  shape = image_shape(data_dim)
+  if shape is None:
+    raise ValueError(f"{name}: shifts images of {nets.IMAGE_SHAPES}; data_dim "
+                     f"{data_dim} is none of them.")
+  return _checks.integer(shift, name, low=0, high=min(shape) - 1)
+
+
+def shifted(batch_fn: Callable, shift: int, data_dim: int,
+            names: tuple[str, ...]) -> Callable:
+  """``batch_fn`` with the flat images under ``names`` moved by a random
+  shift of up to ``shift`` pixels (:func:`jgen.data.random_shift`, each
+  image its own, drawn from ``fold_in(key, 1)``); ``batch_fn`` itself when
+  ``shift`` is 0."""
+  if not shift:
+    return batch_fn
+  shape = image_shape(data_dim)
+
+  def shifted_fn(key, d):
+    b = dict(batch_fn(key, d))
+    for i, name in enumerate(names):
+      b[name] = data.random_shift(jax.random.fold_in(jax.random.fold_in(
+          key, 1), i), b[name], shift, shape)
+    return b
+  return shifted_fn
+
+
 def as_tuple(value, name: str) -> tuple:
   """``value`` (a list or tuple) as a tuple.
 

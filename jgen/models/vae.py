@@ -55,6 +55,10 @@ class VaeConfig:
     binarize: binarise the pixels dynamically for the Bernoulli decoder
       (data in [0, 1]; Burda et al. 2016, Section 5); the test images are
       binarised once with a fixed key.
+    shift: translate each training image by its own random integer shift
+      of up to ``shift`` pixels in each direction, drawn afresh every step
+      (zero-filled; :func:`jgen.data.random_shift`); 0 for none. Images of
+      :data:`jgen.nets.IMAGE_SHAPES` only.
     num_samples: samples of ``z`` per example (K of the IWAE bound).
     beta: the KL weight of ``vae``/``beta_vae`` (traced).
     n_classes: ``cvae``: C.
@@ -78,6 +82,7 @@ class VaeConfig:
   hidden: tuple[int, ...] = (400,)
   likelihood: str = "bernoulli"
   binarize: bool = True
+  shift: int = 0
   num_samples: int = 1
   beta: float = 1.0
   n_classes: int = 10
@@ -99,6 +104,7 @@ class VaeConfig:
     if self.binarize and self.likelihood != "bernoulli":
       raise ValueError("binarize: binarised pixels need likelihood="
                        f"'bernoulli', got {self.likelihood!r}.")
+    _base.check_shift(self.shift, self.data_dim)
     for name in ("latent_dim", "num_samples", "batch_size", "eval_samples"):
       _checks.integer(getattr(self, name), name, low=1)
     _checks.integer(self.amortization_gap, "amortization_gap", low=0)
@@ -253,6 +259,7 @@ def make(config: VaeConfig) -> _base.Model:
   uses_beta = variational.OBJECTIVES[c.model].uses_beta
   return _base.Model(
       config, init, train.gradient_step(loss, opt),
-      train.minibatch(c.batch_size),
+      _base.shifted(train.minibatch(c.batch_size), c.shift, c.data_dim,
+                    ("x",)),
       _base.float32_hparams(beta=c.beta) if uses_beta else {}, train_data,
       sample, evaluate, figures, Parts(net, loss, opt))

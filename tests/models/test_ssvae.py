@@ -156,6 +156,9 @@ def _model(name, **fields):
     ("m1", {"m1_validate_every": 0}, "m1_validate_every"),
     ("m1", {"active_threshold": -0.1}, "active_threshold"),
     ("m1_m2", {"m1_hidden": ()}, "m1_hidden must list"),
+    ("m2", {"m1_shift": 1}, "m1_shift: an option of model=m1/m1_m2"),
+    ("m1", {"m1_shift": -1}, "m1_shift must be in"),
+    ("m1_m2", {"m1_shift": 8}, "m1_shift must be in"),
 ])
 def test_config_refuses(name, fields, match):
   from jgen import models
@@ -359,3 +362,14 @@ def test_m1_m2_learns_the_scale_of_the_active_features_only():
                  m1_hidden=(16,), m1_validation=0, learn_scale=False)
   assert "pixel_log_scale" not in str(jax.tree_util.tree_structure(
       fixed.init(jax.random.PRNGKey(0), d).params["m2"]))
+
+
+def test_m1_shift_reaches_m1s_training_batches():
+  from jgen import models
+  entry = models.get("m1_m2")
+  d = {"x": jnp.asarray(data.load("digits").x_train[:256])}
+  batch = lambda shift: entry.make(entry.config(
+      data_dim=64, n_labels=50, m1_shift=shift)).parts.m1.batch_fn(jax.random.PRNGKey(0), d)["x"]
+  plain, moved = np.asarray(batch(0)), np.asarray(batch(1))
+  assert plain.shape == moved.shape and not np.array_equal(plain, moved)
+  assert moved.sum() < plain.sum()     # some ink shifted out of the 8x8 frame

@@ -53,10 +53,31 @@ def test_every_model_trains_samples_and_evaluates(name, tmp_path):
     ("vae", {"hidden": 400}, TypeError, "hidden must be a tuple"),
     ("vae", {"learning_rate": 0.0}, ValueError, "learning_rate"),
     ("vae", {"binarize": 1}, TypeError, "binarize must be a bool"),
-    ("vae", {"latent_dim": 0}, ValueError, "latent_dim")])
+    ("vae", {"latent_dim": 0}, ValueError, "latent_dim"),
+    ("vae", {"shift": -1}, ValueError, "shift must be in"),
+    ("vae", {"shift": 28}, ValueError, "shift must be in"),
+    ("vae", {"shift": 1.0}, TypeError, "shift must be an integer"),
+    ("vae", {"shift": 1, "data_dim": 10, "binarize": False,
+             "likelihood": "gaussian"}, ValueError, "shift: shifts images")])
 def test_config_refuses(name, kwargs, error, match):
   with pytest.raises(error, match=match):
     models.get(name).config(**kwargs)
+
+
+def test_shift_moves_each_training_batch_and_leaves_no_shift_as_it_was():
+  entry = models.get("vae")
+  d = entry.make(entry.config()).train_data(data.load("mnist5k"))
+  plain = entry.make(entry.config()).batch_fn(jax.random.PRNGKey(3), d)["x"]
+  moved = entry.make(entry.config(shift=2)).batch_fn(jax.random.PRNGKey(3),
+                                                     d)["x"]
+  assert not np.array_equal(plain, moved)
+  def moved_by(a, dy, dx):           # zero-filled, the NumPy reference
+    return np.pad(a, 2)[2 - dy:30 - dy, 2 - dx:30 - dx]
+  images = zip(np.asarray(plain).reshape(-1, 28, 28),
+               np.asarray(moved).reshape(-1, 28, 28))
+  assert all(any(np.array_equal(moved_by(a, dy, dx), b)
+                 for dy in range(-2, 3) for dx in range(-2, 3))
+             for a, b in images)
 
 
 def test_train_data_refuses_another_size():
