@@ -510,6 +510,7 @@ def fit_m1_spreading(features: Callable, x_l, y_l, x_u, *,
 _M1_FIELDS = ("m1_latent_dim", "m1_hidden", "m1_steps", "m1_validation",
               "m1_validate_every", "m1_shift", "active_threshold")
 _APPLIES = {"latent_dim": ("m2", "m1_m2"), "alpha": ("m2", "m1_m2"),
+            "shift": ("m2", "m1_m2"),
             **dict.fromkeys(_M1_FIELDS, ("m1", "m1_m2")),
             "l2": ("m1",), "eval_samples": ("m2",), "learn_scale": ("m1_m2",)}
 
@@ -530,6 +531,11 @@ class SsvaeConfig:
     label_seed: the seed of the labelled subsets.
     latent_dim: M2's z.
     hidden: hidden widths of M2's MLPs (Kingma et al.: one layer of 500).
+    shift: M2 trains on its labelled and unlabelled images moved by a
+      random integer shift of up to this many pixels in each direction,
+      each image its own, drawn afresh every step (before M1's encoder in
+      M1+M2; :func:`jgen.data.random_shift`; Simard et al. 2003's
+      augmentation, not in Kingma et al.); 0 for none.
     m1_latent_dim: M1's z1.
     m1_hidden: hidden widths of M1's encoder and decoder (the authors'
       code, ``dpkingma/nips14-ssl``: 500-500).
@@ -574,6 +580,7 @@ class SsvaeConfig:
   label_seed: int = 0
   latent_dim: int = 10
   hidden: tuple[int, ...] = (500,)
+  shift: int = 0
   m1_latent_dim: int = 50
   m1_hidden: tuple[int, ...] = (500, 500)
   m1_steps: int = 30_000
@@ -596,6 +603,7 @@ class SsvaeConfig:
                  "m1_validate_every", "batch_size", "eval_samples"):
       _checks.integer(getattr(self, name), name, low=1)
     _checks.integer(self.m1_validation, "m1_validation", low=0)
+    _base.check_shift(self.shift, self.data_dim)
     _base.check_shift(self.m1_shift, self.data_dim, "m1_shift")
     _checks.real(self.active_threshold, "active_threshold", low=0.0,
                  high=1e30)
@@ -790,7 +798,9 @@ def make(config: SsvaeConfig) -> _base.Model:
                          method=nets.M2.decode_mean)
 
   return _base.Model(
-      config, init, train.gradient_step(loss, opt), batches(c.batch_size),
+      config, init, train.gradient_step(loss, opt),
+      _base.shifted(batches(c.batch_size), c.shift, c.data_dim,
+                    ("x_l", "x_u")),
       _base.float32_hparams(alpha=c.alpha, lr=c.learning_rate), train_data,
       sample if on_pixels else None, evaluate,
       _figures(s, c) if on_pixels else lambda state, dataset, workdir: [],

@@ -159,6 +159,8 @@ def _model(name, **fields):
     ("m2", {"m1_shift": 1}, "m1_shift: an option of model=m1/m1_m2"),
     ("m1", {"m1_shift": -1}, "m1_shift must be in"),
     ("m1_m2", {"m1_shift": 8}, "m1_shift must be in"),
+    ("m1", {"shift": 1}, "shift: an option of model=m2/m1_m2"),
+    ("m2", {"shift": 2.0}, "shift must be an integer"),
 ])
 def test_config_refuses(name, fields, match):
   from jgen import models
@@ -362,6 +364,20 @@ def test_m1_m2_learns_the_scale_of_the_active_features_only():
                  m1_hidden=(16,), m1_validation=0, learn_scale=False)
   assert "pixel_log_scale" not in str(jax.tree_util.tree_structure(
       fixed.init(jax.random.PRNGKey(0), d).params["m2"]))
+
+
+def test_shift_moves_m2s_labelled_and_unlabelled_images_only():
+  from jgen import models
+  entry = models.get("m2")
+  x = jnp.asarray(data.load("digits").x_train[:256])
+  d = {"x_l": x[:50], "y_l": jnp.arange(50) % 10, "x_u": x}
+  batch = lambda shift: entry.make(entry.config(
+      data_dim=64, n_labels=50, shift=shift)).batch_fn(jax.random.PRNGKey(0), d)
+  plain, moved = batch(0), batch(1)
+  np.testing.assert_array_equal(plain["y_l"], moved["y_l"])
+  for name in ("x_l", "x_u"):
+    assert not np.array_equal(plain[name], moved[name])
+    assert np.asarray(moved[name]).sum() < np.asarray(plain[name]).sum()
 
 
 def test_m1_shift_reaches_m1s_training_batches():
