@@ -213,21 +213,27 @@ def check_shift(shift, data_dim: int, name: str = "shift") -> int:
   return _checks.integer(shift, name, low=0, high=min(shape) - 1)
 
 
-def shifted(batch_fn: Callable, shift: int, data_dim: int,
-            names: tuple[str, ...]) -> Callable:
+def shifted(batch_fn: Callable, shift: int, names: tuple[str, ...]
+            ) -> Callable:
   """``batch_fn`` with the flat images under ``names`` moved by a random
   shift of up to ``shift`` pixels (:func:`jgen.data.random_shift`, each
   image its own, drawn from ``fold_in(key, 1)``); ``batch_fn`` itself when
-  ``shift`` is 0."""
+  ``shift`` is 0.
+
+  Raises:
+    ValueError: (when a batch is drawn) images of no known shape, or a
+      shift as large as a side.
+  """
   if not shift:
     return batch_fn
-  shape = image_shape(data_dim)
 
   def shifted_fn(key, d):
     b = dict(batch_fn(key, d))
     for i, name in enumerate(names):
+      dim = b[name].shape[-1]
+      check_shift(shift, dim)
       b[name] = data.random_shift(jax.random.fold_in(jax.random.fold_in(
-          key, 1), i), b[name], shift, shape)
+          key, 1), i), b[name], shift, image_shape(dim))
     return b
   return shifted_fn
 

@@ -199,7 +199,7 @@ def class_logits(s: SSVAE, params, x) -> jax.Array:
 
 def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
              label_seed: int = 0, labels_only: bool = False,
-             mask: jax.Array | None = None) -> Callable:
+             mask: jax.Array | None = None, shift: int = 0) -> Callable:
   """A whole semi-supervised run, returning its test error (what
   :func:`jgen.sweep.run` vmaps over draws, alphas, learning rates, seeds).
 
@@ -219,6 +219,8 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
     mask: M1+M2: [D] weights of the Gaussian decoder's dimensions, M1's
       active ones (:attr:`M1Fit.active`; a learned scale on a dropped,
       constant dimension would grow without bound); None weighs all.
+    shift: the labelled and unlabelled images of each step moved by a
+      random shift of up to this many pixels (:attr:`SsvaeConfig.shift`).
 
   Returns:
     ``run(key, hparams, data) -> (test_error, metrics)`` with ``data =
@@ -226,6 +228,7 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
   """
   _checks.integer(num_steps, "num_steps", low=1)
   _checks.integer(batch_size, "batch_size", low=1)
+  _checks.integer(shift, "shift", low=0)
   step = s.step
   if labels_only:
     apply = lambda p, x: s.model.apply(p, s.test_features(x),
@@ -234,7 +237,8 @@ def make_run(s: SSVAE, *, num_steps: int, n_labels: int, batch_size: int = 100,
     step = train.gradient_step(
         lambda p, k, b, *, hparams: xent(p, k, {"x": b["x_l"], "y": b["y_l"]},
                                          hparams=hparams), optimizer)
-  chunk = train.make_chunk(step, batches(batch_size), num_steps)
+  chunk = train.make_chunk(step, _base.shifted(
+      batches(batch_size), shift, ("x_l", "x_u")), num_steps)
 
   def run(key, hparams, d):
     idx = data.labelled_subset(d["y"], n_labels, n_classes=s.n_classes,
@@ -799,8 +803,7 @@ def make(config: SsvaeConfig) -> _base.Model:
 
   return _base.Model(
       config, init, train.gradient_step(loss, opt),
-      _base.shifted(batches(c.batch_size), c.shift, c.data_dim,
-                    ("x_l", "x_u")),
+      _base.shifted(batches(c.batch_size), c.shift, ("x_l", "x_u")),
       _base.float32_hparams(alpha=c.alpha, lr=c.learning_rate), train_data,
       sample if on_pixels else None, evaluate,
       _figures(s, c) if on_pixels else lambda state, dataset, workdir: [],

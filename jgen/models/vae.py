@@ -259,7 +259,6 @@ def make(config: VaeConfig) -> _base.Model:
   uses_beta = variational.OBJECTIVES[c.model].uses_beta
   return _base.Model(
       config, init, train.gradient_step(loss, opt),
-      _base.shifted(train.minibatch(c.batch_size), c.shift, c.data_dim,
-                    ("x",)),
+      _base.shifted(train.minibatch(c.batch_size), c.shift, ("x",)),
       _base.float32_hparams(beta=c.beta) if uses_beta else {}, train_data,
       sample, evaluate, figures, Parts(net, loss, opt))

@@ -45,16 +45,20 @@ N_DRAWS = 5
 _M2, _M1 = m2_config.get_config(), m1_config.get_config()
 M2 = {"latent_dim": _M2.latent_dim, "hidden": _M2.hidden[0],
       "alpha": _M2.alpha, "lr": _M2.learning_rate,
-      "batch_size": _M2.batch_size, "num_steps": _M2.num_steps}
+      "batch_size": _M2.batch_size, "num_steps": _M2.num_steps,
+      "shift": _M2.shift}
 M1 = {"latent_dim": _M1.m1_latent_dim, "hidden": tuple(_M1.m1_hidden),
       "lr": _M1.learning_rate, "num_steps": _M1.m1_steps,
       "validation": _M1.m1_validation,
       "validate_every": _M1.m1_validate_every,
-      "active_threshold": _M1.active_threshold}
-# M1+M2 (launch/configs/m1_m2.py): its alpha, and whether M2 learns its
-# Gaussian's scale per active dimension of M1
+      "active_threshold": _M1.active_threshold, "shift": _M1.m1_shift}
+# M1+M2 (launch/configs/m1_m2.py): its alpha, whether M2 learns its
+# Gaussian's scale per active dimension of M1, its steps and the random
+# shifts of M1's and M2's training images
 _M1M2 = m1_m2_config.get_config()
-M1M2 = {"alpha": _M1M2.alpha, "learn_scale": _M1M2.learn_scale}
+M1M2 = {"alpha": _M1M2.alpha, "learn_scale": _M1M2.learn_scale,
+        "num_steps": _M1M2.num_steps, "shift": _M1M2.shift,
+        "m1_shift": _M1M2.m1_shift}
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 5000.0, 20000.0)
 UNLABELLED = (1000, 2000, 4000)
 PCA_DIM, BASELINE_STEPS = 30, 2000
@@ -75,27 +79,30 @@ def _arrays(x, y, x_test, y_test) -> dict:
 
 def draw_errors(s: ssvae.SSVAE, d: dict, n_labels: int, num_steps: int,
                 *, alphas=(M2["alpha"],), draws=N_DRAWS,
-                labels_only: bool = False, mask=None) -> np.ndarray:
+                labels_only: bool = False, mask=None,
+                shift: int = 0) -> np.ndarray:
   """Test errors of ``draws`` label draws (x ``alphas``), one vmapped call;
-  shape ``[len(alphas), draws]`` (``mask``: M1+M2's active dimensions)."""
+  shape ``[len(alphas), draws]`` (``mask``: M1+M2's active dimensions;
+  ``shift``: :func:`jgen.models.ssvae.make_run`'s)."""
   run = ssvae.make_run(s, num_steps=num_steps, n_labels=n_labels,
                        batch_size=M2["batch_size"], labels_only=labels_only,
-                       mask=mask)
+                       mask=mask, shift=shift)
   grid = sweep.grid(seeds=[0], alpha=list(alphas), lr=[M2["lr"]],
                     draw=list(range(draws)))
   res = sweep.run(run, grid, jax.random.PRNGKey(0), d)
   return np.asarray(res.outputs[0]).reshape(len(alphas), draws)
 
 
-def _m1(d: dict, num_steps: int, validation: int):
+def _m1(d: dict, num_steps: int, validation: int, shift: int):
   """M1 as ``ssvae.fit_m1`` trains it (early stopping on ``validation``
-  held-out images, the flat latent dimensions dropped): its features
+  held-out images, the flat latent dimensions dropped; its images moved by
+  random shifts of up to ``shift`` pixels): its features
   ``(sample(key, x), mean(x))`` and the [L1] mask of the dimensions kept."""
   entry = models.get("vae")
   m = entry.make(entry.config(data_dim=d["x"].shape[1],
                               latent_dim=M1["latent_dim"],
                               hidden=M1["hidden"], learning_rate=M1["lr"],
-                              batch_size=100))
+                              batch_size=100, shift=shift))
   fit = ssvae.fit_m1(m, jax.random.PRNGKey(0), d["x"], steps=num_steps,
                      validation=validation,
                      validate_every=M1["validate_every"],
@@ -162,13 +169,19 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   hidden = (16,) if quick else (M2["hidden"],)
   m2 = ssvae.build_m2(dim, latent_dim=M2["latent_dim"], hidden=hidden,
                   binarize_data=True)
-  sample, mean, kept = _m1(d, 50 if quick else M1["num_steps"],
-                           100 if quick else M1["validation"])
+  fit_m1 = lambda shift: _m1(d, 50 if quick else M1["num_steps"],
+                             100 if quick else M1["validation"], shift)
+  sample, mean, kept = fit_m1(M1["shift"])
   active = int(jnp.sum(kept))
+  # M1+M2 on its own M1 when its config shifts M1's images otherwise
+  m1m2_sample, m1m2_mean, m1m2_kept = (
+      (sample, mean, kept) if M1M2["m1_shift"] == M1["shift"]
+      else fit_m1(M1M2["m1_shift"]))
+  m1m2_steps = 50 if quick else M1M2["num_steps"]
   m1m2 = ssvae.build_m2(M1["latent_dim"], latent_dim=M2["latent_dim"],
                         hidden=hidden, likelihood="gaussian",
-                        learn_scale=M1M2["learn_scale"], features=sample,
-                        test_features=mean)
+                        learn_scale=M1M2["learn_scale"],
+                        features=m1m2_sample, test_features=m1m2_mean)
   rows = {"M1 (jgen: VAE + logistic regression)": {},
           "M1 (jgen: VAE + RBF SVM)": {},
           "M1 (jgen: VAE + self-trained RBF SVM)": {},
@@ -180,20 +193,22 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   for n in labels:
     for name, errors in zip(names[:4], m1_errors(mean, d, n, draws)):
       rows[name][n] = errors
-    rows[names[4]][n] = draw_errors(m2, d, n, steps, draws=draws)[0]
-    rows[names[5]][n] = draw_errors(m1m2, d, n, steps,
+    rows[names[4]][n] = draw_errors(m2, d, n, steps, draws=draws,
+                                    shift=M2["shift"])[0]
+    rows[names[5]][n] = draw_errors(m1m2, d, n, m1m2_steps,
                                     alphas=(M1M2["alpha"],), draws=draws,
-                                    mask=kept)[0]
+                                    mask=m1m2_kept, shift=M1M2["shift"])[0]
     rows[names[6]][n] = draw_errors(m2, d, n, steps if quick else
                                     BASELINE_STEPS, draws=draws,
-                                    labels_only=True)[0]
+                                    labels_only=True, shift=M2["shift"])[0]
     rows[names[7]][n] = gmm_errors(d, n, draws)
     print(f"ssvae: {n} labels: " + ", ".join(
         f"{k.split(' (')[0]} {100 * np.mean(r[n]):.2f}%"
         for k, r in rows.items()), flush=True)
   small = labels[0] if quick else 100
   alphas = ALPHAS[-2:] if quick else ALPHAS
-  alpha_err = draw_errors(m2, d, small, steps, alphas=alphas, draws=1)[:, 0]
+  alpha_err = draw_errors(m2, d, small, steps, alphas=alphas, draws=1,
+                          shift=M2["shift"])[:, 0]
   fig, axes = plotting.figure(1, 1, 4)
   axes[0, 0].semilogx(alphas, 100 * alpha_err, "o-")
   axes[0, 0].set_xlabel("alpha")
@@ -204,7 +219,8 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   for size in sizes:
     keep = np.sort(np.random.default_rng(0).permutation(len(ds.x_train))[:size])
     sub = _arrays(ds.x_train[keep], ds.y_train[keep], ds.x_test, ds.y_test)
-    curve[size] = draw_errors(m2, sub, small, steps, draws=draws)[0]
+    curve[size] = draw_errors(m2, sub, small, steps, draws=draws,
+                              shift=M2["shift"])[0]
 
   results = {"table": {k: {n: v.tolist() for n, v in r.items()}
                        for k, r in rows.items()},
@@ -219,7 +235,9 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"{draws} class-balanced label draws. M2: {hidden[0]}-unit MLPs, "
         f"z of size {M2['latent_dim']}, alpha = {M2['alpha']:g} (jgen's "
         f"per-example convention), Adam {M2['lr']:g}, batch {M2['batch_size']} "
-        f"labelled + {M2['batch_size']} unlabelled, {steps} steps; M1: "
+        f"labelled + {M2['batch_size']} unlabelled, {steps} steps, images "
+        f"moved by random shifts of up to {M2['shift']} pixels (the "
+        f"label-only classifier's too); M1: "
         f"{'-'.join(str(h) for h in M1['hidden'])}-{M1['latent_dim']} VAE "
         f"kept at its best ELBO on {M1['validation']} held-out training "
         f"images, {active} of its {M1['latent_dim']} latent dimensions "
@@ -227,7 +245,9 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
         f"M2 on a fresh sample of M1's q(z1 | x) every step, through a "
         f"Gaussian with a "
         f"{'learned scale per active dimension' if M1M2['learn_scale'] else 'unit scale'}"
-        f", alpha = {M1M2['alpha']:g}"
+        f", alpha = {M1M2['alpha']:g}, {m1m2_steps} steps, its M1 trained "
+        f"on images shifted by up to {M1M2['m1_shift']} pixels and its M2 "
+        f"on images shifted by up to {M1M2['shift']}"
         f"; the published rows used 50,000 unlabelled images.", "",
         "| model | " + " | ".join(f"{n} labels" for n in labels) + " |",
         "|---|" + "---|" * len(labels)]

@@ -55,6 +55,22 @@ def test_label_draws_are_one_vmapped_call_matching_single_runs():
   assert abs(float(one[0]) - member) <= 1.5 / len(d["y_test"])
 
 
+def test_make_run_shifts_the_images_it_trains_on():
+  d = _digits()
+  s = ssvae.build_m2(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
+  hp = {"alpha": jnp.float32(5.0), "lr": jnp.float32(3e-3), "draw": 0}
+  per_step = lambda shift: np.asarray(ssvae.make_run(
+      s, num_steps=5, n_labels=50, batch_size=32, shift=shift)(
+          jax.random.PRNGKey(0), hp, d)[1]["loss"])
+  np.testing.assert_array_equal(per_step(0), per_step(0))
+  assert not np.allclose(per_step(0), per_step(1))   # other images, other loss
+  with pytest.raises(ValueError, match="shift"):
+    ssvae.make_run(s, num_steps=5, n_labels=50, shift=-1)
+  with pytest.raises(ValueError, match="shift: shifts images"):
+    ssvae.make_run(s, num_steps=5, n_labels=50, shift=1)(
+        jax.random.PRNGKey(0), hp, {**d, "x": d["x"][:, :60]})
+
+
 def test_batched_training_gives_each_draw_its_own_labels():
   d = _digits()
   s = ssvae.build_m2(64, latent_dim=4, hidden=(16,), likelihood="gaussian")
