@@ -553,8 +553,7 @@ class SsvaeConfig:
       to this many pixels in each direction, drawn afresh every step
       (:func:`jgen.data.random_shift`; Simard et al. 2003's augmentation,
       not in Kingma et al.); 0 for none. It makes up in part for a small
-      unlabelled set: on mnist5k's 4,000 images, 2 pixels take M1+M2 at
-      100 labels from about 8% to about 5% (docs/results.md).
+      unlabelled set (docs/results.md measures it on mnist5k).
     active_threshold: M1's latent dimensions whose posterior mean varies
       over the training images by a standard deviation at most this are
       dropped (set to zero) from the features (the authors drop those
