@@ -77,8 +77,9 @@ def test_binarize_is_bernoulli_of_the_intensity():
 
 
 def _moved(img, dy, dx):
-  """``img`` [H, W] moved by (dy, dx), zero-filled (the NumPy reference)."""
-  h, w = img.shape
+  """``img`` [H, W, ...] moved by (dy, dx), zero-filled (the NumPy
+  reference)."""
+  h, w = img.shape[:2]
   out = np.zeros_like(img)
   for i in range(h):
     for j in range(w):

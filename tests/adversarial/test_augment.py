@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from jgen import adversarial
+from tests.test_data import _moved as _shifted
 
 H, W = 8, 12
 
@@ -15,16 +16,6 @@ H, W = 8, 12
 def _images(seed=0, b=16, c=1):
   return np.random.default_rng(seed).uniform(0.1, 1.0, (b, H, W, c)).astype(
       np.float32)
-
-
-def _shifted(img, dy, dx):
-  """``img`` moved by (dy, dx), zero-filled (the NumPy reference)."""
-  out = np.zeros_like(img)
-  for i in range(H):
-    for j in range(W):
-      if 0 <= i - dy < H and 0 <= j - dx < W:
-        out[i, j] = img[i - dy, j - dx]
-  return out
 
 
 def test_translation_is_a_zero_filled_shift_of_at_most_an_eighth():
