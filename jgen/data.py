@@ -354,8 +354,10 @@ def random_shift(key: jax.Array, x: jax.Array, max_shift,
     The shifted images, of ``x``'s shape and dtype.
 
   Raises:
-    ValueError: a shift below 0 or as large as the image's side; ``x`` not
-      ``[B, H, W, C]`` (or ``[B, H * W]`` with ``image_shape``).
+    TypeError: a shift that is not an integer.
+    ValueError: a shift below 0 or as large as the image's side, or not
+      one integer or a pair; ``x`` not ``[B, H, W, C]`` (or ``[B, H * W]``
+      with ``image_shape``).
   """
   shape = x.shape
   if image_shape is not None:
@@ -368,7 +370,12 @@ def random_shift(key: jax.Array, x: jax.Array, max_shift,
     raise ValueError(f"x: images [B, H, W, C] (or image_shape for flat "
                      f"ones), got shape {shape}.")
   b, h, w, _ = x.shape
-  sh, sw = (max_shift, max_shift) if np.ndim(max_shift) == 0 else max_shift
+  if np.ndim(max_shift) == 0:
+    max_shift = (max_shift, max_shift)
+  if np.shape(max_shift) != (2,):
+    raise ValueError(f"max_shift: one integer or a pair (s_H, s_W), got "
+                     f"{max_shift!r}.")
+  sh, sw = max_shift
   sh = _checks.integer(sh, "max_shift", low=0, high=h - 1)
   sw = _checks.integer(sw, "max_shift", low=0, high=w - 1)
   ky, kx = jax.random.split(key)

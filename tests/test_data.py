@@ -111,6 +111,8 @@ def test_random_shift_refuses_bad_arguments():
   for shift, match in [(-1, "max_shift"), (8, "max_shift"), (1.5, "max_shift")]:
     with pytest.raises((ValueError, TypeError), match=match):
       data.random_shift(jax.random.PRNGKey(0), x, shift, (8, 8))
+  with pytest.raises(ValueError, match="max_shift: one integer or a pair"):
+    data.random_shift(jax.random.PRNGKey(0), x, (1, 1, 1), (8, 8))
   with pytest.raises(ValueError, match="x: flat images of 7x7"):
     data.random_shift(jax.random.PRNGKey(0), x, 1, (7, 7))
   with pytest.raises(ValueError, match="x: images"):

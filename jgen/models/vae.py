@@ -57,8 +57,9 @@ class VaeConfig:
       binarised once with a fixed key.
     shift: translate each training image by its own random integer shift
       of up to ``shift`` pixels in each direction, drawn afresh every step
-      (zero-filled; :func:`jgen.data.random_shift`); 0 for none. Images of
-      :data:`jgen.nets.IMAGE_SHAPES` only.
+      (zero-filled; :func:`jgen.data.random_shift`, Simard et al. 2003's
+      augmentation); 0 for none. Images of :data:`jgen.nets.IMAGE_SHAPES`
+      only.
     num_samples: samples of ``z`` per example (K of the IWAE bound).
     beta: the KL weight of ``vae``/``beta_vae`` (traced).
     n_classes: ``cvae``: C.

@@ -169,14 +169,14 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
   hidden = (16,) if quick else (M2["hidden"],)
   m2 = ssvae.build_m2(dim, latent_dim=M2["latent_dim"], hidden=hidden,
                   binarize_data=True)
-  fit_m1 = lambda shift: _m1(d, 50 if quick else M1["num_steps"],
-                             100 if quick else M1["validation"], shift)
-  sample, mean, kept = fit_m1(M1["shift"])
+  m1_shifted = lambda shift: _m1(d, 50 if quick else M1["num_steps"],
+                                 100 if quick else M1["validation"], shift)
+  sample, mean, kept = m1_shifted(M1["shift"])
   active = int(jnp.sum(kept))
   # M1+M2 on its own M1 when its config shifts M1's images otherwise
   m1m2_sample, m1m2_mean, m1m2_kept = (
       (sample, mean, kept) if M1M2["m1_shift"] == M1["shift"]
-      else fit_m1(M1M2["m1_shift"]))
+      else m1_shifted(M1M2["m1_shift"]))
   m1m2_steps = 50 if quick else M1M2["num_steps"]
   m1m2 = ssvae.build_m2(M1["latent_dim"], latent_dim=M2["latent_dim"],
                         hidden=hidden, likelihood="gaussian",

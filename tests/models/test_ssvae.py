@@ -401,7 +401,8 @@ def test_m1_shift_reaches_m1s_training_batches():
   entry = models.get("m1_m2")
   d = {"x": jnp.asarray(data.load("digits").x_train[:256])}
   batch = lambda shift: entry.make(entry.config(
-      data_dim=64, n_labels=50, m1_shift=shift)).parts.m1.batch_fn(jax.random.PRNGKey(0), d)["x"]
+      data_dim=64, n_labels=50, m1_shift=shift)).parts.m1.batch_fn(
+          jax.random.PRNGKey(0), d)["x"]
   plain, moved = np.asarray(batch(0)), np.asarray(batch(1))
   assert plain.shape == moved.shape and not np.array_equal(plain, moved)
   assert moved.sum() < plain.sum()     # some ink shifted out of the 8x8 frame
