@@ -19,8 +19,9 @@ Writes into ``--workdir`` (``jgen.models.experiment.run``):
 continues, any other change is refused; a diverging run stops with a
 message and keeps its last good checkpoint); with ``validate_every``,
 ``best/`` (the state of the best ``validation_metric`` on held-out
-training examples); ``result.json`` (the model's ``evaluate`` of the last
-state and over training); ``samples.png``, ``losses.png`` and the model's
+training examples); ``evaluations.jsonl`` (each evaluation over training
+as it is made, kept when the run resumes); ``result.json`` (the model's
+``evaluate`` of the last state and over training); ``samples.png``, ``losses.png`` and the model's
 own figures. ``python -m launch.sample --workdir=DIR`` re-evaluates and
 re-draws a finished run without training.
 

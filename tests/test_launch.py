@@ -249,7 +249,8 @@ _TINY_VAE = ["launch.train", "--config=launch/configs/vae.py",
 def test_train_resumes_continues_refuses_and_samples(tmp_path):
   """A tiny VAE through ``launch.train``: its files; another config is
   refused naming every differing field; a larger ``num_steps`` continues
-  the run; ``launch.sample`` re-evaluates the last state without training
+  the run and keeps the first process's evaluation in its history over
+  training; ``launch.sample`` re-evaluates the last state without training
   and gets the run's own figures."""
   args = [*_TINY_VAE, f"--workdir={tmp_path}"]
   _run(args)
@@ -271,8 +272,13 @@ def test_train_resumes_continues_refuses_and_samples(tmp_path):
           "now" in proc.stderr), proc.stderr
   assert len(proc.stderr.strip().splitlines()) == 1
   _run([*args, "--config.num_steps=140"])
+  first = result
   result = json.loads((tmp_path / "result.json").read_text())
   assert result["num_steps"] == 140
+  # the first process's evaluation stays in the history over training
+  over = {r["step"]: r for r in result["over_training"]}
+  assert over[40]["test_elbo"] == first["test_elbo"]
+  assert max(over) == 140 and over[140]["test_elbo"] == result["test_elbo"]
   steps = [json.loads(line)["step"] for line in
            (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert steps == sorted(set(steps)) and steps[-1] == 140 and 40 in steps

@@ -388,6 +388,9 @@ def run(s: Setup, workdir: str) -> dict:
   run raises :class:`jgen.train.TrainingDiverged` and keeps its last good
   checkpoint) and, with validation, ``best/``. The model's ``evaluate``
   runs :data:`SNAPSHOTS` times over training; the last is the result.
+  Each evaluation's scalars are appended to ``evaluations.jsonl`` as it
+  is made, so a resumed run's ``over_training`` keeps those of the
+  processes before it.
 
   Args:
     s: the :func:`build` setup.
@@ -420,7 +423,12 @@ def run(s: Setup, workdir: str) -> dict:
   conv = getattr(m.config, "image_shape", None) is not None
   chunk = train.largest_divisor(steps, 10 if conv else 100)
   every = max(1, steps // chunk // SNAPSHOTS)
-  evaluations, panels = {}, {}
+  written = os.path.join(workdir, "evaluations.jsonl")
+  # a resumed run keeps the evaluations of its earlier processes
+  evaluations = _read_evaluations(written) if resumed else {}
+  if main and not resumed and os.path.exists(written):
+    os.remove(written)
+  panels = {}
   sample = jax.jit(m.sample, static_argnums=2) if m.sample else None
   log = _Events(workdir, m, start.hparams) if e.tensorboard and main else None
 
@@ -428,6 +436,10 @@ def run(s: Setup, workdir: str) -> dict:
     if (step // chunk) % every == 0 or step == steps:
       states = members(distributed.local(state) if s.mesh else state, n)
       evaluations[step] = [m.evaluate(x, ds) for x in states]
+      if main:
+        with open(written, "a") as f:
+          f.write(json.dumps({"step": step, "runs": [
+              _scalars(ev) for ev in evaluations[step]]}) + "\n")
       if sample is not None:
         panels[step] = np.asarray(sample(states[0], jax.random.PRNGKey(1),
                                          1000))
@@ -459,9 +471,9 @@ def run(s: Setup, workdir: str) -> dict:
     log.close()
   runs = []
   for i in range(n):
-    over = [{"step": t, **{k: v for k, v in ev[i].items()
-                           if k not in _SETTINGS and np.ndim(v) == 0}}
-            for t, ev in sorted(evaluations.items())]
+    over = [{"step": t, **{k: v for k, v in _scalars(ev[i]).items()
+                           if k not in _SETTINGS}}
+            for t, ev in sorted(evaluations.items()) if t <= last]
     r = {"num_steps": last, **evaluations[last][i], "over_training": over}
     own = start.per[i]
     if isinstance(own, dict) and "labelled" in own:
@@ -483,6 +495,22 @@ def run(s: Setup, workdir: str) -> dict:
     m.figures(members(state, n)[0], ds, workdir)
     train.write_json(os.path.join(workdir, "result.json"), out)
   return out
+
+
+def _scalars(evaluation: dict) -> dict:
+  """The scalar entries of one ``evaluate`` result, as JSON numbers."""
+  return {k: v if isinstance(v, str) else np.asarray(v).item()
+          for k, v in evaluation.items() if np.ndim(v) == 0}
+
+
+def _read_evaluations(path: str) -> dict:
+  """The evaluations an earlier process of a run wrote (``snapshot``),
+  by step; a step evaluated twice keeps its later line."""
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    lines = [json.loads(line) for line in f if line.strip()]
+  return {r["step"]: r["runs"] for r in lines}
 
 
 def _shard(data_, axes, mesh: Mesh):
