@@ -3,9 +3,10 @@ samples, sample quality on classifier features (Frechet distance,
 Inception-style score, improved precision/recall, density/coverage, and the
 :class:`SampleQuality` evaluator that gives them all against a test split),
 the task metrics of the assembled models (error rate, conditional accuracy,
-InfoGAN's code accuracy, the class kept by a translation, PSNR), the spread
-of a result over seeds (mean and sample std), and the shipped MNIST
-classifier whose features and probabilities they use."""
+InfoGAN's code accuracy and code information, the class kept by a
+translation, PSNR), the spread of a result over seeds (mean and sample
+std), and the shipped MNIST classifier whose features and probabilities
+they use."""
 
 from jgen.metrics._classifier import classifier_info
 from jgen.metrics._classifier import mnist_features
@@ -20,12 +21,13 @@ from jgen.metrics._quality import SampleQuality
 from jgen.metrics._spread import mean_std
 from jgen.metrics._tasks import class_kept
 from jgen.metrics._tasks import code_accuracy
+from jgen.metrics._tasks import code_information
 from jgen.metrics._tasks import conditional_accuracy
 from jgen.metrics._tasks import error_rate
 from jgen.metrics._tasks import psnr
 
 __all__ = ["SampleQuality", "class_kept", "classifier_info", "code_accuracy",
-           "conditional_accuracy", "cluster_accuracy", "error_rate",
+           "code_information", "conditional_accuracy", "cluster_accuracy", "error_rate",
            "frechet_distance", "inception_score", "mean_std", "mnist_features",
            "mode_coverage", "precision_recall_density_coverage", "psnr",
            "save_classifier", "to_28x28"]

@@ -403,10 +403,12 @@ def _evaluator(m: _base.Model) -> Callable:
       :func:`jgen.metrics.mode_coverage`;
       images: :class:`jgen.metrics.SampleQuality`, plus
       ``conditional_accuracy`` (:func:`jgen.metrics.conditional_accuracy`)
-      for CGAN/AC-GAN and ``code_accuracy`` (Q's categorical code on the
-      test images, :func:`jgen.metrics.code_accuracy`; a batch-normalised
-      critic in evaluation mode, :func:`critic_variables`) for InfoGAN
-      with labelled data; other points: ``{}``.
+      for CGAN/AC-GAN; for InfoGAN, Q's categorical code on the test
+      images (a batch-normalised critic in evaluation mode,
+      :func:`critic_variables`) as ``code_information`` with its two
+      entropies (:func:`jgen.metrics.code_information`, no labels) and,
+      with labelled data, ``code_accuracy``
+      (:func:`jgen.metrics.code_accuracy`); other points: ``{}``.
     """
     samples = _base.draw_samples(sample, state, samples, key)
     if dataset.modes is not None:
@@ -419,12 +421,13 @@ def _evaluator(m: _base.Model) -> Callable:
     if c.model in ("cgan", "acgan"):
       out["conditional_accuracy"] = metrics.conditional_accuracy(
           samples, np.arange(len(samples)) % n_cat)
-    labelled = np.min(dataset.y_test) >= 0
-    if c.model == "infogan" and n_cat and labelled and state is not None:
+    if c.model == "infogan" and n_cat and state is not None:
       _, q = critic_apply(critic_variables(m, state, dataset),
                           _base.flat(dataset.x_test))
-      out["code_accuracy"] = metrics.code_accuracy(np.asarray(q)[:, :n_cat],
-                                                   dataset.y_test)
+      code = np.asarray(q)[:, :n_cat]
+      out.update(metrics.code_information(code))
+      if np.min(dataset.y_test) >= 0:
+        out["code_accuracy"] = metrics.code_accuracy(code, dataset.y_test)
     return out
   return evaluate
 

@@ -1,10 +1,12 @@
-"""Task metrics and the sample-quality evaluator against closed forms, NumPy
-and the shipped classifier's recorded test accuracy."""
+"""Task metrics and the sample-quality evaluator against closed forms, NumPy,
+SciPy and the shipped classifier's recorded test accuracy."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy import special
+from scipy import stats
 
 from jgen import data
 from jgen import metrics
@@ -36,6 +38,27 @@ def test_code_accuracy_is_invariant_to_relabelling_codes():
   assert metrics.code_accuracy(wrong, y) == pytest.approx(180 / 200)
   with pytest.raises(ValueError, match="code_logits"):
     metrics.code_accuracy(logits[:, :1], y)
+
+
+def test_code_information_against_scipy_entropies_and_its_bounds():
+  logits = RNG.normal(size=(300, 6)) * 3
+  q = special.softmax(logits, axis=1)
+  want_h = stats.entropy(q.mean(0))
+  want_given = np.mean([stats.entropy(row) for row in q])
+  got = metrics.code_information(logits)
+  assert got["code_entropy"] == pytest.approx(want_h, rel=1e-12)
+  assert got["code_conditional_entropy"] == pytest.approx(want_given,
+                                                          rel=1e-12)
+  assert got["code_information"] == pytest.approx(want_h - want_given,
+                                                  rel=1e-12)
+  # codes used equally, each image certain: log K; one code for all: 0
+  certain = 50.0 * np.eye(6)[np.arange(300) % 6]
+  assert metrics.code_information(certain)["code_information"] == (
+      pytest.approx(np.log(6)))
+  assert metrics.code_information(np.zeros((10, 6)))["code_information"] == (
+      pytest.approx(0.0, abs=1e-12))
+  with pytest.raises(ValueError, match="code_logits"):
+    metrics.code_information(logits[:, :1])
 
 
 def test_class_metrics_on_real_images_give_the_classifiers_test_accuracy():

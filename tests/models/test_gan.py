@@ -10,6 +10,7 @@ import pytest
 from flax import traverse_util
 
 from jgen import data
+from jgen import metrics
 from jgen import models
 from jgen import sweep
 from jgen import train
@@ -70,7 +71,8 @@ def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
   of training batches (jgen.nets.population_statistics): Q's output for a
   test image no longer depends on the other test images; spectral norm's
   own batch_stats are kept beside them; a critic without batch norm keeps
-  its variables."""
+  its variables; evaluate's code accuracy and code information are those
+  of Q so read."""
   g = _gan(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
            model="infogan", n_categorical=4, n_continuous=1,
            generator_norm="batch", critic_norm="batch", penalty="none",
@@ -96,6 +98,21 @@ def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
   plain = _gan(2)
   plain_state = plain.init(KEY)
   assert gan.critic_variables(plain, plain_state, ds) is plain_state.v
+  # evaluate reads Q so: its code against the labels, and without them
+  # the information the code carries about the test images
+  if not spectral_norm:
+    _, q_test = g.parts.critic.apply(v, jnp.asarray(ds.x_test, jnp.float32))
+    code = np.asarray(q_test)[:, :4]
+    out = g.evaluate(state, ds)
+    assert out["code_accuracy"] == metrics.code_accuracy(code, ds.y_test)
+    want = metrics.code_information(code)
+    for k, value in want.items():
+      assert out[k] == pytest.approx(value, rel=1e-5)
+    unlabelled = g.evaluate(state, ds._replace(
+        y_test=np.full_like(ds.y_test, -1)))
+    assert "code_accuracy" not in unlabelled
+    assert unlabelled["code_information"] == pytest.approx(
+        want["code_information"], rel=1e-5)
 
 
 def test_seeds_vmapped_equal_single_runs():
