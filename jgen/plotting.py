@@ -84,6 +84,28 @@ def image_grid(ax, images, shape: tuple[int, int], n_cols: int) -> None:
   ax.axis("off")
 
 
+def counts(ax, table, xlabel: str, ylabel: str) -> None:
+  """Draws a table of counts as a heat map with each count written in its
+  cell (e.g. :func:`jgen.metrics.matched_table`).
+
+  Args:
+    ax: matplotlib axes.
+    table: [R, C] non-negative counts.
+    xlabel, ylabel: what the columns and the rows are.
+  """
+  table = np.asarray(table)
+  ax.imshow(table, cmap="Blues")
+  top = max(table.max(), 1)
+  for (r, col), n in np.ndenumerate(table):
+    if n:
+      ax.text(col, r, str(n), ha="center", va="center", fontsize=7,
+              color="white" if n > top / 2 else "black")
+  ax.set_xticks(range(table.shape[1]))
+  ax.set_yticks(range(table.shape[0]))
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
+
+
 def save(fig, path: str) -> None:
   """Saves (on process 0 of a multi-process run, :mod:`jgen.distributed`)
   and closes a figure.

@@ -422,9 +422,7 @@ def _evaluator(m: _base.Model) -> Callable:
       out["conditional_accuracy"] = metrics.conditional_accuracy(
           samples, np.arange(len(samples)) % n_cat)
     if c.model == "infogan" and n_cat and state is not None:
-      _, q = critic_apply(critic_variables(m, state, dataset),
-                          _base.flat(dataset.x_test))
-      code = np.asarray(q)[:, :n_cat]
+      code = code_logits(m, state, dataset, critic_apply)
       out.update(metrics.code_information(code))
       if np.min(dataset.y_test) >= 0:
         out["code_accuracy"] = metrics.code_accuracy(code, dataset.y_test)
@@ -433,6 +431,28 @@ def _evaluator(m: _base.Model) -> Callable:
 
 
 EVAL_BATCHES = 50     # training batches behind batch norm's statistics
+
+
+def code_logits(m: _base.Model, state: minimax.MinimaxState, dataset,
+                critic_apply: Callable | None = None) -> np.ndarray:
+  """InfoGAN's ``Q`` on the test images: the logits of its categorical
+  code (Chen et al. 2016, Section 5), the critic read in evaluation mode
+  (:func:`critic_variables`).
+
+  Args:
+    m: an InfoGAN of this family (``n_categorical >= 2``).
+    state: its :class:`jgen.minimax.MinimaxState`.
+    dataset: the :class:`jgen.data.Dataset` it was trained on.
+    critic_apply: the critic's apply, e.g. jitted (default
+      ``m.parts.critic.apply``).
+
+  Returns:
+    ``[N_test, n_categorical]`` float32 logits.
+  """
+  apply = critic_apply or m.parts.critic.apply
+  _, q = apply(critic_variables(m, state, dataset),
+               _base.flat(dataset.x_test))
+  return np.asarray(q)[:, :m.config.codes[0]]
 
 
 def critic_variables(m: _base.Model, state: minimax.MinimaxState,
@@ -479,14 +499,26 @@ _population_statistics = jax.jit(nets.population_statistics,
 def _figure_writer(m: _base.Model) -> Callable:
   """``figures(state, dataset, workdir) -> paths``: ``classes.png`` (one row
   per class) or InfoGAN's ``traversals.png`` (Chen et al. 2016, Fig. 2:
-  rows of the categorical code, then each continuous code from -2 to 2);
-  none for the unconditional GAN or points."""
+  rows of the categorical code, then each continuous code from -2 to 2)
+  and, with labelled test images, ``codes.png`` (Q's code on them against
+  their classes, :func:`jgen.metrics.matched_table`); none for the
+  unconditional GAN or points."""
   c = m.config
 
   def figures(state, dataset, workdir):
-    del dataset
     if c.model == "gan" or c.image_shape is None:
       return []
+    paths = []
+    if (c.model == "infogan" and c.codes[0]
+        and np.min(dataset.y_test) >= 0):
+      table = metrics.matched_table(
+          np.argmax(code_logits(m, state, dataset), 1), dataset.y_test)
+      fig, axes = plotting.figure(1, 1, 4.5)
+      plotting.counts(axes[0, 0], table, "class of the test image",
+                      "Q's code, matched to a class")
+      axes[0, 0].set_title(f"code accuracy {np.trace(table) / table.sum():.3f}")
+      paths.append(os.path.join(workdir, "codes.png"))
+      plotting.save(fig, paths[-1])
     u = generator_params(state)
     variants = [None] + (list(range(c.codes[1])) if c.model == "infogan"
                          else [])
@@ -498,10 +530,10 @@ def _figure_writer(m: _base.Model) -> Callable:
       ax.set_title("rows: class" if c.model != "infogan" else
                    "rows: c1" if vary is None else
                    f"rows: c1, columns: c{vary + 2} from -2 to 2")
-    path = os.path.join(workdir, "traversals.png" if c.model == "infogan"
-                        else "classes.png")
-    plotting.save(fig, path)
-    return [path]
+    paths.append(os.path.join(workdir, "traversals.png"
+                              if c.model == "infogan" else "classes.png"))
+    plotting.save(fig, paths[-1])
+    return paths
   return figures
 
 

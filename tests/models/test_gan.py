@@ -66,13 +66,14 @@ def test_infogan_with_a_batch_normalised_critic_trains_a_step():
 
 
 @pytest.mark.parametrize("spectral_norm", [False, True])
-def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
+def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm,
+                                                      tmp_path):
   """A batch-normalised critic is evaluated with the population statistics
   of training batches (jgen.nets.population_statistics): Q's output for a
   test image no longer depends on the other test images; spectral norm's
   own batch_stats are kept beside them; a critic without batch norm keeps
-  its variables; evaluate's code accuracy and code information are those
-  of Q so read."""
+  its variables; evaluate's code accuracy and code information, and the
+  codes figure, are those of Q so read."""
   g = _gan(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
            model="infogan", n_categorical=4, n_continuous=1,
            generator_norm="batch", critic_norm="batch", penalty="none",
@@ -98,11 +99,17 @@ def test_infogan_reads_q_in_batch_norm_evaluation_mode(spectral_norm):
   plain = _gan(2)
   plain_state = plain.init(KEY)
   assert gan.critic_variables(plain, plain_state, ds) is plain_state.v
-  # evaluate reads Q so: its code against the labels, and without them
-  # the information the code carries about the test images
+  # evaluate and the figures read Q so: its code against the labels, and
+  # without them the information the code carries about the test images
   if not spectral_norm:
     _, q_test = g.parts.critic.apply(v, jnp.asarray(ds.x_test, jnp.float32))
     code = np.asarray(q_test)[:, :4]
+    np.testing.assert_allclose(gan.code_logits(g, state, ds), code,
+                               rtol=1e-5, atol=1e-6)
+    paths = g.figures(state, ds, str(tmp_path))
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["codes.png",
+                                                     "traversals.png"]
+    assert all((tmp_path / p).stat().st_size > 1000 for p in paths)
     out = g.evaluate(state, ds)
     assert out["code_accuracy"] == metrics.code_accuracy(code, ds.y_test)
     want = metrics.code_information(code)

@@ -158,6 +158,24 @@ def test_cluster_accuracy_uses_the_best_matching():
     metrics.cluster_accuracy(np.array([0, 1]), labels)
 
 
+def test_matched_table_puts_the_best_matching_on_its_diagonal():
+  from jgen import metrics
+  labels = np.array([0, 0, 1, 1, 2, 2])
+  # by hand: cluster 1 -> 0 (2 images), cluster 0 -> 1 (1), cluster 2 -> 2
+  np.testing.assert_array_equal(
+      metrics.matched_table(np.array([1, 1, 1, 0, 0, 2]), labels),
+      [[2, 1, 0], [0, 1, 1], [0, 0, 1]])
+  # a label without a cluster gets a row of zeros
+  np.testing.assert_array_equal(
+      metrics.matched_table(np.array([0, 0, 1]), np.array([0, 0, 2])),
+      [[2, 0, 0], [0, 0, 0], [0, 0, 1]])
+  # clusters beyond the labels follow the matched rows
+  more = metrics.matched_table(np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]))
+  assert more.shape == (4, 2) and np.trace(more) == 2 and more.sum() == 4
+  with pytest.raises(ValueError, match="equal length"):
+    metrics.matched_table(np.array([0, 1]), labels)
+
+
 def test_gaussian_decoder_with_learned_scale_against_scipy():
   from scipy import stats
   model = nets.VAE(latent_dim=2, output_dim=5, hidden=(8,),
