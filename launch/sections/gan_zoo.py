@@ -52,7 +52,7 @@ QUICK_MODEL = {
 HEADLINE = {
     "cgan": ("conditional_accuracy", "fid", "precision", "recall"),
     "acgan": ("conditional_accuracy", "fid", "precision", "recall"),
-    "infogan": ("code_accuracy", "fid"),
+    "infogan": ("code_accuracy", "code_information", "fid"),
     "vaegan": ("fid", "precision", "recall"),
     "ss_aae": ("test_error", "fid"),
     "pix2pix": ("l1", "psnr", "class_kept"),
@@ -157,6 +157,7 @@ def section(workdir: str, quick: bool) -> tuple[dict, str]:
          "", "![classes](gan_zoo/cgan/classes.png)",
          "![classes](gan_zoo/acgan/classes.png)",
          "![traversals](gan_zoo/infogan/traversals.png)",
+         "![codes](gan_zoo/infogan/codes.png)",
          "![samples](gan_zoo/vaegan/samples.png)",
          "![latent](gan_zoo/ss_aae/latent.png)",
          "![triples](gan_zoo/pix2pix/triples.png)",
