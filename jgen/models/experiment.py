@@ -44,8 +44,8 @@ METRICS = {
     **dict.fromkeys(("test_elbo", "test_log_likelihood", "modes_covered",
                      "high_quality_fraction", "inception_score", "precision",
                      "recall", "density", "coverage", "conditional_accuracy",
-                     "code_accuracy", "class_kept", "psnr",
-                     "cluster_accuracy"), True),
+                     "code_accuracy", "code_information", "class_kept",
+                     "psnr", "cluster_accuracy"), True),
     **dict.fromkeys(("fid", "mode_kl", "test_error", "l1", "cycle_l1"),
                     False)}
 SNAPSHOTS = 4       # evaluations (and sample panels) over training

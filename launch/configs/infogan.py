@@ -10,6 +10,9 @@ in Q, 2026-12); on the untuned seeds 3-5 with Q in evaluation mode
 (``--config.seed=3 --config.n_seeds=3``, 2026-12-07) 74.6% ± 12.5% (60.8,
 85.1, 77.8), FID 33.7, 46.3, 35.2. Training on to 15,000 steps collapses
 the samples (recall <= 0.10) without helping the code (docs/results.md).
+``--config.validate_every=1000 --config.validation_metric=code_information``
+keeps the state whose code says most about held-out training images
+(``jgen.metrics.code_information``; no labels), not yet measured here.
 """
 
 from launch import configs

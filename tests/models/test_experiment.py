@@ -231,6 +231,22 @@ def test_validation_keeps_the_best_state_and_restores_it(tmp_path):
       pytest.approx(result["best_validation"])
 
 
+def test_infogan_keeps_its_best_state_by_code_information(tmp_path):
+  """An unsupervised criterion (no labels) selects InfoGAN's state: the
+  code's information about the held-out training images."""
+  fields = {**experiment.defaults("infogan"), **_TINY, **_TINY_IMAGES,
+            "latent_dim": 4, "num_steps": 4, "validate_every": 2,
+            "validation_metric": "code_information", "validation_size": 100}
+  s = experiment.build(fields)
+  result = experiment.run(s, str(tmp_path))
+  assert result["best_step"] in (2, 4)
+  (tmp_path / "config.json").write_text(json.dumps(fields))
+  s2, state, _ = experiment.restore(str(tmp_path), best=True)
+  again = s2.model.evaluate(state, s2.validation)["code_information"]
+  assert again == pytest.approx(result["best_validation"], abs=1e-5)
+  assert 0 < again <= np.log(10) + 1e-6
+
+
 @pytest.mark.parametrize("name", sorted(
     p.stem for p in pathlib.Path(__file__).parents[2].joinpath(
         "launch", "configs").glob("*.py") if p.stem != "__init__"))
