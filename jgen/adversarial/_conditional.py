@@ -156,7 +156,8 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
             n_categorical: int = 10, n_continuous: int = 2, loss="minimax",
             penalty=None, noise_std: float = 0.0,
             augment: Callable | None = None,
-            q_params: Callable | None = None) -> Game:
+            q_params: Callable | None = None,
+            q_augment: Callable | None = None) -> Game:
   """InfoGAN (Chen et al. 2016, eq. (6)): ``min_{G,Q} max_D V(D, G) - lambda
   L_I(G, Q)``.
 
@@ -185,6 +186,14 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
       computed with in the critic's loss: :func:`jgen.nets.stop_body_gradient`
       trains the ``Q`` head alone on the features the adversarial loss
       shapes. The generator's term is unchanged.
+    q_augment: None, or ``q_augment(key, x) -> x``, transformations that
+      should not change a generated image's category (small shifts and
+      rotations; :func:`jgen.adversarial.diff_augment`): the categorical
+      term is then also taken on ``Q(q_augment(G(z, c)))`` against the same
+      ``c``, in both players' losses, so the code cannot hold what the
+      transformation changes (the invariance of Ojha et al. 2020,
+      "Elastic-InfoGAN", Section 3.2, asked of Q's own term rather than of
+      a contrastive loss). The adversarial loss sees the images unchanged.
 
   Returns:
     The :class:`Game`; hparams need ``info_weight`` and
@@ -203,14 +212,29 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
     z = sample_latent(k_z, real.shape[0])
     fake = generator(u, jnp.concatenate(
         [z, code_vector(cat, cont, n_categorical)], 1))
-    return real, fake, None, (cat, cont)
+    # The condition, unused by the critic, carries the key of q_augment.
+    cond = None if q_augment is None else jax.random.fold_in(key, 3)
+    return real, fake, cond, (cat, cont)
 
   k, m = n_categorical, n_continuous
+  if q_augment is not None and not k:
+    raise ValueError("q_augment: asks the categorical code to be invariant; "
+                     "n_categorical is 0.")
+
+  def score(v, x, key):
+    logits, q = critic(v, x)
+    if q_augment is None:
+      return logits, q
+    return logits, (q, critic(v, q_augment(key, x))[1][:, :k])
 
   def penalty_of(q, code, hp):
     cat, cont = code
+    q, q_moved = (q, None) if q_augment is None else q
     cat_term = mutual_information_penalty(q[:, :k], cat, cont[:, :0],
                                           n_categorical=k, n_continuous=0)
+    if q_moved is not None:
+      cat_term = cat_term + mutual_information_penalty(
+          q_moved, cat, cont[:, :0], n_categorical=k, n_continuous=0)
     cont_term = mutual_information_penalty(q[:, k:], cat, cont,
                                            n_categorical=0, n_continuous=m)
     return jnp.mean(hp["info_weight"] * cat_term
@@ -219,7 +243,7 @@ def infogan(critic: Callable, generator: Callable, sample_latent: Callable, *,
   aux = Auxiliary(generator=penalty_of,
                   critic=lambda q_real, q_fake, batch, code, hp: penalty_of(
                       q_fake, code, hp))
-  return structured_game(lambda v, x, cond: critic(v, x), draw, loss=loss,
+  return structured_game(score, draw, loss=loss,
                          penalty=penalty, noise_std=noise_std, augment=augment,
                          auxiliary=aux,
                          aux_params=q_params)

@@ -49,7 +49,7 @@ _APPLIES = {
     "aux_weight": ("acgan",), "n_categorical": ("infogan",),
     "n_continuous": ("infogan",), "q_hidden": ("infogan",),
     "q_trains_body": ("infogan",), "info_weight": ("infogan",),
-    "continuous_weight": ("infogan",)}
+    "continuous_weight": ("infogan",), "q_augment": ("infogan",)}
 _SMOOTHED = ("minimax", "non_saturating")   # losses with label smoothing
 
 
@@ -110,6 +110,10 @@ class GanConfig(_base.TwoPlayerConfig):
     aux_weight: AC-GAN's weight of the classification terms (traced).
     info_weight: InfoGAN's lambda of the categorical code (traced).
     continuous_weight: InfoGAN's weight of the continuous codes (traced).
+    q_augment: InfoGAN: names of :data:`jgen.adversarial.AUGMENTATIONS`
+      (e.g. ``"translation,rotation"``) that should not change a generated
+      image's category; the categorical term is also taken on the
+      transformed image (:func:`jgen.adversarial.infogan`); "" is off.
 
   Raises:
     ValueError: naming the field: an unknown name or option (the message
@@ -148,6 +152,7 @@ class GanConfig(_base.TwoPlayerConfig):
   aux_weight: float = 1.0
   info_weight: float = 1.0
   continuous_weight: float = 0.1
+  q_augment: str = ""
 
   def __post_init__(self):
     super().__post_init__()
@@ -195,17 +200,22 @@ class GanConfig(_base.TwoPlayerConfig):
     for name in ("noise_std", "clip", "aux_weight", "info_weight",
                  "continuous_weight"):
       _checks.real(getattr(self, name), name, low=0.0, high=1e30)
-    if not isinstance(self.augment, str):
-      raise TypeError(f"augment must be a string of comma-separated names, "
-                      f"got {self.augment!r}.")
-    if adversarial.check_policy(self.augment) and self.shape is None:
-      raise ValueError(f"augment: DiffAugment transforms images; data_dim="
-                       f"{self.data_dim} is not an image size (no "
-                       f"image_shape).")
+    for name in ("augment", "q_augment"):
+      policy = getattr(self, name)
+      if not isinstance(policy, str):
+        raise TypeError(f"{name} must be a string of comma-separated names, "
+                        f"got {policy!r}.")
+      if adversarial.check_policy(policy, name) and self.shape is None:
+        raise ValueError(f"{name}: the augmentations transform images; "
+                         f"data_dim={self.data_dim} is not an image size (no "
+                         f"image_shape).")
     if self.model in ("cgan", "acgan"):
       _checks.integer(self.n_classes, "n_classes", low=2)
     if self.model == "infogan":
       adversarial.q_size(self.n_categorical, self.n_continuous)   # checks
+      if self.q_augment and not self.n_categorical:
+        raise ValueError("q_augment: asks the categorical code to be "
+                         "invariant; n_categorical is 0.")
 
   @property
   def shape(self) -> tuple[int, int] | None:
@@ -312,6 +322,7 @@ def make(config: GanConfig) -> _base.Model:
     return c.latent_std * jax.random.normal(key, (n, latent_dim), jnp.float32)
 
   policy = adversarial.check_policy(c.augment)
+  q_policy = adversarial.check_policy(c.q_augment, "q_augment")
   common = dict(loss=pair, penalty=pen, noise_std=c.noise_std,
                 augment=adversarial.diff_augment(policy, c.shape)
                 if policy else None)
@@ -322,7 +333,10 @@ def make(config: GanConfig) -> _base.Model:
     game = adversarial.infogan(critic.apply, generator.apply, sample_latent,
                                n_categorical=n_cat, n_continuous=n_cont,
                                q_params=(None if c.q_trains_body else
-                                         nets.stop_body_gradient), **common)
+                                         nets.stop_body_gradient),
+                               q_augment=adversarial.diff_augment(
+                                   q_policy, c.shape) if q_policy else None,
+                               **common)
   else:
     build = (adversarial.conditional_gan if model == "cgan" else
              adversarial.acgan)

@@ -1,4 +1,4 @@
-"""DiffAugment (Zhao et al. 2020): each transformation checked against what
+"""DiffAugment (Zhao et al. 2020) and rotation: each transformation checked against what
 it must be, by brute force in NumPy; gradients flow through it; a game
 applies the same policy to real and generated examples."""
 
@@ -6,8 +6,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from jgen import adversarial
+from jgen.adversarial import _augment
 from tests.test_data import _moved as _shifted
 
 H, W = 8, 12
@@ -60,11 +62,36 @@ def test_color_on_one_channel_is_brightness_then_contrast():
     assert 0.5 <= a <= 1.5
 
 
+def test_rotation_is_scipy_rotate_by_at_most_15_degrees():
+  """``rotate`` against :func:`scipy.ndimage.rotate` (bilinear, zero
+  outside) in float64; the policy's angle per image, found by search over
+  a grid of angles, lies within 15 degrees and differs between images."""
+  x = _images(b=6, c=2).astype(np.float64)
+  angles = np.array([0.0, 0.3, -0.2, 1.1, -0.05, np.pi / 2])
+  got = np.asarray(_augment.rotate(jnp.asarray(x), jnp.asarray(angles)))
+  for img, a, out in zip(x, angles, got):
+    ref = ndimage.rotate(img, np.degrees(a), axes=(0, 1), reshape=False,
+                         order=1, mode="grid-constant", cval=0.0)
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+  out = np.asarray(adversarial.diff_augment(["rotation"])(
+      jax.random.PRNGKey(5), jnp.asarray(_images())))
+  grid = np.radians(np.arange(-20, 20.01, 0.25))
+  found = []
+  for img, o in zip(_images(), out):
+    err = [np.abs(ndimage.rotate(img, np.degrees(a), axes=(0, 1),
+                                 reshape=False, order=1,
+                                 mode="grid-constant") - o).max()
+           for a in grid]
+    found.append(grid[int(np.argmin(err))])
+  assert np.all(np.abs(found) <= np.radians(15.25))
+  assert len(set(found)) > 3
+
+
 def test_gradients_flow_through_every_augmentation_to_the_kept_pixels():
   x = jnp.asarray(_images(c=3))
   key = jax.random.PRNGKey(2)
-  for policy in (["translation"], ["cutout"], ["color"],
-                 ["color", "translation", "cutout"]):
+  for policy in (["translation"], ["cutout"], ["color"], ["rotation"],
+                 ["color", "translation", "cutout", "rotation"]):
     augment = adversarial.diff_augment(policy)
     grad = np.asarray(jax.grad(lambda v: jnp.sum(augment(key, v)))(x))
     assert np.abs(grad).sum() > 0 and np.all(np.isfinite(grad))
@@ -82,7 +109,7 @@ def test_flat_images_and_bad_arguments():
       flat(key, jnp.asarray(x.reshape(16, -1))),
       np.asarray(square(key, jnp.asarray(x))).reshape(16, -1))
   with pytest.raises(ValueError, match="augment must be one of"):
-    adversarial.diff_augment(["rotation"])
+    adversarial.diff_augment(["flip"])
   with pytest.raises(ValueError, match="at most once"):
     adversarial.diff_augment(["cutout", "cutout"])
   with pytest.raises(ValueError, match="image_shape must be"):

@@ -203,6 +203,50 @@ def test_infogan_weights_each_code_part_for_both_players():
                                2 * math.log(k) + 0.3 * cont, rtol=1e-4)
 
 
+def test_infogan_q_augment_adds_the_categorical_term_of_the_moved_images():
+  """With ``q_augment = T``, each loss gains the categorical term of a game
+  whose Q reads ``T(x)``, on the same draws; the adversarial and continuous
+  terms see the images unchanged; and the generator's gradient flows
+  through ``T``."""
+  k, m, side = 3, 2, 4
+  w_q = jnp.asarray(RNG.normal(size=(side * side, k + m)), jnp.float32)
+  flip = lambda key, x: x[:, ::-1]
+
+  def critic(moved):
+    def apply(v, x):
+      flat = x.reshape(x.shape[0], -1)
+      q_in = flip(None, x).reshape(x.shape[0], -1) if moved else flat
+      q = q_in @ w_q
+      return jnp.sum(flat, 1) * v, q.at[:, k:].set((flat @ w_q)[:, k:])
+    return apply
+  generator = lambda u, zc: jnp.tanh(u * zc[:, :side * side]).reshape(
+      -1, side, side, 1) + zc[:, side * side:side * side + 1, None, None]
+  latent = lambda key, n: jax.random.normal(key, (n, side * side))
+  build = lambda c, **kw: adversarial.infogan(
+      c, generator, latent, n_categorical=k, n_continuous=m, **kw)
+  plain, moved = build(critic(False)), build(critic(True))
+  augmented = build(critic(False), q_augment=flip)
+  batch = jnp.asarray(RNG.uniform(size=(32, side, side, 1)), jnp.float32)
+  for name in ("loss_u", "loss_v"):
+    f = lambda game, a, b, u=0.7: float(getattr(game, name)(
+        u, 0.3, KEY, batch, {"info_weight": a, "continuous_weight": b}))
+    for a, b in ((1.0, 0.0), (2.0, 0.5), (0.0, 1.0)):
+      np.testing.assert_allclose(
+          f(augmented, a, b) - f(plain, a, b),
+          f(moved, a, 0.0) - f(moved, 0.0, 0.0), rtol=1e-5, atol=1e-6)
+  hp = {"info_weight": 1.0, "continuous_weight": 0.0}
+  g_aug = jax.grad(augmented.loss_u)(0.7, 0.3, KEY, batch, hp)
+  g_plain = jax.grad(plain.loss_u)(0.7, 0.3, KEY, batch, hp)
+  g_moved = jax.grad(moved.loss_u)(0.7, 0.3, KEY, batch, hp)
+  hp0 = {"info_weight": 0.0, "continuous_weight": 0.0}
+  g_adv = jax.grad(plain.loss_u)(0.7, 0.3, KEY, batch, hp0)
+  np.testing.assert_allclose(g_aug - g_plain, g_moved - g_adv, rtol=1e-4)
+  assert abs(float(g_moved - g_adv)) > 1e-4
+  with pytest.raises(ValueError, match="q_augment"):
+    adversarial.infogan(critic(False), generator, latent, n_categorical=0,
+                        n_continuous=2, q_augment=flip)
+
+
 def test_class_conditional_games_need_labelled_batches():
   generator, critic, *_ = _linear_parts()
   game = adversarial.conditional_gan(lambda v, x, y: x[:, 0], generator,

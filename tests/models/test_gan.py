@@ -39,6 +39,14 @@ def _gan(data_dim=2, **kwargs):
     (lambda: _gan(2, clip=-1.0), "clip"),
     (lambda: _gan(2, ema_decay=1.0), "ema_decay"),
     (lambda: _gan(2, latent_std=0.0), "latent_std"),
+    (lambda: _gan(2, model="infogan", q_augment="rotation"),
+     "q_augment: the augmentations transform images"),
+    (lambda: _gan(64, image_shape=(8, 8), model="infogan", q_augment="flip"),
+     "q_augment must be one of"),
+    (lambda: _gan(64, image_shape=(8, 8), model="infogan", n_categorical=0,
+                  q_augment="rotation"), "q_augment.*n_categorical is 0"),
+    (lambda: _gan(64, image_shape=(8, 8), q_augment="rotation"),
+     "q_augment: an option of model=infogan"),
     (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": -1e-3,
                                 "reg_weight": 0.1}), "lr_v"),
     (lambda: gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3}), "reg_weight"),
@@ -48,12 +56,15 @@ def test_bad_configurations(make, match):
     make()
 
 
-def test_infogan_with_a_batch_normalised_critic_trains_a_step():
+@pytest.mark.parametrize("q_augment", ["", "translation,rotation"])
+def test_infogan_with_a_batch_normalised_critic_trains_a_step(q_augment):
   """Chen et al.'s discriminator (batch norm, no penalty) in the InfoGAN
-  game: one step gives finite losses and moves both players."""
+  game, with and without Q's invariance term: one step gives finite losses
+  and moves both players."""
   g = _gan(64, image_shape=(8, 8), latent_dim=3, width=4, dense=16,
-               model="infogan", n_categorical=4, n_continuous=1,
-               generator_norm="batch", critic_norm="batch", penalty="none")
+           model="infogan", n_categorical=4, n_continuous=1,
+           generator_norm="batch", critic_norm="batch", penalty="none",
+           q_augment=q_augment)
   hp = gan.check_hparams({"lr_u": 1e-3, "lr_v": 1e-3, "reg_weight": 0.0,
                           "info_weight": 1.0, "continuous_weight": 0.1},
                          "infogan")
