@@ -14,9 +14,8 @@ FID 20.8 ± 1.1; 95.7% ± 0.5% at 5,000 steps. ``q_augment`` was chosen on
 seed 0 at 5,000 steps (94.4% against 76.5% without); without it the
 untuned seeds reach 74.6% ± 12.5% at 10,000 steps and collapse by 15,000.
 ``--config.validate_every=1000 --config.validation_metric=code_information``
-keeps the state whose code
-says most about held-out training images (``jgen.metrics.code_information``;
-no labels).
+keeps the state whose code says most about held-out training images
+(``jgen.metrics.code_information``; no labels).
 """
 
 from launch import configs
