@@ -89,9 +89,9 @@ def rotate(x: jax.Array, angles: jax.Array) -> jax.Array:
     cos, sin = jnp.cos(angle), jnp.sin(angle)
     src_i = cos * (i - ci) + sin * (j - cj) + ci
     src_j = -sin * (i - ci) + cos * (j - cj) + cj
-    return jnp.stack([jax.scipy.ndimage.map_coordinates(
-        image[..., k], [src_i, src_j], order=1, mode="constant", cval=0.0)
-        for k in range(image.shape[-1])], -1)
+    return jax.vmap(lambda channel: jax.scipy.ndimage.map_coordinates(
+        channel, [src_i, src_j], order=1, mode="constant", cval=0.0),
+        in_axes=-1, out_axes=-1)(image)
   return jax.vmap(one)(x, angles.astype(x.dtype))
 
 
